@@ -1,0 +1,267 @@
+"""Buridan's donkey: a one-step choice between two bales of hay."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+
+from rlnoise.contract import Symmetry
+
+ACTION_LIMIT = 2.0
+CENTER_RANGE = (-0.5, 0.5)
+HALF_GAP_RANGE = (0.4, 0.8)
+MODE_THRESHOLD = 0.5
+
+
+def _range(fixed: float | None, default: tuple[float, float]) -> tuple[float, float]:
+    return default if fixed is None else (fixed, fixed)
+
+
+def _check_scene(center: tuple[float, float], half_gap: tuple[float, float], width: float):
+    if width <= 0:
+        raise ValueError(f"width must be > 0, got {width}")
+    if half_gap[0] <= 0:
+        raise ValueError(f"half_gap must be > 0, got {half_gap[0]}")
+    if center[0] - half_gap[1] < -ACTION_LIMIT or center[1] + half_gap[1] > ACTION_LIMIT:
+        raise ValueError(f"both bales must lie within [-{ACTION_LIMIT}, {ACTION_LIMIT}]")
+
+
+def _hay(
+    center: np.ndarray, half_gap: np.ndarray, position: np.ndarray, width: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hay from the left and the right bale at `position` (Gaussian bumps of height 1)."""
+    left = np.exp(-0.5 * ((position - (center - half_gap)) / width) ** 2)
+    right = np.exp(-0.5 * ((position - (center + half_gap)) / width) ** 2)
+    return left, right
+
+
+def _modes(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """`"left"`, `"right"` or `None` per episode: the bale whose bump gives at least 0.5."""
+    labels = np.array(["left", "right", None], dtype=object)
+    index = np.where(left >= right, 0, 1)
+    return labels[np.where(np.maximum(left, right) >= MODE_THRESHOLD, index, 2)]
+
+
+def _mirror_observation(observation: np.ndarray) -> np.ndarray:
+    return np.array([-observation[0], observation[1]], dtype=np.float32)
+
+
+def _mirror_action(action: np.ndarray) -> np.ndarray:
+    return -np.asarray(action, dtype=np.float32)
+
+
+class TwoBalesEnv(gym.Env):
+    """Buridan's donkey: two bales of hay, one walk, and starvation exactly in between.
+
+    ## Description
+
+    Two bales of hay lie on a line at `c - d` and `c + d`; the donkey stands at their midpoint
+    `c`. It chooses where to walk, once. Either bale feeds it fully; the midpoint, the average
+    of the two good answers, starves it. A policy that outputs one point per scene and is
+    trained to maximise the hay is pulled towards that midpoint; one that outputs a
+    distribution can go to both.
+
+    ## Action Space
+
+    `Box(-2, 2, (1,), float32)`: the position the donkey walks to.
+
+    ## Observation Space
+
+    `Box(float32, (2,))`: `[c, d]`, the centre of the scene and the half-gap between the bales.
+
+    ## Rewards
+
+    The hay reached, `max` over the two bales of a Gaussian bump of height 1 and standard
+    deviation `width`: `max(exp(-(a - (c - d))^2 / (2 width^2)), exp(-(a - (c + d))^2 /
+    (2 width^2)))`. It is 1 at a bale and about 0 at the midpoint.
+
+    ## Starting State
+
+    `c ~ U[-0.5, 0.5]` and `d ~ U[0.4, 0.8]`, drawn from `self.np_random`, unless fixed by the
+    arguments; `reset(options={"observation": [c, d]})` starts from a given scene.
+
+    ## Episode End
+
+    After one step: `terminated=True`. `info["mode"]` is `"left"` or `"right"` when that
+    bale's bump gives at least 0.5 (the larger one if both do), else `None`.
+
+    ## Declarations (rlnoise contract)
+
+    - `mode_labels`: `("left", "right")`.
+    - `symmetries`: the mirror `c -> -c`, `a -> -a`.
+
+    ## Arguments
+
+    - `center`: fix `c` (default: drawn per episode).
+    - `half_gap`: fix `d` (default: drawn per episode).
+    - `width`: the standard deviation of each bump (default 0.1).
+    - `render_mode`: `"ansi"` or `"rgb_array"`.
+
+    ## Version History
+
+    - v0: initial version.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    mode_labels = ("left", "right")
+    symmetries = (Symmetry("mirror", _mirror_observation, _mirror_action),)
+
+    def __init__(
+        self,
+        center: float | None = None,
+        half_gap: float | None = None,
+        width: float = 0.1,
+        render_mode: str | None = None,
+    ):
+        self.center_range = _range(center, CENTER_RANGE)
+        self.half_gap_range = _range(half_gap, HALF_GAP_RANGE)
+        _check_scene(self.center_range, self.half_gap_range, width)
+        self.width = width
+        self.render_mode = render_mode
+        self.observation_space = spaces.Box(
+            low=np.array([self.center_range[0], self.half_gap_range[0]], dtype=np.float32),
+            high=np.array([self.center_range[1], self.half_gap_range[1]], dtype=np.float32),
+        )
+        self.action_space = spaces.Box(-ACTION_LIMIT, ACTION_LIMIT, shape=(1,), dtype=np.float32)
+        self.scene = np.zeros(2, dtype=np.float32)
+        self.position: float | None = None
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Start a new scene: draw `[c, d]`, or take `options["observation"]`."""
+        super().reset(seed=seed)
+        if options is not None and "observation" in options:
+            self.scene = np.asarray(options["observation"], dtype=np.float32).copy()
+        else:
+            center = self.np_random.uniform(*self.center_range)
+            half_gap = self.np_random.uniform(*self.half_gap_range)
+            self.scene = np.array([center, half_gap], dtype=np.float32)
+        self.position = None
+        return self.scene.copy(), {}
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """Walk to `action[0]`, eat, and end the episode."""
+        self.position = float(np.clip(np.asarray(action).reshape(-1)[0], -2.0, 2.0))
+        left, right = _hay(self.scene[0], self.scene[1], np.float32(self.position), self.width)
+        reward = float(max(left, right))
+        mode = _modes(np.atleast_1d(left), np.atleast_1d(right))[0]
+        return self.scene.copy(), reward, True, False, {"mode": mode}
+
+    def render(self) -> str | np.ndarray | None:
+        """Draw the line, the bales (`H`) and the donkey (`D`) as text or as an image."""
+        if self.render_mode == "ansi":
+            return _render_ansi(self.scene, self.position)
+        if self.render_mode == "rgb_array":
+            return _render_rgb(self.scene, self.position)
+        return None
+
+
+def _to_column(position: float, columns: int) -> int:
+    fraction = (position + ACTION_LIMIT) / (2 * ACTION_LIMIT)
+    return int(np.clip(round(fraction * (columns - 1)), 0, columns - 1))
+
+
+def _render_ansi(scene: np.ndarray, position: float | None, columns: int = 81) -> str:
+    line = ["-"] * columns
+    for bale in (scene[0] - scene[1], scene[0] + scene[1]):
+        line[_to_column(bale, columns)] = "H"
+    if position is not None:
+        line[_to_column(position, columns)] = "D"
+    return f"{''.join(line)}\n-2{' ' * (columns - 3)}2\n"
+
+
+def _render_rgb(scene: np.ndarray, position: float | None) -> np.ndarray:
+    height, width = 60, 400
+    image = np.full((height, width, 3), (235, 225, 200), dtype=np.uint8)
+    image[height // 2, :] = (120, 120, 120)
+    for bale in (scene[0] - scene[1], scene[0] + scene[1]):
+        column = _to_column(bale, width)
+        image[15:45, max(column - 6, 0) : column + 7] = (214, 170, 40)
+    if position is not None:
+        column = _to_column(position, width)
+        image[22:38, max(column - 4, 0) : column + 5] = (110, 70, 40)
+    return image
+
+
+class TwoBalesVectorEnv(VectorEnv):
+    """`num_envs` TwoBales scenes stepped as numpy arrays, in `SAME_STEP` autoreset mode.
+
+    Every step ends every episode: the returned observations are the next scenes, and
+    `infos["final_info"]["mode"]` holds the finished episodes' modes, as gymnasium's
+    `SyncVectorEnv` with `autoreset_mode=SAME_STEP` would return them. Resetting with a list of
+    seeds draws each scene exactly as `TwoBalesEnv.reset(seed=s)` does.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.SAME_STEP}
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        center: float | None = None,
+        half_gap: float | None = None,
+        width: float = 0.1,
+    ):
+        self.num_envs = num_envs
+        self.center_range = _range(center, CENTER_RANGE)
+        self.half_gap_range = _range(half_gap, HALF_GAP_RANGE)
+        _check_scene(self.center_range, self.half_gap_range, width)
+        self.width = width
+        single = TwoBalesEnv(center=center, half_gap=half_gap, width=width)
+        self.single_observation_space = single.observation_space
+        self.single_action_space = single.action_space
+        self.observation_space = spaces.Box(
+            np.tile(single.observation_space.low, (num_envs, 1)),
+            np.tile(single.observation_space.high, (num_envs, 1)),
+        )
+        self.action_space = spaces.Box(-ACTION_LIMIT, ACTION_LIMIT, (num_envs, 1), np.float32)
+        self.scenes = np.zeros((num_envs, 2), dtype=np.float32)
+        self._all = np.ones(num_envs, dtype=bool)
+
+    def _draw(self, rng: np.random.Generator, size: int | None) -> np.ndarray:
+        center = rng.uniform(*self.center_range, size=size)
+        half_gap = rng.uniform(*self.half_gap_range, size=size)
+        return np.stack([center, half_gap], axis=-1).astype(np.float32)
+
+    def reset(
+        self,
+        *,
+        seed: int | list[int] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Draw new scenes: from one generator, or per environment for a list of seeds."""
+        if isinstance(seed, list | tuple):
+            self._np_random, self._np_random_seed = seeding.np_random(seed[0])
+            self.scenes = np.stack([self._draw(seeding.np_random(s)[0], None) for s in seed])
+        else:
+            if seed is not None:
+                self._np_random, self._np_random_seed = seeding.np_random(seed)
+            self.scenes = self._draw(self.np_random, self.num_envs)
+        if options is not None and "observation" in options:
+            self.scenes = np.broadcast_to(options["observation"], self.scenes.shape).copy()
+        return self.scenes.copy(), {}
+
+    def step(
+        self, actions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Walk every donkey, score the hay, and draw the next scenes."""
+        positions = np.clip(np.asarray(actions, dtype=np.float32).reshape(-1), -2.0, 2.0)
+        left, right = _hay(self.scenes[:, 0], self.scenes[:, 1], positions, self.width)
+        rewards = np.maximum(left, right).astype(np.float64)
+        final_info = {"mode": _modes(left, right), "_mode": self._all}
+        final_obs = np.empty(self.num_envs, dtype=object)
+        final_obs[:] = list(self.scenes)
+        self.scenes = self._draw(self.np_random, self.num_envs)
+        infos = {
+            "final_obs": final_obs,
+            "_final_obs": self._all,
+            "final_info": final_info,
+            "_final_info": self._all,
+        }
+        terminated = self._all.copy()
+        return self.scenes.copy(), rewards, terminated, ~terminated, infos

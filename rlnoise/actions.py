@@ -1,0 +1,86 @@
+"""How a policy's output becomes an environment's action (DESIGN.md section 4).
+
+Four connections, chosen from the policy's `output` and the environment's action space:
+
+- a point policy on a `Box` space: the point is the action, clipped to the box;
+- a point policy on a `Discrete` space that declares `action_coordinates`: the action whose
+  coordinates lie nearest the point (an action without coordinates, such as a pass, is never
+  the nearest);
+- a choice policy on a `Discrete` space: the choice is the action;
+- a choice policy on a `Box` space: the box is split into `bins` evenly spaced values per
+  dimension, and the choice is one point of that grid (as gymnasium's `DiscretizeAction`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from rlnoise.contract import action_coordinates
+
+
+class ActionMappingError(ValueError):
+    """A policy's kind of output cannot be connected to an environment's action space."""
+
+
+@dataclass(frozen=True)
+class ActionAdapter:
+    """Turns a batch of policy outputs into a batch of environment actions."""
+
+    policy_output: str
+    action_size: int
+    action_space: spaces.Space
+    points: np.ndarray | None = None
+    """Coordinates of each policy choice (bins) or of each environment action (nearest)."""
+
+    def to_env(self, outputs: np.ndarray) -> np.ndarray:
+        """Environment actions for a batch of policy outputs."""
+        space = self.action_space
+        if isinstance(space, spaces.Box):
+            if self.policy_output == "point":
+                points = outputs.reshape(len(outputs), *space.shape)
+            else:
+                points = self.points[outputs].reshape(len(outputs), *space.shape)
+            return np.clip(points, space.low, space.high).astype(space.dtype)
+        index = outputs if self.policy_output == "choice" else nearest(self.points, outputs)
+        return index.astype(np.int64) + int(space.start)
+
+
+def nearest(coordinates: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """For each point, the index of the nearest row of `coordinates` (`nan` rows never win)."""
+    distances = ((points[:, None, :] - coordinates[None, :, :]) ** 2).sum(axis=-1)
+    return np.nan_to_num(distances, nan=np.inf).argmin(axis=1)
+
+
+def grid(space: spaces.Box, bins: int) -> np.ndarray:
+    """All points of a grid with `bins` evenly spaced values per dimension of `space`."""
+    if not (np.all(np.isfinite(space.low)) and np.all(np.isfinite(space.high))):
+        raise ActionMappingError("a categorical policy needs a bounded Box action space")
+    axes = [
+        np.linspace(low, high, bins) for low, high in zip(space.low.ravel(), space.high.ravel(), strict=True)
+    ]
+    return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
+
+
+def make_adapter(env: Any, policy_output: str, bins: int) -> ActionAdapter:
+    """The adapter between a policy with this kind of output and `env`'s action space."""
+    space = env.action_space
+    if isinstance(space, spaces.Box):
+        if policy_output == "point":
+            return ActionAdapter("point", int(np.prod(space.shape)), space)
+        points = grid(space, bins)
+        return ActionAdapter("choice", len(points), space, points)
+    if isinstance(space, spaces.Discrete):
+        if policy_output == "choice":
+            return ActionAdapter("choice", int(space.n), space)
+        coordinates = action_coordinates(env)
+        if coordinates is None:
+            raise ActionMappingError(
+                "a point policy needs a Box action space or a Discrete one that declares "
+                "action_coordinates; this environment declares none"
+            )
+        return ActionAdapter("point", coordinates.shape[1], space, coordinates)
+    raise ActionMappingError(f"unsupported action space {space}: use Box or Discrete")

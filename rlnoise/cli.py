@@ -1,0 +1,51 @@
+"""The `rlnoise` command: one subcommand per module in `rlnoise.commands`.
+
+Each command module exposes `add_parser(subparsers)` and `run(args) -> int`, and imports
+nothing heavy at module level, so `rlnoise --help` and `rlnoise envs` start without torch.
+A user mistake is reported as one line on stderr with exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from rlnoise.errors import UsageError
+
+COMMANDS = ("train",)
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that reports a usage error as one line and exits with code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print `prog: error: message` and exit 2."""
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> Parser:
+    """The parser of `rlnoise` and all its subcommands."""
+    parser = Parser(prog="rlnoise", description="Train and compare stochastic and deterministic policies.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"rlnoise.commands.{name.replace('-', '_')}").add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `rlnoise` with `argv` (default: the command line); return the exit code."""
+    import envs  # noqa: F401  registers the built-in environments (light: entry points only)
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as error:
+        print(f"rlnoise {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

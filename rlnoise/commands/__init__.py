@@ -1,0 +1,1 @@
+"""The subcommands of `rlnoise`, one module each (see `rlnoise.cli`)."""

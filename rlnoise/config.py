@@ -1,0 +1,127 @@
+"""The settings of a training run: one dataclass, each field a command-line flag.
+
+This module imports no torch, so `--help` and input checks stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any
+
+from rlnoise.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition a setting's value must meet, and how to say it."""
+
+    valid: str
+    test: Callable[[Any], bool]
+
+
+POSITIVE = Check("> 0", lambda value: value > 0)
+NON_NEGATIVE = Check(">= 0", lambda value: value >= 0)
+UNIT_INTERVAL = Check("in [0, 1]", lambda value: 0 <= value <= 1)
+AT_LEAST_TWO = Check(">= 2", lambda value: value >= 2)
+
+
+def flag(default: Any, help: str, check: Check | None = None) -> Any:
+    """A `Config` field with its command-line help and the check its value must pass."""
+    return field(default=default, metadata={"help": help, "check": check})
+
+
+@dataclass
+class Config:
+    """Every setting of a training run. Each field is a flag: `env_id` is `--env-id`."""
+
+    # Experiment: what to train, and where its results go.
+    env_id: str = flag("TwoBales-v0", "environment id, `Name-vN` or `my_pkg.my_module:Name-vN`")
+    agent: str = flag("categorical", "policy family, one of the registered agents")
+    seed: int = flag(1, "seed of the environments, the network and the sampling")
+    run_name: str | None = flag(None, "run directory name under --logdir (default: env__agent__seed__time)")
+    logdir: str = flag("runs", "directory that holds the run directories")
+    device: str = flag("cpu", "torch device, e.g. cpu or cuda")
+    # Algorithm: change these to train longer, faster, or with more or less entropy.
+    total_timesteps: int = flag(614_400, "environment steps to train for", POSITIVE)
+    num_envs: int = flag(1024, "environments stepped together in one batch", POSITIVE)
+    num_steps: int | None = flag(
+        None,
+        "steps per environment per update (default: the env's max_episode_steps, else 1)",
+        POSITIVE,
+    )
+    learning_rate: float = flag(3e-3, "Adam learning rate of policy and baseline", POSITIVE)
+    ent_coef: float = flag(0.2, "entropy bonus coefficient (the policy's temperature)", NON_NEGATIVE)
+    gamma: float = flag(0.99, "discount factor of returns over time", UNIT_INTERVAL)
+    # Agent: how the policy is built and how it explores.
+    hidden: int = flag(64, "units in each of the two hidden layers", POSITIVE)
+    sigma: float = flag(1.0, "regression agent: standard deviation of its exploration noise", POSITIVE)
+    bins: int = flag(
+        41,
+        "categorical agent on a continuous action space: values per dimension",
+        AT_LEAST_TWO,
+    )
+    # Evaluation: how often, and on how many contexts and samples per context.
+    eval_every: int = flag(100, "evaluate every this many updates (and at the end)", POSITIVE)
+    eval_contexts: int = flag(32, "distinct start states (reset seeds 0..N-1) per evaluation", POSITIVE)
+    eval_samples: int = flag(32, "episodes played from each start state per evaluation", POSITIVE)
+    env_kwargs: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "keyword arguments of the env"}
+    )
+
+
+def _parse(kind: Any, check: Check | None) -> Callable[[str], Any]:
+    """An argparse `type` that converts a flag's text and applies its check."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = json.loads(text) if kind is dict else kind(text)
+        except ValueError:
+            valid = "a JSON object" if kind is dict else f"a number of type {kind.__name__}"
+            raise argparse.ArgumentTypeError(f"expected {valid}, got {text!r}") from None
+        if kind is dict and not isinstance(value, dict):
+            raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+        if check is not None and not check.test(value):
+            raise argparse.ArgumentTypeError(f"must be {check.valid}, got {text}")
+        return value
+
+    return parse
+
+
+TYPES = {"str": str, "int": int, "float": float, "str | None": str, "int | None": int, "dict[str, Any]": dict}
+
+
+def add_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
+    """Add one flag per `Config` field (`--env-id` for `env_id`), with its help and check."""
+    for item in fields(Config):
+        if item.name in skip:
+            continue
+        default = item.default if item.default is not MISSING else item.default_factory()
+        parser.add_argument(
+            f"--{item.name.replace('_', '-')}",
+            type=_parse(TYPES[item.type], item.metadata.get("check")),
+            default=default,
+            metavar=item.name.upper(),
+            help=f"{item.metadata['help']} (default: {json.dumps(default)})",
+        )
+
+
+def from_args(args: argparse.Namespace, **overrides: Any) -> Config:
+    """The `Config` that parsed flags describe."""
+    values = {item.name: getattr(args, item.name) for item in fields(Config) if hasattr(args, item.name)}
+    return Config(**{**values, **overrides})
+
+
+def check_names(config: Config) -> None:
+    """Raise a UsageError unless the env id and the agent name are registered."""
+    import agents
+    from rlnoise.environments import check_env_id
+
+    check_env_id(config.env_id)
+    if config.agent not in agents.AGENTS:
+        matches = difflib.get_close_matches(config.agent, agents.AGENTS, n=2)
+        hint = f"did you mean {' or '.join(matches)}? " if matches else ""
+        raise UsageError(f"unknown agent {config.agent!r}; {hint}valid: {', '.join(agents.AGENTS)}")

@@ -1,0 +1,52 @@
+"""Finding environments through Gymnasium's registry, and making their vector versions."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from typing import Any
+
+import gymnasium as gym
+from gymnasium.vector import AutoresetMode, VectorEnv
+
+from rlnoise.errors import UsageError
+
+
+def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
+    """The spec registered under `env_id` (`Name-vN` or `module:Name-vN`), or a UsageError."""
+    module, _, name = env_id.rpartition(":")
+    if module:
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            raise UsageError(f"cannot import module {module!r} of env id {env_id!r}: {error}") from None
+    if name in gym.registry:
+        return gym.registry[name]
+    matches = difflib.get_close_matches(name, gym.registry.keys(), n=3)
+    hint = f"; did you mean {', '.join(matches)}?" if matches else "; `rlnoise envs` lists them"
+    raise UsageError(f"unknown env id {env_id!r}{hint}")
+
+
+def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None) -> VectorEnv:
+    """`num_envs` copies of the environment, autoresetting in the same step as they end.
+
+    The environment's native vector version (its `vector_entry_point`) is used when it has one,
+    else gymnasium's `SyncVectorEnv`. Either way finished episodes' infos arrive in
+    `infos["final_info"]`.
+    """
+    env_kwargs = env_kwargs or {}
+    if check_env_id(env_id).vector_entry_point is not None:
+        envs = gym.make_vec(env_id, num_envs, vectorization_mode="vector_entry_point", **env_kwargs)
+    else:
+        vector_kwargs = {"autoreset_mode": AutoresetMode.SAME_STEP}
+        envs = gym.make_vec(
+            env_id,
+            num_envs,
+            vectorization_mode="sync",
+            vector_kwargs=vector_kwargs,
+            **env_kwargs,
+        )
+    mode = envs.metadata.get("autoreset_mode")
+    if mode != AutoresetMode.SAME_STEP:
+        raise ValueError(f"{env_id}'s vector env must autoreset in SAME_STEP mode, not {mode}")
+    return envs

@@ -1,0 +1,211 @@
+"""REINFORCE with a learned baseline and an entropy bonus, on a vector environment.
+
+Read top to bottom: the settings (`Config`, one field per command-line flag), then `train`,
+which seeds everything, builds the environment, the policy and the baseline, collects
+rollouts, computes returns and advantages, takes a gradient step, and evaluates every
+`eval_every` updates and at the end. Everything a run writes goes to `runs/<run-name>/`:
+
+- TensorBoard events (`charts/`, `losses/`, `eval/`, `multimodality/`, the config as text,
+  histograms of actions, and the hparams with the final figures);
+- `config.json`, `model.pt` (the policy's weights), `evaluation.json` (the final figures).
+
+An interrupted run (Ctrl-C) stops collecting, evaluates and saves what it has, and records the
+step it reached.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch.utils.tensorboard import SummaryWriter
+from torch.utils.tensorboard.summary import hparams
+from tqdm import tqdm
+
+import agents
+from agents.base import mlp
+from rlnoise.actions import make_adapter
+from rlnoise.config import Config
+from rlnoise.contract import mode_labels
+from rlnoise.environments import make_vector_env
+from rlnoise.errors import UsageError
+from rlnoise.evaluation import MODES, evaluate, observation_tensor
+from rlnoise.metrics import FIGURES
+
+
+def run_directory(config: Config) -> Path:
+    """The run's own directory, made new; an existing one is never reused."""
+    name = (
+        config.run_name
+        or f"{config.env_id.replace(':', '_')}__{config.agent}__{config.seed}__{int(time.time())}"
+    )
+    directory = Path(config.logdir) / name
+    if directory.exists():
+        raise UsageError(f"run directory {directory} already exists; choose another --run-name or --logdir")
+    directory.mkdir(parents=True)
+    return directory
+
+
+def build_policy(config: Config, env: gym.Env):
+    """The policy of `config.agent` for `env`, and the adapter from its outputs to env actions."""
+    policy_class = agents.load(config.agent)
+    adapter = make_adapter(env, policy_class.output, config.bins)
+    observation_size = int(np.prod(env.observation_space.shape))
+    options = {name: getattr(config, name) for name in policy_class.options}
+    policy = policy_class(observation_size, adapter.action_size, hidden=config.hidden, **options)
+    return policy.to(config.device), adapter
+
+
+def figure_tags(results: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Both evaluation modes' return and multimodality figures, by TensorBoard tag."""
+    tags = {}
+    for mode in MODES:
+        tags[f"eval/{mode}/return"] = results[mode]["return"]
+        tags.update({f"multimodality/{mode}/{name}": results[mode][name] for name in FIGURES})
+    return tags
+
+
+def train(config: Config, progress: bool = True) -> dict[str, Any]:
+    """Train one agent on one environment as `config` says; return the final evaluation."""
+    # Seeding: the same seed gives the same run on the CPU.
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+
+    # Environment, policy and baseline.
+    env = gym.make(config.env_id, **config.env_kwargs)
+    labels = mode_labels(env)
+    envs = make_vector_env(config.env_id, config.num_envs, config.env_kwargs)
+    num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1
+    policy, adapter = build_policy(config, env)
+    observation_size = policy.observation_size
+    baseline = mlp(observation_size, 1, config.hidden).to(config.device)
+    optimizer = torch.optim.Adam([*policy.parameters(), *baseline.parameters()], lr=config.learning_rate)
+    batch_size = config.num_envs * num_steps
+    num_updates = max(1, config.total_timesteps // batch_size)
+
+    # Where the run's results go.
+    directory = run_directory(config)
+    (directory / "config.json").write_text(json.dumps(asdict(config), indent=2))
+    writer = SummaryWriter(str(directory))
+    table = "\n".join(f"|{key}|{value}|" for key, value in asdict(config).items())
+    writer.add_text("config", f"|setting|value|\n|-|-|\n{table}")
+
+    def evaluate_now(step: int) -> dict[str, dict[str, Any]]:
+        """Evaluate both ways, log the figures and where the policy acts, save the weights."""
+        results, episodes = evaluate(
+            policy, adapter, config.env_id, config.env_kwargs, labels,
+            config.eval_contexts, config.eval_samples, config.seed, config.device,
+        )  # fmt: skip
+        for tag, value in figure_tags(results).items():
+            writer.add_scalar(tag, value, step)
+        for mode in MODES:
+            writer.add_histogram(f"eval/{mode}/actions", episodes[mode].actions, step)
+        torch.save(policy.state_dict(), directory / "model.pt")
+        return results
+
+    # Rollout storage.
+    observations = torch.zeros((num_steps, config.num_envs, observation_size), device=config.device)
+    output_shape, output_type = (
+        ((), torch.long) if policy.output == "choice" else ((adapter.action_size,), torch.float32)
+    )
+    outputs = torch.zeros(
+        (num_steps, config.num_envs, *output_shape),
+        dtype=output_type,
+        device=config.device,
+    )
+    rewards = torch.zeros((num_steps, config.num_envs), device=config.device)
+    dones = torch.zeros((num_steps, config.num_envs), device=config.device)
+    episode_returns = np.zeros(config.num_envs)
+
+    next_observation, _ = envs.reset(seed=config.seed)
+    global_step, update = 0, 0
+    start_time = time.time()
+    bar = tqdm(
+        total=num_updates * batch_size,
+        unit="step",
+        unit_scale=True,
+        disable=not progress,
+        leave=False,
+    )
+    interrupted = False
+    try:
+        for update in range(1, num_updates + 1):
+            # Collect a rollout of `num_steps` steps in every environment.
+            finished_returns = []
+            for step in range(num_steps):
+                observations[step] = observation_tensor(next_observation, config.device)
+                with torch.no_grad():
+                    outputs[step] = policy.distribution(observations[step]).sample()
+                actions = adapter.to_env(outputs[step].cpu().numpy())
+                next_observation, reward, terminated, truncated, _ = envs.step(actions)
+                done = terminated | truncated
+                rewards[step] = torch.as_tensor(reward, dtype=torch.float32, device=config.device)
+                dones[step] = torch.as_tensor(done, dtype=torch.float32, device=config.device)
+                episode_returns += reward
+                finished_returns.extend(episode_returns[done])
+                episode_returns[done] = 0.0
+            global_step += batch_size
+
+            # Returns: discounted rewards to the end of each episode, bootstrapped from the
+            # baseline's value where the rollout cut an episode short.
+            with torch.no_grad():
+                future = baseline(observation_tensor(next_observation, config.device)).squeeze(-1)
+                returns = torch.zeros_like(rewards)
+                for step in reversed(range(num_steps)):
+                    future = rewards[step] + config.gamma * (1.0 - dones[step]) * future
+                    returns[step] = future
+
+            # Policy gradient with the baseline subtracted, an entropy bonus, and the baseline's
+            # regression on the returns.
+            flat_observations = observations.reshape(batch_size, observation_size)
+            distribution = policy.distribution(flat_observations)
+            log_prob = distribution.log_prob(outputs.reshape(batch_size, *outputs.shape[2:]))
+            values = baseline(flat_observations).squeeze(-1)
+            advantages = returns.reshape(-1) - values.detach()
+            policy_loss = -(log_prob * advantages).mean()
+            entropy = distribution.entropy().mean()
+            value_loss = 0.5 * ((returns.reshape(-1) - values) ** 2).mean()
+            loss = policy_loss - config.ent_coef * entropy + value_loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+            # Logging.
+            sps = int(global_step / (time.time() - start_time))
+            if finished_returns:
+                writer.add_scalar(
+                    "charts/episodic_return",
+                    float(np.mean(finished_returns)),
+                    global_step,
+                )
+                bar.set_postfix(ret=f"{np.mean(finished_returns):.3f}", SPS=sps)
+            writer.add_scalar("charts/SPS", sps, global_step)
+            writer.add_scalar("losses/policy_loss", policy_loss.item(), global_step)
+            writer.add_scalar("losses/value_loss", value_loss.item(), global_step)
+            writer.add_scalar("losses/entropy", entropy.item(), global_step)
+            bar.update(batch_size)
+            if update % config.eval_every == 0:
+                writer.add_histogram("charts/actions", actions, global_step)
+                if update < num_updates:
+                    evaluate_now(global_step)
+    except KeyboardInterrupt:
+        interrupted = True
+    bar.close()
+
+    # Final evaluation, and the hparams: the settings beside the final figures.
+    results = evaluate_now(global_step)
+    hyperparameters = {
+        key: value for key, value in asdict(config).items() if isinstance(value, int | float | str)
+    }
+    for summary in hparams(hyperparameters, {tag: 0.0 for tag in figure_tags(results)}):
+        writer.file_writer.add_summary(summary)
+    writer.close()
+    evaluation = {"global_step": global_step, "interrupted": interrupted, **results}
+    (directory / "evaluation.json").write_text(json.dumps(evaluation, indent=2))
+    return {"directory": str(directory), **evaluation}
