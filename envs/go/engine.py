@@ -314,8 +314,8 @@ def _area(s: _State, stack: np.ndarray, mark: np.ndarray) -> int:
 
 
 @njit(cache=True)
-def _playout(s: _State, max_moves: int) -> None:
-    """Play a random non-eye-filling game from s to its end, in place."""
+def _playout(s: _State, max_moves: int) -> int:
+    """Play a random non-eye-filling game from s to its end, in place; return its length."""
     moves = 0
     while s.meta[_PASSES] < 2 and moves < max_moves:
         c = s.meta[_TOPLAY]
@@ -335,6 +335,7 @@ def _playout(s: _State, max_moves: int) -> None:
             s.epos[p] = k
         _play(s, move)
         moves += 1
+    return moves
 
 
 @njit(cache=True)
@@ -429,18 +430,19 @@ def _seed(seed: int) -> None:
 
 
 @njit(cache=True)
-def _playouts(start: _State, count: int, max_moves: int) -> np.ndarray:
-    """Black's area margins (no komi) of `count` random playouts from start."""
+def _playouts(start: _State, count: int, max_moves: int) -> tuple[np.ndarray, np.ndarray]:
+    """Black's area margins (no komi) and lengths of `count` random playouts from start."""
     work = _new_state(start.meta[_N])
     w = start.meta[_W]
     stack = np.empty(w * w, np.int64)
     mark = np.zeros(w * w, np.bool_)
-    out = np.empty(count, np.int64)
+    areas = np.empty(count, np.int64)
+    lengths = np.empty(count, np.int64)
     for i in range(count):
         _copy_into(work, start)
-        _playout(work, max_moves)
-        out[i] = _area(work, stack, mark)
-    return out
+        lengths[i] = _playout(work, max_moves)
+        areas[i] = _area(work, stack, mark)
+    return areas, lengths
 
 
 # ---------------------------------------------------------------------------
@@ -634,6 +636,17 @@ def default_max_moves(size: int) -> int:
     return 3 * size * size
 
 
+def _run_playouts(
+    position: GoPosition, n: int, seed: int, max_moves: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Black's area margins (no komi) and lengths of n seeded playouts."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    limit = default_max_moves(position.size) if max_moves is None else max_moves
+    _seed(int(seed) % 2**32)
+    return _playouts(position._state(), int(n), int(limit))
+
+
 def playouts(
     position: GoPosition,
     n: int,
@@ -645,9 +658,10 @@ def playouts(
 
     Reproducible: the same position, n, seed and max_moves give the same array.
     """
-    if n < 0:
-        raise ValueError("n must be >= 0")
-    limit = default_max_moves(position.size) if max_moves is None else max_moves
-    _seed(int(seed) % 2**32)
-    areas = _playouts(position._state(), int(n), int(limit))
+    areas, _ = _run_playouts(position, n, seed, max_moves)
     return areas.astype(np.float64) - komi
+
+
+def playout_lengths(position: GoPosition, n: int, seed: int, max_moves: int | None = None) -> np.ndarray:
+    """Lengths in moves (passes included) of the playouts `playouts` makes with the same seed."""
+    return _run_playouts(position, n, seed, max_moves)[1]
