@@ -94,6 +94,7 @@ class TwoBalesEnv(gym.Env):
 
     - `mode_labels`: `("left", "right")`.
     - `symmetries`: the mirror `c -> -c`, `a -> -a`.
+    - `landmarks(observation)`: the two bales, `{"bales": [[c - d], [c + d]]}`.
 
     ## Arguments
 
@@ -152,6 +153,11 @@ class TwoBalesEnv(gym.Env):
         reward = float(max(left, right))
         mode = _modes(np.atleast_1d(left), np.atleast_1d(right))[0]
         return self.scene.copy(), reward, True, False, {"mode": mode}
+
+    def landmarks(self, observation: np.ndarray) -> dict[str, np.ndarray]:
+        """The positions of the two bales in the scene `observation` describes."""
+        center, half_gap = float(observation[0]), float(observation[1])
+        return {"bales": np.array([[center - half_gap], [center + half_gap]])}
 
     def render(self) -> str | np.ndarray | None:
         """Draw the line, the bales (`H`) and the donkey (`D`) as text or as an image."""

@@ -1,6 +1,6 @@
 """What an rlnoise environment declares beyond the Gymnasium API (DESIGN.md section 3).
 
-An environment is a plain ``gymnasium.Env``. rlnoise reads three optional class attributes
+An environment is a plain ``gymnasium.Env``. rlnoise reads these optional declarations
 from its unwrapped instance:
 
 - ``mode_labels``: the labels of its good answers; every finished episode reports one of them,
@@ -11,6 +11,9 @@ from its unwrapped instance:
 - ``action_coordinates``: for a ``Discrete`` action space, one row of coordinates per action
   (``nan`` for an action that has none, such as a pass), so that an agent that outputs a point
   plays the nearest action. A ``Box`` action is its own coordinates.
+- ``landmarks(observation)``: a method; the named points of the scene that an observation
+  describes, in action coordinates, one row each (the bales, the stones on the board), which
+  rlnoise's pictures draw beside where the policy acts.
 
 This module imports nothing but numpy, so an environment in a user's own package can depend on
 it without pulling in torch.
@@ -48,3 +51,11 @@ def action_coordinates(env: Any) -> np.ndarray | None:
     """The coordinates of a discrete environment's actions, one row each, or ``None``."""
     coordinates = getattr(env.unwrapped, "action_coordinates", None)
     return None if coordinates is None else np.asarray(coordinates, dtype=np.float64)
+
+
+def landmarks(env: Any, observation: np.ndarray) -> dict[str, np.ndarray]:
+    """The named points of the scene `observation` describes, in action coordinates (or none)."""
+    method = getattr(env.unwrapped, "landmarks", None)
+    if method is None:
+        return {}
+    return {name: np.asarray(points, dtype=np.float64) for name, points in method(observation).items()}
