@@ -6,8 +6,10 @@ rollouts, computes returns and advantages, takes a gradient step, and evaluates 
 `eval_every` updates and at the end. Everything a run writes goes to `runs/<run-name>/`:
 
 - TensorBoard events (`charts/`, `losses/`, `eval/`, `multimodality/`, the config as text,
-  histograms of actions, and the hparams with the final figures);
-- `config.json`, `model.pt` (the policy's weights), `evaluation.json` (the final figures).
+  histograms of actions, the picture of where the policy acts (`pictures/policy`, see
+  `rlnoise.pictures`) at every evaluation, and the hparams with the final figures);
+- `config.json`, `model.pt` (the policy's weights), `evaluation.json` (the final figures),
+  `policy.png` (the final picture).
 
 An interrupted run (Ctrl-C) stops collecting, evaluates and saves what it has, and records the
 step it reached.
@@ -37,6 +39,7 @@ from rlnoise.environments import make_vector_env
 from rlnoise.errors import UsageError
 from rlnoise.evaluation import MODES, evaluate, observation_tensor
 from rlnoise.metrics import FIGURES
+from rlnoise.pictures import picture, save_png
 
 
 def run_directory(config: Config) -> Path:
@@ -106,6 +109,10 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
             writer.add_scalar(tag, value, step)
         for mode in MODES:
             writer.add_histogram(f"eval/{mode}/actions", episodes[mode].actions, step)
+        title = f"{config.agent} on {config.env_id}, seed {config.seed}, step {step}"
+        image = picture(policy, adapter, env, episodes["sampled"].observations, title, config.device)
+        writer.add_image("pictures/policy", image, step, dataformats="HWC")
+        save_png(image, directory / "policy.png")
         torch.save(policy.state_dict(), directory / "model.pt")
         return results
 

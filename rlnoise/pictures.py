@@ -1,0 +1,386 @@
+"""Pictures of where a policy acts, chosen from what its environment declares (DESIGN.md section 7).
+
+A picture shows a few fixed scenes (the first distinct start states of the evaluation's
+contexts, so every run on an environment shows the same ones) in the environment's action
+coordinates. What is drawn follows from the declarations alone, never from the environment's id:
+
+- two coordinates (a board's points, a plane): one panel per scene; a choice policy's
+  probabilities as a heatmap over the points (a scatter where they form no grid), or a point
+  policy's point, its exploration spread (an ellipse of one standard deviation) and the action
+  that point plays (the point it rounds to); the probability of the actions that have no
+  coordinates (a pass) in the panel's title;
+- any other number of coordinates: one strip per scene and coordinate; a choice policy's
+  probabilities (summed over the other coordinates), or a point policy's exploration density
+  around its point, and the action it plays;
+- a `Discrete` space without declared coordinates: its action numbers are the coordinate, so the
+  strip is a histogram of the policy's actions.
+
+Everywhere the deterministic action (what the deterministic evaluation plays) is marked, and the
+environment's `landmarks(observation)` (the bales, the stones) are drawn over the policy.
+matplotlib draws off screen (its Agg canvas) and is imported only when a picture is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from rlnoise.contract import action_coordinates, landmarks
+
+SCENES = 4
+DPI = 80
+LANDMARK_STYLES = (
+    {"color": "black", "edgecolor": "black", "linestyle": "--"},
+    {"color": "white", "edgecolor": "black", "linestyle": "-."},
+    {"color": "tab:red", "edgecolor": "tab:red", "linestyle": ":"},
+    {"color": "tab:purple", "edgecolor": "tab:purple", "linestyle": (0, (1, 3))},
+)
+PLAYED = {"color": "tab:orange", "label": "deterministic action"}
+
+
+@dataclass
+class View:
+    """Where a policy acts in each of a few scenes, in the environment's action coordinates."""
+
+    observations: np.ndarray
+    """The scenes' start observations, `[scenes, *observation_shape]`."""
+    coordinates: np.ndarray
+    """`[choices, dims]`: where each of the policy's choices lands, or each of the environment's
+    actions for a point policy on a `Discrete` space (`nan` rows: no coordinates); empty for a
+    point policy on a `Box`."""
+    low: np.ndarray
+    high: np.ndarray
+    """The extent of the action coordinates, `[dims]` each."""
+    played: np.ndarray
+    """`[scenes, dims]`: the coordinates of the deterministic action (`nan`: it has none)."""
+    landmarks: list[dict[str, np.ndarray]]
+    """Per scene, the environment's named points, each `[points, dims]`."""
+    probabilities: np.ndarray | None = None
+    """A choice policy's probability of each choice, `[scenes, choices]`."""
+    point: np.ndarray | None = None
+    """A point policy's point, before clipping or rounding, `[scenes, dims]`."""
+    spread: np.ndarray | None = None
+    """A point policy's exploration standard deviation, `[scenes, dims]`."""
+    indexed: bool = False
+    """The coordinate is the action number (the environment declares no coordinates)."""
+
+
+def distinct_scenes(observations: np.ndarray, count: int = SCENES) -> np.ndarray:
+    """The first `count` distinct observations (an environment with one start state has one)."""
+    scenes: list[np.ndarray] = []
+    for observation in observations:
+        if not any(np.array_equal(observation, scene) for scene in scenes):
+            scenes.append(observation)
+        if len(scenes) == count:
+            break
+    return np.stack(scenes)
+
+
+def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: str = "cpu") -> View:
+    """Where `policy`, connected to `env` by `adapter`, acts in the scenes `observations`."""
+    import torch
+
+    from rlnoise.evaluation import observation_tensor
+
+    space = env.action_space
+    declared = None if isinstance(space, spaces.Box) else action_coordinates(env)
+    indexed = isinstance(space, spaces.Discrete) and declared is None
+    if isinstance(space, spaces.Box):
+        low, high = space.low.astype(np.float64).ravel(), space.high.astype(np.float64).ravel()
+        coordinates = adapter.points if policy.output == "choice" else np.empty((0, low.size))
+    else:
+        coordinates = np.arange(space.n, dtype=np.float64)[:, None] if indexed else declared
+        finite = coordinates[~np.isnan(coordinates).any(axis=1)]
+        half_step = np.array([_half_step(finite[:, axis]) for axis in range(finite.shape[1])])
+        low, high = finite.min(axis=0) - half_step, finite.max(axis=0) + half_step
+
+    def where(actions: np.ndarray) -> np.ndarray:
+        """The coordinates of environment actions."""
+        if isinstance(space, spaces.Box):
+            return actions.reshape(len(actions), -1).astype(np.float64)
+        return coordinates[actions - int(space.start)]
+
+    with torch.no_grad():
+        inputs = observation_tensor(observations, device)
+        distribution = policy.distribution(inputs)
+        mode = policy.mode(inputs).cpu().numpy()
+    result = View(
+        observations=observations,
+        coordinates=coordinates,
+        low=low,
+        high=high,
+        played=where(adapter.to_env(mode)),
+        landmarks=[
+            {name: points.reshape(len(points), -1) for name, points in landmarks(env, scene).items()}
+            for scene in observations
+        ],
+        indexed=indexed,
+    )
+    if policy.output == "choice":
+        result.probabilities = distribution.probs.cpu().numpy().astype(np.float64)
+    else:
+        result.point = mode.reshape(len(mode), -1).astype(np.float64)
+        result.spread = distribution.stddev.cpu().numpy().reshape(len(mode), -1).astype(np.float64)
+    return result
+
+
+def _half_step(values: np.ndarray) -> float:
+    """Half the smallest gap between distinct values (0.5 when there is only one)."""
+    gaps = np.diff(np.unique(values))
+    return float(gaps.min()) / 2 if gaps.size else 0.5
+
+
+def picture(
+    policy: Any, adapter: Any, env: Any, observations: np.ndarray, title: str, device: str = "cpu"
+) -> np.ndarray:
+    """The picture of where the policy acts in the first distinct scenes of `observations`."""
+    return draw(view(policy, adapter, env, distinct_scenes(observations), device), title)
+
+
+def draw(view: View, title: str) -> np.ndarray:
+    """The picture of a view: an RGB image, `[height, width, 3]` uint8 (TensorBoard's HWC)."""
+    dims = view.played.shape[1]
+    scenes = len(view.observations)
+    if dims == 2:
+        figure, axes = _figure(1, scenes, (4.4, 3.6), right=0.9)
+        for scene, ax in enumerate(axes[0]):
+            _board(ax, view, scene)
+    else:
+        figure, axes = _figure(scenes * dims, 1, (6.4, 1.25), sharex=dims == 1)
+        for row, ax in enumerate(axes[:, 0]):
+            _strip(ax, view, row // dims, row % dims)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    figure.suptitle(title, fontsize=10)
+    columns = max(1, min(len(labels), int(figure.get_figwidth() / 1.7)))
+    legend = figure.legend(handles, labels, loc="lower center", ncol=columns, fontsize=8, frameon=False)
+    for handle in legend.legend_handles:
+        if hasattr(handle, "set_sizes"):
+            handle.set_sizes([50])
+    return _pixels(figure)
+
+
+def _figure(rows: int, columns: int, cell: tuple[float, float], sharex: bool = False, right: float = 0.3):
+    """An off-screen matplotlib figure with a grid of axes, room for a title above, a legend below."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    top, bottom, left = 0.45, 1.0, 0.6
+    width, height = cell[0] * columns, cell[1] * rows + top + bottom
+    figure = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(rows, columns, squeeze=False, sharex=sharex)
+    figure.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        top=1 - top / height,
+        bottom=bottom / height,
+        hspace=0.55,
+        wspace=0.35,
+    )
+    return figure, axes
+
+
+def _pixels(figure: Any) -> np.ndarray:
+    """The figure rendered as an RGB array."""
+    figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
+
+
+def _scene_title(view: View, scene: int) -> str:
+    """A panel's title: the scene, its observation when it is short, and the uncoordinated mass."""
+    observation = np.asarray(view.observations[scene]).ravel()
+    title = f"scene {scene}"
+    if observation.size <= 4:
+        title += " [" + ", ".join(f"{value:.2f}" for value in observation) + "]"
+    if view.probabilities is not None:
+        unplaced = np.isnan(view.coordinates).any(axis=1)
+        if unplaced.any():
+            title += f"\nno-coordinate action (pass): {view.probabilities[scene, unplaced].sum():.1%}"
+    return title
+
+
+def _board(ax: Any, view: View, scene: int) -> None:
+    """One scene over two coordinates: heatmap or point and spread, landmarks, the action played."""
+    from matplotlib.patches import Ellipse
+
+    placed = ~np.isnan(view.coordinates).any(axis=1)
+    points = view.coordinates[placed]
+    if view.probabilities is not None:
+        probabilities = view.probabilities[scene, placed]
+        grid = _grid(points, probabilities)
+        if grid is None:
+            shown = ax.scatter(points[:, 0], points[:, 1], c=probabilities, cmap="viridis", vmin=0, s=40)
+        else:
+            extent = (view.low[0], view.high[0], view.low[1], view.high[1])
+            shown = ax.imshow(grid, origin="lower", extent=extent, cmap="viridis", vmin=0, aspect="auto")
+            if grid.shape[1] <= 19:
+                ax.set_xticks(np.unique(points[:, 0]))
+                ax.set_yticks(np.unique(points[:, 1]))
+        ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.04, label="probability")
+    else:
+        if len(points):
+            ax.scatter(points[:, 0], points[:, 1], s=4, color="0.7")
+        centre, spread = view.point[scene], view.spread[scene]
+        ax.add_patch(
+            Ellipse(
+                tuple(centre),
+                2 * spread[0],
+                2 * spread[1],
+                color="tab:blue",
+                alpha=0.25,
+                label="exploration (1 sd)",
+            )
+        )
+        ax.plot(*centre, "x", color="tab:blue", markersize=9, label="point")
+    size = (
+        ax.get_window_extent().width * 72 / DPI / max(len(np.unique(points[:, 0])) if len(points) else 8, 2)
+    ) ** 2
+    for (name, marks), style in zip(view.landmarks[scene].items(), LANDMARK_STYLES, strict=False):
+        ax.scatter(
+            marks[:, 0],
+            marks[:, 1],
+            s=0.5 * size,
+            c=style["color"],
+            edgecolors=style["edgecolor"],
+            label=name,
+        )
+    if not np.isnan(view.played[scene]).any():
+        ax.scatter(
+            *view.played[scene],
+            s=0.8 * size,
+            marker="s",
+            facecolors="none",
+            edgecolors=PLAYED["color"],
+            linewidths=2,
+            label=PLAYED["label"],
+        )
+    ax.set_xlim(view.low[0], view.high[0])
+    ax.set_ylim(view.low[1], view.high[1])
+    ax.set_aspect("equal")
+    ax.set_title(_scene_title(view, scene), fontsize=9)
+
+
+def _grid(points: np.ndarray, values: np.ndarray) -> np.ndarray | None:
+    """`values` on the regular grid the points form, `[rows (y), columns (x)]`, or None."""
+    xs, column = np.unique(points[:, 0], return_inverse=True)
+    ys, row = np.unique(points[:, 1], return_inverse=True)
+    if len(xs) * len(ys) != len(points) or not (_even(xs) and _even(ys)):
+        return None
+    grid = np.full((len(ys), len(xs)), np.nan)
+    grid[row, column] = values
+    return None if np.isnan(grid).any() else grid
+
+
+def _even(values: np.ndarray) -> bool:
+    """Whether sorted values are evenly spaced."""
+    gaps = np.diff(values)
+    return bool(np.allclose(gaps, gaps[0])) if gaps.size else True
+
+
+def _strip(ax: Any, view: View, scene: int, axis: int) -> None:
+    """One scene along one coordinate: probabilities or exploration density, landmarks, the action."""
+    if view.probabilities is not None:
+        placed = ~np.isnan(view.coordinates).any(axis=1)
+        values, index = np.unique(view.coordinates[placed, axis], return_inverse=True)
+        mass = np.bincount(index, weights=view.probabilities[scene, placed], minlength=len(values))
+        width = 1.8 * _half_step(values) * 0.9
+        ax.bar(values, mass, width=width, color="tab:green", label="probability")
+        if view.indexed and len(values) <= 20:
+            ax.set_xticks(values)
+        ax.set_ylabel("probability", fontsize=8)
+    else:
+        centre, spread = view.point[scene, axis], view.spread[scene, axis]
+        grid = np.linspace(view.low[axis], view.high[axis], 400)
+        density = np.exp(-0.5 * ((grid - centre) / spread) ** 2) / (spread * np.sqrt(2 * np.pi))
+        ax.fill_between(grid, density, color="tab:blue", alpha=0.25, label="exploration density")
+        ax.axvline(centre, color="tab:blue", label="point")
+        ax.set_ylabel("density", fontsize=8)
+    for (name, marks), style in zip(view.landmarks[scene].items(), LANDMARK_STYLES, strict=False):
+        for number, value in enumerate(marks[:, axis]):
+            ax.axvline(
+                value,
+                color="black" if style["color"] == "white" else style["color"],
+                linestyle=style["linestyle"],
+                label=name if number == 0 else None,
+            )
+    if not np.isnan(view.played[scene, axis]):
+        ax.plot(
+            view.played[scene, axis],
+            0,
+            "^",
+            color=PLAYED["color"],
+            markersize=10,
+            clip_on=False,
+            label=PLAYED["label"],
+        )
+    ax.set_xlim(view.low[axis], view.high[axis])
+    ax.set_ylim(bottom=0)
+    if view.played.shape[1] > 1:
+        ax.set_xlabel(f"action coordinate {axis}", fontsize=8)
+    elif ax.get_subplotspec().is_last_row():
+        ax.set_xlabel("action", fontsize=8)
+    ax.set_title(_scene_title(view, scene), fontsize=9, loc="left")
+    ax.tick_params(labelsize=7)
+
+
+def save_png(image: np.ndarray, path: str | Path) -> None:
+    """Write an RGB image as a PNG file."""
+    from matplotlib.image import imsave
+
+    imsave(path, image)
+
+
+def results_picture(
+    pictures: Mapping[str, np.ndarray],
+    summary: Mapping[str, Mapping[str, Mapping[str, Mapping[str, Any]]]],
+    title: str,
+) -> np.ndarray:
+    """Each agent's picture side by side, above its figures over seeds (mean, std, each seed).
+
+    `summary[agent][mode][figure]` holds `mean`, `std` and `values` (one per seed).
+    """
+    from matplotlib.gridspec import GridSpec
+
+    columns = max(len(pictures), 1)
+    figure, _ = _figure(1, 1, (5.5 * columns, 8))
+    figure.clear()
+    layout = GridSpec(2, columns, figure=figure, height_ratios=(3, 2))
+    for column, (agent, image) in enumerate(pictures.items()):
+        ax = figure.add_subplot(layout[0, column])
+        ax.imshow(image)
+        ax.set_title(agent, fontsize=11)
+        ax.axis("off")
+    ax = figure.add_subplot(layout[1, :])
+    bars = [(agent, mode) for agent in summary for mode in summary[agent]]
+    names = list(next(iter(summary[bars[0][0]].values())))
+    width = 0.8 / len(bars)
+    for number, (agent, mode) in enumerate(bars):
+        figures = summary[agent][mode]
+        offsets = np.arange(len(names)) + (number - (len(bars) - 1) / 2) * width
+        mean = [figures[name]["mean"] for name in names]
+        std = [figures[name]["std"] for name in names]
+        color = f"C{list(summary).index(agent)}"
+        ax.bar(
+            offsets,
+            mean,
+            width,
+            yerr=std,
+            capsize=3,
+            color=color,
+            alpha=1.0 if mode == "sampled" else 0.45,
+            label=f"{agent} {mode}",
+        )
+        for offset, name in zip(offsets, names, strict=True):
+            values = figures[name]["values"]
+            ax.plot([offset] * len(values), values, ".", color="black", markersize=3)
+    ax.set_xticks(np.arange(len(names)), names, fontsize=9)
+    ax.set_title("mean ± std over seeds (dots: each seed)", fontsize=9)
+    ax.legend(fontsize=8, ncol=len(summary))
+    figure.suptitle(title, fontsize=12)
+    figure.tight_layout()
+    return _pixels(figure)

@@ -1,0 +1,137 @@
+"""Pictures: chosen from the environment's declarations, logged to TensorBoard and saved as PNG."""
+
+import io
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from gymnasium import spaces
+from matplotlib.image import imread
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+import envs  # noqa: F401  registers TwoBales-v0
+from rlnoise.config import Config
+from rlnoise.pictures import distinct_scenes, view
+from rlnoise.train import build_policy, train
+
+
+class BoardEnv(gym.Env):
+    """A one-step 3x3 board with a black stone on the centre: a reply next to it is good."""
+
+    metadata = {"render_modes": []}  # noqa: RUF012
+    mode_labels = ("contact",)
+    action_coordinates = np.array([[x, y] for y in range(3) for x in range(3)] + [[np.nan, np.nan]])
+
+    def __init__(self):
+        self.observation_space = spaces.Box(0, 1, (3, 3, 3), np.float32)
+        self.action_space = spaces.Discrete(10)
+        self.planes = np.zeros((3, 3, 3), np.float32)
+        self.planes[1, 1, 1] = 1
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return self.planes.copy(), {}
+
+    def step(self, action):
+        contact = int(action) in (1, 3, 5, 7)
+        return self.planes.copy(), float(contact), True, False, {"mode": "contact" if contact else None}
+
+    def landmarks(self, observation):
+        return {"black": [[1, 1]]}
+
+
+class ChoiceEnv(gym.Env):
+    """A one-step choice among three actions without coordinates: the first two are good."""
+
+    metadata = {"render_modes": []}  # noqa: RUF012
+    mode_labels = ("a", "b")
+
+    def __init__(self):
+        self.observation_space = spaces.Box(0, 1, (1,), np.float32)
+        self.action_space = spaces.Discrete(3)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(1, np.float32), {}
+
+    def step(self, action):
+        mode = ("a", "b", None)[int(action)]
+        return np.zeros(1, np.float32), float(mode is not None), True, False, {"mode": mode}
+
+
+gym.register("PictureBoard-v0", entry_point=BoardEnv)
+gym.register("PictureChoice-v0", entry_point=ChoiceEnv)
+
+
+def policy_for(env, agent):
+    torch.manual_seed(0)
+    return build_policy(Config(agent=agent), env)
+
+
+def start_observations(env, contexts=8):
+    return np.stack([env.reset(seed=seed)[0] for seed in range(contexts)])
+
+
+def test_board_view_has_probabilities_pass_and_the_point_rounded_to_a_free_action():
+    env = BoardEnv()
+    observations = start_observations(env)
+    policy, adapter = policy_for(env, "categorical")
+    seen = view(policy, adapter, env, distinct_scenes(observations))
+    assert len(seen.observations) == 1  # one start state: one scene
+    logits = policy.network(torch.as_tensor(observations[:1]).reshape(1, -1)).detach()
+    expected = torch.softmax(logits, -1).numpy()[0]
+    np.testing.assert_allclose(seen.probabilities[0], expected, rtol=1e-5)
+    np.testing.assert_allclose(seen.played[0], env.action_coordinates[expected.argmax()])
+    assert set(seen.landmarks[0]) == {"black"} and seen.landmarks[0]["black"].tolist() == [[1.0, 1.0]]
+
+    policy, adapter = policy_for(env, "regression")
+    seen = view(policy, adapter, env, observations[:1])
+    point = seen.point[0]
+    distances = np.nansum((env.action_coordinates[:9] - point) ** 2, axis=1)
+    np.testing.assert_allclose(seen.played[0], env.action_coordinates[distances.argmin()])
+    np.testing.assert_allclose(seen.spread[0], [1.0, 1.0])  # the regression agent's default sigma
+
+
+def test_two_bales_view_shows_the_bales_and_both_agents():
+    env = gym.make("TwoBales-v0")
+    observations = start_observations(env)
+    policy, adapter = policy_for(env, "categorical")
+    seen = view(policy, adapter, env, distinct_scenes(observations))
+    assert len(seen.observations) == 4 and seen.coordinates.shape == (41, 1)
+    np.testing.assert_allclose(seen.probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    centre, half_gap = observations[0]
+    np.testing.assert_allclose(seen.landmarks[0]["bales"].ravel(), [centre - half_gap, centre + half_gap])
+    policy, adapter = policy_for(env, "regression")
+    seen = view(policy, adapter, env, observations[:2])
+    assert seen.probabilities is None and seen.point.shape == (2, 1) and np.all(seen.spread == 1.0)
+
+
+def test_an_env_without_coordinates_gets_a_histogram_of_its_action_numbers():
+    env = ChoiceEnv()
+    policy, adapter = policy_for(env, "categorical")
+    seen = view(policy, adapter, env, start_observations(env, 2)[:1])
+    assert seen.indexed and seen.coordinates.ravel().tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("env_id", "agent"),
+    [
+        ("PictureBoard-v0", "categorical"),
+        ("TwoBales-v0", "regression"),
+        ("PictureChoice-v0", "categorical"),
+    ],
+)
+def test_every_evaluation_logs_the_picture_and_the_run_saves_the_last_one(tmp_path, env_id, agent):
+    config = Config(env_id=env_id, agent=agent, logdir=str(tmp_path), run_name="run", num_envs=64,
+                    total_timesteps=4 * 64, eval_every=2, eval_contexts=4, eval_samples=4)  # fmt: skip
+    train(config, progress=False)
+    events = EventAccumulator(str(tmp_path / "run"), size_guidance={"images": 0})
+    events.Reload()
+    images = events.Images("pictures/policy")
+    assert [image.step for image in images] == [2 * 64, 4 * 64]  # one per evaluation
+    logged = imread(io.BytesIO(images[-1].encoded_image_string))
+    saved = imread(tmp_path / "run" / "policy.png")
+    assert logged.shape == (images[-1].height, images[-1].width, 3)  # logged as HWC RGB, not CHW
+    assert saved.shape[:2] == logged.shape[:2] and np.array_equal(saved[..., :3], logged)
+    assert logged.std() > 0.05  # something is drawn
