@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from rlnoise.errors import UsageError
 
-COMMANDS = ("train",)
+COMMANDS = ("train", "evaluate")
 
 
 class Parser(argparse.ArgumentParser):

@@ -1,0 +1,122 @@
+"""`rlnoise evaluate RUN_DIR`: reload a saved run and evaluate it both ways, sampled and deterministic."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from rlnoise.config import POSITIVE, Config, _parse, check_names
+from rlnoise.errors import UsageError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `evaluate` subcommand and its flags."""
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="reload a saved run and evaluate it both ways",
+        description="Reload a run written by `rlnoise train` or `rlnoise compare` (its config.json and "
+        "model.pt, loaded as weights only) and evaluate it sampled and deterministic. With the run's own "
+        "settings and seed it reproduces the run's final evaluation.json.",
+    )
+    parser.add_argument(
+        "run_dir", metavar="RUN_DIR", help="the run directory (holds config.json and model.pt)"
+    )
+    parser.add_argument(
+        "--contexts",
+        type=_parse(int, POSITIVE),
+        help="distinct start states, reset seeds 0..N-1 (default: the run's --eval-contexts)",
+    )
+    parser.add_argument(
+        "--samples",
+        type=_parse(int, POSITIVE),
+        help="episodes played from each start state (default: the run's --eval-samples)",
+    )
+    parser.add_argument(
+        "--seed", type=_parse(int, None), help="seed of the sampling (default: the run's seed)"
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write the figures to this JSON file")
+    parser.set_defaults(run=run)
+
+
+def read_config(directory: Path) -> Config:
+    """The settings of the run saved in `directory`, or a UsageError that says what is wrong."""
+    if not directory.is_dir():
+        raise UsageError(f"no run directory {directory}")
+    path = directory / "config.json"
+    if not path.is_file():
+        raise UsageError(f"{directory} is not a run directory: it has no config.json")
+    try:
+        config = Config(**json.loads(path.read_text()))
+    except (ValueError, TypeError) as error:
+        raise UsageError(f"corrupted {path}: {first_line(error)}") from None
+    check_names(config)
+    return config
+
+
+def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
+    """The run's environment, its policy with the saved weights, and the action adapter."""
+    import gymnasium as gym
+    import torch
+
+    from rlnoise.train import build_policy
+
+    path = directory / "model.pt"
+    if not path.is_file():
+        raise UsageError(f"{directory} has no model.pt: the run saved no weights")
+    try:
+        weights = torch.load(path, map_location=config.device, weights_only=True)
+    except Exception as error:  # a truncated file, a foreign pickle, anything torch refuses
+        raise UsageError(f"corrupted {path}: {first_line(error)}") from None
+    env = gym.make(config.env_id, **config.env_kwargs)
+    policy, adapter = build_policy(config, env)
+    try:
+        policy.load_state_dict(weights)
+    except (RuntimeError, TypeError, AttributeError) as error:
+        raise UsageError(f"{path} does not fit the run's config.json: {first_line(error)}") from None
+    policy.eval()
+    return env, policy, adapter
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's message, cut to its first non-empty line."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` as JSON all at once: a reader never sees a half-written file."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(data, indent=2))
+    os.replace(partial, path)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate the run as the flags say, print the table, write the JSON; return the exit code."""
+    directory = Path(args.run_dir)
+    config = read_config(directory)
+    json_path = Path(args.json) if args.json else None
+    if json_path is not None and not json_path.parent.is_dir():
+        raise UsageError(f"cannot write --json {json_path}: no directory {json_path.parent}")
+    env, policy, adapter = load_policy(directory, config)
+
+    from rlnoise.contract import mode_labels
+    from rlnoise.evaluation import MODES, evaluate
+    from rlnoise.report import table
+
+    contexts = args.contexts or config.eval_contexts
+    samples = args.samples or config.eval_samples
+    seed = config.seed if args.seed is None else args.seed
+    results, _ = evaluate(
+        policy, adapter, config.env_id, config.env_kwargs, mode_labels(env),
+        contexts, samples, seed, config.device,
+    )  # fmt: skip
+    print(f"{config.agent} on {config.env_id}, run {directory}")
+    print(f"evaluated on {contexts} contexts x {samples} samples, seed {seed}")
+    print(table({mode: results[mode] for mode in MODES}))
+    if json_path is not None:
+        settings = {"run": str(directory), "contexts": contexts, "samples": samples, "seed": seed}
+        write_json(json_path, {**settings, **results})
+    return 0
