@@ -1,7 +1,8 @@
-"""What an rlnoise environment declares beyond the Gymnasium API (DESIGN.md section 3).
+"""What an rlnoise environment declares beyond the Gymnasium API, and the rules it keeps.
 
-An environment is a plain ``gymnasium.Env``. rlnoise reads these optional declarations
-from its unwrapped instance:
+An environment is a plain ``gymnasium.Env``, registered with ``gymnasium.register``
+(DESIGN.md section 3). rlnoise reads three optional class attributes from its unwrapped
+instance:
 
 - ``mode_labels``: the labels of its good answers; every finished episode reports one of them,
   or ``None``, as ``info["mode"]``.
@@ -14,6 +15,10 @@ from its unwrapped instance:
 - ``landmarks(observation)``: a method; the named points of the scene that an observation
   describes, in action coordinates, one row each (the bales, the stones on the board), which
   rlnoise's pictures draw beside where the policy acts.
+
+``RULES`` lists what every environment must do; ``rlnoise.checks`` tests each rule, and
+``rlnoise check-env ID`` runs those tests on any registered environment, including
+``my_pkg.my_module:MyEnv-v0``.
 
 This module imports nothing but numpy, so an environment in a user's own package can depend on
 it without pulling in torch.
@@ -35,6 +40,83 @@ class Symmetry:
     name: str
     observation: Callable[[np.ndarray], np.ndarray]
     action: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the contract: its name, what it requires, and how to mend an environment that breaks it."""
+
+    name: str
+    requires: str
+    mend: str
+
+
+RULES = (
+    Rule(
+        "gymnasium-api",
+        "the environment passes gymnasium.utils.env_checker.check_env",
+        "follow the Gymnasium Env API (spaces, reset(seed=, options=) -> (obs, info), step -> 5-tuple) "
+        "and draw all randomness from self.np_random after super().reset(seed=seed)",
+    ),
+    Rule(
+        "declarations",
+        "mode_labels is a non-empty tuple of distinct strings, symmetries a tuple of "
+        "rlnoise.contract.Symmetry, action_coordinates (Discrete spaces only) one row per action, "
+        'and metadata["render_modes"] includes "ansi" and "rgb_array"',
+        "set these class attributes on the environment class (see rlnoise/contract.py)",
+    ),
+    Rule(
+        "seed-determinism",
+        "reset(seed=s) followed by the same actions replays the same episode",
+        "draw every random number from self.np_random (never from np.random or random), "
+        "and call super().reset(seed=seed) first in reset",
+    ),
+    Rule(
+        "vector-env",
+        "the vector_entry_point's VectorEnv autoresets in SAME_STEP mode and equals the single "
+        "environment: reset(seed=[s0, s1, ...]) starts env i as reset(seed=si) does, and the same "
+        'actions give the same observations, rewards, ends, infos["final_obs"] and '
+        'infos["final_info"]["mode"]',
+        'set metadata = {"autoreset_mode": AutoresetMode.SAME_STEP}, draw each start of a list-of-seeds '
+        "reset from its own seeding.np_random(s), and share the step code with the single environment "
+        "(see envs/two_bales.py)",
+    ),
+    Rule(
+        "symmetries",
+        'every declared symmetry leaves rewards and ends unchanged: reset(options={"observation": '
+        "sym.observation(obs)}) starts from that observation, and playing sym.action(a) for every "
+        "action a gives the same rewards",
+        'accept reset(options={"observation": obs}) and fix (or stop declaring) the symmetry',
+    ),
+    Rule(
+        "modes",
+        'every finished episode reports info["mode"]: one of mode_labels, or None when no good answer '
+        "was reached",
+        'put "mode" in the info of every step (None until a good answer is reached), so that episodes '
+        "cut short by the time limit report it too",
+    ),
+    Rule(
+        "render",
+        'render() returns a str in render_mode "ansi" and an HxWx3 uint8 array in render_mode "rgb_array"',
+        "accept render_mode in __init__ and return those types from render()",
+    ),
+    Rule(
+        "trains",
+        "every agent (agents.AGENTS) trains on the environment for a few updates and is evaluated",
+        "read the error: a Box action space must be bounded, a Discrete one must declare "
+        "action_coordinates for point agents, and episodes must end (set max_episode_steps)",
+    ),
+)
+
+
+class ContractError(AssertionError):
+    """An environment breaks a rule of the contract; the message names the rule and the mend."""
+
+    def __init__(self, rule: str, problem: str):
+        self.rule = next(item for item in RULES if item.name == rule)
+        super().__init__(
+            f"rule {rule!r} broken: {problem}\n  the rule: {self.rule.requires}\n  to mend: {self.rule.mend}"
+        )
 
 
 def mode_labels(env: Any) -> tuple[str, ...]:

@@ -1,0 +1,350 @@
+"""The contract's rules (`rlnoise.contract.RULES`) as plain checks, one function per rule.
+
+Each check takes an environment id (`Name-vN` or `my_pkg.my_module:Name-vN`) and the
+environment's keyword arguments, returns a short note on what it verified, and raises
+`ContractError` (naming the rule broken and how to mend it) when the environment breaks the
+rule. `run_checks` runs them all, as `rlnoise check-env` and `tests/test_contract.py` do.
+Only the `trains` check imports torch.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils.env_checker import check_env
+
+from rlnoise.contract import ContractError, Symmetry, action_coordinates, mode_labels, symmetries
+from rlnoise.environments import check_env_id, make_vector_env
+
+SEEDS = (3, 14, 15, 92)
+MAX_STEPS = 1000
+"""Steps a check plays before it gives up waiting for an episode to end."""
+
+
+def _make(env_id: str, env_kwargs: dict[str, Any], **kwargs: Any) -> gym.Env:
+    """The environment, without gymnasium's passive checker (the gymnasium-api check runs it)."""
+    return gym.make(env_id, disable_env_checker=True, **{**env_kwargs, **kwargs})
+
+
+def _actions(space: spaces.Space, seed: int, count: int = MAX_STEPS) -> list[Any]:
+    """A reproducible sequence of random actions."""
+    space.seed(seed)
+    return [space.sample() for _ in range(count)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two observations (or rewards) are equal up to float rounding."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype.kind in "fc" or b.dtype.kind in "fc":
+        return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True))
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+@dataclass
+class Episode:
+    """What one episode showed: its observations, rewards, ends and infos, step by step."""
+
+    observations: list[Any]
+    rewards: list[float]
+    ends: list[tuple[bool, bool]]
+    infos: list[dict[str, Any]]
+
+
+def play(env: gym.Env, actions: list[Any], **reset: Any) -> Episode:
+    """Reset `env` with `reset`'s arguments and play `actions` until the episode ends."""
+    observation, info = env.reset(**reset)
+    episode = Episode([observation], [], [], [info])
+    for action in actions:
+        observation, reward, terminated, truncated, info = env.step(action)
+        episode.observations.append(observation)
+        episode.rewards.append(float(reward))
+        episode.ends.append((bool(terminated), bool(truncated)))
+        episode.infos.append(info)
+        if terminated or truncated:
+            break
+    return episode
+
+
+def check_gymnasium_api(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    """Rule `gymnasium-api`: gymnasium's own environment checker passes."""
+    env = _make(env_id, env_kwargs)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check_env(env.unwrapped, skip_render_check=True)
+    except Exception as error:
+        raise ContractError("gymnasium-api", f"{type(error).__name__}: {error}") from error
+    return "gymnasium.utils.env_checker.check_env passed"
+
+
+def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    """Rule `declarations`: the mode labels, symmetries, action coordinates and render modes."""
+    env = _make(env_id, env_kwargs)
+    labels = mode_labels(env)
+    if not labels or not all(isinstance(label, str) for label in labels) or len(set(labels)) < len(labels):
+        raise ContractError("declarations", f"mode_labels is {labels!r}")
+    for symmetry in symmetries(env):
+        if not isinstance(symmetry, Symmetry):
+            raise ContractError("declarations", f"symmetries holds {symmetry!r}, not a Symmetry")
+    coordinates = action_coordinates(env)
+    if coordinates is not None:
+        space = env.action_space
+        if not isinstance(space, spaces.Discrete) or coordinates.ndim != 2 or len(coordinates) != space.n:
+            raise ContractError(
+                "declarations",
+                f"action_coordinates has shape {coordinates.shape} for action space {space}",
+            )
+    render_modes = env.metadata.get("render_modes", [])
+    missing = [mode for mode in ("ansi", "rgb_array") if mode not in render_modes]
+    if missing:
+        raise ContractError("declarations", f'metadata["render_modes"] is {render_modes}, without {missing}')
+    return f"{len(labels)} mode labels, {len(symmetries(env))} symmetries"
+
+
+def check_seed_determinism(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    """Rule `seed-determinism`: the same seed and actions replay the same episode, in two instances."""
+    first, second = _make(env_id, env_kwargs), _make(env_id, env_kwargs)
+    for seed in SEEDS:
+        actions = _actions(first.action_space, seed)
+        replays = [
+            play(first, actions, seed=seed),
+            play(second, actions, seed=seed),
+            play(first, actions, seed=seed),
+        ]
+        for replay in replays[1:]:
+            if not _same(replays[0].observations[0], replay.observations[0]):
+                raise ContractError("seed-determinism", f"reset(seed={seed}) gave different observations")
+            if not (
+                all(_same(a, b) for a, b in zip(replays[0].observations, replay.observations, strict=False))
+                and _same(replays[0].rewards, replay.rewards)
+                and replays[0].ends == replay.ends
+            ):
+                raise ContractError("seed-determinism", f"two episodes from reset(seed={seed}) differ")
+    return f"seeds {list(SEEDS)} replay exactly"
+
+
+def check_vector_env(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    """Rule `vector-env`: the native vector env plays each environment as the single env does."""
+    try:
+        vector = make_vector_env(env_id, len(SEEDS), env_kwargs)
+    except ValueError as error:
+        raise ContractError("vector-env", str(error)) from error
+    if check_env_id(env_id).vector_entry_point is None:
+        return "no native vector env: rlnoise uses gymnasium's SyncVectorEnv (slower)"
+    singles = [_make(env_id, env_kwargs) for _ in SEEDS]
+    actions = [_actions(vector.single_action_space, seed) for seed in SEEDS]
+    episodes = [play(env, moves, seed=seed) for env, moves, seed in zip(singles, actions, SEEDS, strict=True)]
+    observations, _ = vector.reset(seed=list(SEEDS))
+    for index, episode in enumerate(episodes):
+        if not _same(observations[index], episode.observations[0]):
+            raise ContractError("vector-env", f"reset(seed={list(SEEDS)}) started env {index} elsewhere")
+    for step in range(max(len(episode.rewards) for episode in episodes)):
+        batch = np.stack(
+            [
+                moves[min(step, len(episode.rewards) - 1)]
+                for moves, episode in zip(actions, episodes, strict=True)
+            ]
+        )
+        observations, rewards, terminated, truncated, infos = vector.step(batch)
+        for index, episode in enumerate(episodes):
+            if step < len(episode.rewards):
+                _compare_step(episode, step, index, observations, rewards, terminated, truncated, infos)
+    return f"{len(SEEDS)} episodes equal those of the single env"
+
+
+def _compare_step(
+    episode: Episode,
+    step: int,
+    index: int,
+    observations: np.ndarray,
+    rewards: np.ndarray,
+    terminated: np.ndarray,
+    truncated: np.ndarray,
+    infos: dict[str, Any],
+) -> None:
+    """Raise unless step `step` of env `index` of the vector env matches the single env's."""
+    where = f"env {index} (seed {SEEDS[index]}), step {step + 1}"
+    if not _same(rewards[index], episode.rewards[step]):
+        raise ContractError("vector-env", f"{where}: reward {rewards[index]} != {episode.rewards[step]}")
+    if (bool(terminated[index]), bool(truncated[index])) != episode.ends[step]:
+        raise ContractError("vector-env", f"{where}: (terminated, truncated) differ from the single env's")
+    if not any(episode.ends[step]):
+        if not _same(observations[index], episode.observations[step + 1]):
+            raise ContractError("vector-env", f"{where}: observations differ")
+        return
+    final_info = infos.get("final_info", {})
+    if not (_flag(infos, "_final_obs", index) and _flag(final_info, "_mode", index)):
+        raise ContractError(
+            "vector-env",
+            f'{where}: the episode ended without infos["final_obs"] and infos["final_info"]["mode"]',
+        )
+    if not _same(infos["final_obs"][index], episode.observations[step + 1]):
+        raise ContractError("vector-env", f'{where}: infos["final_obs"] differs from the last observation')
+    if final_info["mode"][index] != episode.infos[step + 1].get("mode"):
+        raise ContractError(
+            "vector-env",
+            f"{where}: mode {final_info['mode'][index]!r} != {episode.infos[step + 1].get('mode')!r}",
+        )
+
+
+def _flag(infos: dict[str, Any], mask: str, index: int) -> bool:
+    """Whether a vector env's info mask is present and set for env `index`."""
+    return mask in infos and bool(infos[mask][index])
+
+
+def check_symmetries(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    """Rule `symmetries`: each symmetry maps an episode to one with the same rewards and ends."""
+    env = _make(env_id, env_kwargs)
+    declared = symmetries(env)
+    if not declared:
+        return "none declared"
+    for seed in SEEDS:
+        start, _ = env.reset(seed=seed)
+        actions = _actions(env.action_space, seed)
+        original = play(env, actions, seed=seed, options={"observation": start})
+        for symmetry in declared:
+            moved = [symmetry.action(action) for action in actions[: len(original.rewards)]]
+            image = play(env, moved, seed=seed, options={"observation": symmetry.observation(start)})
+            problem = _symmetry_problem(original, image, symmetry.observation(start))
+            if problem:
+                raise ContractError("symmetries", f"{symmetry.name!r} from reset(seed={seed}): {problem}")
+    return f"{len(declared)} symmetries keep the rewards"
+
+
+def _symmetry_problem(original: Episode, image: Episode, start: Any) -> str | None:
+    """What differs between an episode and its image under a symmetry, or `None`."""
+    if not _same(image.observations[0], start):
+        return 'reset(options={"observation": o}) did not start from o'
+    if len(image.rewards) != len(original.rewards) or image.ends != original.ends:
+        return "the episode ends differently"
+    if not _same(image.rewards, original.rewards):
+        return f"rewards {original.rewards} became {image.rewards}"
+    return None
+
+
+def check_modes(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    """Rule `modes`: every finished episode reports a declared mode label or `None`."""
+    env = _make(env_id, env_kwargs)
+    labels = mode_labels(env)
+    seen = set()
+    for seed in SEEDS:
+        episode = play(env, _actions(env.action_space, seed), seed=seed)
+        if not any(episode.ends[-1]):
+            raise ContractError(
+                "modes", f"the episode from reset(seed={seed}) did not end in {MAX_STEPS} steps"
+            )
+        info = episode.infos[-1]
+        if "mode" not in info:
+            raise ContractError(
+                "modes", f'the episode from reset(seed={seed}) ended with info {info}, no "mode"'
+            )
+        if info["mode"] is not None and info["mode"] not in labels:
+            raise ContractError("modes", f"mode {info['mode']!r} is not one of {labels}")
+        seen.add(info["mode"])
+    return f"random play reported {sorted(map(str, seen))}"
+
+
+def check_render(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    """Rule `render`: `"ansi"` renders a str, `"rgb_array"` an HxWx3 uint8 array, before and after a step."""
+    shapes = []
+    for render_mode in ("ansi", "rgb_array"):
+        env = _make(env_id, env_kwargs, render_mode=render_mode)
+        env.reset(seed=SEEDS[0])
+        frames = [env.render()]
+        env.step(env.action_space.sample())
+        frames.append(env.render())
+        for frame in frames:
+            if render_mode == "ansi" and not isinstance(frame, str):
+                raise ContractError(
+                    "render", f'render() in render_mode "ansi" returned {type(frame).__name__}'
+                )
+            if render_mode == "rgb_array" and not (
+                isinstance(frame, np.ndarray)
+                and frame.ndim == 3
+                and frame.shape[2] == 3
+                and frame.dtype == np.uint8
+            ):
+                description = getattr(frame, "shape", type(frame).__name__), getattr(frame, "dtype", "")
+                raise ContractError("render", f'render() in render_mode "rgb_array" returned {description}')
+        shapes.append(frames[-1].shape if render_mode == "rgb_array" else "str")
+    return f"ansi: str, rgb_array: {shapes[1]}"
+
+
+def check_trains(env_id: str, env_kwargs: dict[str, Any], agent: str) -> str:
+    """Rule `trains`: `agent` trains for two small updates and is evaluated both ways."""
+    from rlnoise.config import Config
+    from rlnoise.train import train
+
+    num_envs, num_steps = 4, check_env_id(env_id).max_episode_steps or 1
+    with tempfile.TemporaryDirectory() as logdir:
+        config = Config(
+            env_id=env_id,
+            agent=agent,
+            env_kwargs=env_kwargs,
+            logdir=logdir,
+            total_timesteps=2 * num_envs * num_steps,
+            num_envs=num_envs,
+            hidden=8,
+            eval_contexts=2,
+            eval_samples=2,
+        )
+        try:
+            result = train(config, progress=False)
+        except Exception as error:
+            raise ContractError("trains", f"agent {agent!r}: {type(error).__name__}: {error}") from error
+    returns = [result[mode]["return"] for mode in ("sampled", "deterministic")]
+    if not np.all(np.isfinite(returns)):
+        raise ContractError("trains", f"agent {agent!r} evaluated to returns {returns}")
+    return f"{result['global_step']} steps, sampled return {returns[0]:.3g}"
+
+
+CHECKS: dict[str, Callable[..., str]] = {
+    "gymnasium-api": check_gymnasium_api,
+    "declarations": check_declarations,
+    "seed-determinism": check_seed_determinism,
+    "vector-env": check_vector_env,
+    "symmetries": check_symmetries,
+    "modes": check_modes,
+    "render": check_render,
+    "trains": check_trains,
+}
+
+
+@dataclass
+class Result:
+    """The outcome of one check: passed or not, and its note or the error."""
+
+    name: str
+    passed: bool
+    message: str
+
+
+def checks(agent_names: list[str]) -> list[tuple[str, str, Callable[[str, dict[str, Any]], str]]]:
+    """Every check to run as `(name, rule, check)`: one per rule, the `trains` rule once per agent."""
+    named = [(rule, rule, check) for rule, check in CHECKS.items() if rule != "trains"]
+    named += [(f"trains ({agent})", "trains", partial(check_trains, agent=agent)) for agent in agent_names]
+    return named
+
+
+def run_checks(env_id: str, env_kwargs: dict[str, Any] | None = None) -> Iterator[Result]:
+    """Run every check on the environment, yielding each result as it comes.
+
+    A check that crashes (the environment raised an exception) fails its rule with that error.
+    """
+    import agents
+
+    for name, rule, check in checks(list(agents.AGENTS)):
+        try:
+            yield Result(name, True, check(env_id, env_kwargs or {}))
+        except ContractError as error:
+            yield Result(name, False, str(error))
+        except Exception as error:
+            yield Result(name, False, str(ContractError(rule, f"{type(error).__name__}: {error}")))

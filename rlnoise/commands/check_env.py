@@ -1,0 +1,38 @@
+"""`rlnoise check-env`: test an environment against the contract, one line per rule."""
+
+from __future__ import annotations
+
+import argparse
+
+from rlnoise.config import Config, add_flags
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `check-env` subcommand."""
+    parser = subparsers.add_parser(
+        "check-env",
+        help="test an environment against rlnoise's environment contract",
+        description="Run every rule of the environment contract (rlnoise/contract.py) on ENV_ID, "
+        "`Name-vN` or `my_pkg.my_module:Name-vN`: Gymnasium's env checker, the declarations, "
+        "seed determinism, the native vector env, the symmetries, the mode labels, rendering, and "
+        "a few training updates of every agent. Prints one line per rule; exits 1 if any fails.",
+    )
+    parser.add_argument(
+        "env_id", metavar="ENV_ID", help="environment id, `Name-vN` or `my_pkg.my_module:Name-vN`"
+    )
+    add_flags(parser, skip=tuple(name for name in Config.__dataclass_fields__ if name != "env_kwargs"))
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the checks, print `pass` or `FAIL` per rule with its note or error; 0 if all pass."""
+    from rlnoise.checks import run_checks
+    from rlnoise.environments import check_env_id
+
+    check_env_id(args.env_id)
+    failed = 0
+    for result in run_checks(args.env_id, args.env_kwargs):
+        print(f"{'pass' if result.passed else 'FAIL'}  {result.name:<22} {result.message}", flush=True)
+        failed += not result.passed
+    print(f"{args.env_id}: {'all rules pass' if not failed else f'{failed} rule(s) broken'}")
+    return 1 if failed else 0
