@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from rlnoise.errors import UsageError
 
-COMMANDS = ("train", "evaluate")
+COMMANDS = ("train", "evaluate", "compare")
 
 
 class Parser(argparse.ArgumentParser):

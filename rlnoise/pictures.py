@@ -337,12 +337,13 @@ def save_png(image: np.ndarray, path: str | Path) -> None:
 
 def results_picture(
     pictures: Mapping[str, np.ndarray],
-    summary: Mapping[str, Mapping[str, Mapping[str, Mapping[str, Any]]]],
+    summary: Mapping[str, Mapping[str, Mapping[str, Any]]],
     title: str,
 ) -> np.ndarray:
     """Each agent's picture side by side, above its figures over seeds (mean, std, each seed).
 
-    `summary[agent][mode][figure]` holds `mean`, `std` and `values` (one per seed).
+    `summary[agent][mode]["figures"][figure]` holds `mean`, `std` and `values` (one per seed).
+    The return, in the environment's own units, gets its own axes beside the others, in [0, 1].
     """
     from matplotlib.gridspec import GridSpec
 
@@ -355,23 +356,37 @@ def results_picture(
         ax.imshow(image)
         ax.set_title(agent, fontsize=11)
         ax.axis("off")
-    ax = figure.add_subplot(layout[1, :])
     bars = [(agent, mode) for agent in summary for mode in summary[agent]]
-    names = list(next(iter(summary[bars[0][0]].values())))
+    names = list(summary[bars[0][0]][bars[0][1]]["figures"])
+    figures_layout = layout[1, :].subgridspec(1, 2, width_ratios=(1, len(names) - 1), wspace=0.15)
+    for ax, shown in zip(
+        (figure.add_subplot(figures_layout[0]), figure.add_subplot(figures_layout[1])),
+        (names[:1], names[1:]),
+        strict=True,
+    ):
+        _figure_bars(ax, summary, bars, shown)
+    ax.set_ylim(0, 1.05)
+    ax.set_title("mean ± std over seeds (dots: each seed)", fontsize=9)
+    handles, labels = ax.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=len(bars), fontsize=9, frameon=False)
+    figure.suptitle(title, fontsize=12)
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    return _pixels(figure)
+
+
+def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]], names: list[str]) -> None:
+    """Bars of figures' means with their std over seeds, and a dot per seed; one bar per agent and mode."""
     width = 0.8 / len(bars)
     for number, (agent, mode) in enumerate(bars):
-        figures = summary[agent][mode]
+        figures = summary[agent][mode]["figures"]
         offsets = np.arange(len(names)) + (number - (len(bars) - 1) / 2) * width
-        mean = [figures[name]["mean"] for name in names]
-        std = [figures[name]["std"] for name in names]
-        color = f"C{list(summary).index(agent)}"
         ax.bar(
             offsets,
-            mean,
+            [figures[name]["mean"] for name in names],
             width,
-            yerr=std,
+            yerr=[figures[name]["std"] for name in names],
             capsize=3,
-            color=color,
+            color=f"C{list(summary).index(agent)}",
             alpha=1.0 if mode == "sampled" else 0.45,
             label=f"{agent} {mode}",
         )
@@ -379,8 +394,4 @@ def results_picture(
             values = figures[name]["values"]
             ax.plot([offset] * len(values), values, ".", color="black", markersize=3)
     ax.set_xticks(np.arange(len(names)), names, fontsize=9)
-    ax.set_title("mean ± std over seeds (dots: each seed)", fontsize=9)
-    ax.legend(fontsize=8, ncol=len(summary))
-    figure.suptitle(title, fontsize=12)
-    figure.tight_layout()
-    return _pixels(figure)
+    ax.axhline(0, color="black", linewidth=0.5)

@@ -1,8 +1,8 @@
-"""Plain-text tables of evaluation figures, as the commands print them."""
+"""Tables of evaluation figures: plain text as the commands print them, and markdown."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 COLUMNS = ("return", "coverage", "mode_entropy", "collapse_rate", "majority_share", "outcome")
@@ -13,12 +13,30 @@ def format_cell(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def table(rows: Mapping[str, Mapping[str, Any]], first: str = "evaluation") -> str:
+def cells(
+    rows: Mapping[str, Mapping[str, Any]], first: str, columns: Sequence[str]
+) -> tuple[list[str], list[list[str]]]:
+    """The header and the formatted body of a table: one row per entry of `rows`."""
+    body = [[name, *(format_cell(row.get(column, "")) for column in columns)] for name, row in rows.items()]
+    return [first, *columns], body
+
+
+def table(
+    rows: Mapping[str, Mapping[str, Any]], first: str = "evaluation", columns: Sequence[str] = COLUMNS
+) -> str:
     """An aligned text table: one row per entry of `rows`, one column per figure."""
-    header = [first, *COLUMNS]
-    body = [[name, *(format_cell(row.get(column, "")) for column in COLUMNS)] for name, row in rows.items()]
+    header, body = cells(rows, first, columns)
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     lines = [header, ["-" * width for width in widths], *body]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in lines
     )
+
+
+def markdown(
+    rows: Mapping[str, Mapping[str, Any]], first: str = "evaluation", columns: Sequence[str] = COLUMNS
+) -> str:
+    """The same table in markdown."""
+    header, body = cells(rows, first, columns)
+    lines = [header, ["-" * len(cell) for cell in header], *body]
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
