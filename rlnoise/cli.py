@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from rlnoise.errors import UsageError
 
-COMMANDS = ("train", "evaluate", "compare")
+COMMANDS = ("train", "evaluate", "compare", "envs")
 
 
 class Parser(argparse.ArgumentParser):
