@@ -1,0 +1,66 @@
+"""The command line: help, bad input as one line with exit code 2, and no overwritten run."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def rlnoise(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "rlnoise.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def test_help_explains_every_flag_without_importing_torch():
+    code = (
+        "import sys; from rlnoise.cli import main\ntry: main(['train', '--help'])\nexcept SystemExit: pass\n"
+    )
+    code += "assert 'torch' not in sys.modules, 'torch imported'"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for flag in ("--env-id", "--agent", "--seed", "--total-timesteps", "--num-envs", "--learning-rate",
+                 "--ent-coef", "--sigma", "--logdir", "--run-name", "--device"):  # fmt: skip
+        assert flag in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--env-id", "TwoBale-v0"], "did you mean TwoBales-v0"),
+        (["--agent", "categorial"], "did you mean categorical"),
+        (["--total-timesteps", "0"], "--total-timesteps: must be > 0"),
+        (["--sigma", "-1"], "--sigma: must be > 0"),
+        (["--learning-rate", "0"], "--learning-rate: must be > 0"),
+        (["--num-envs", "-4"], "--num-envs: must be > 0"),
+        (["--num-envs", "many"], "--num-envs: expected a number of type int"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(args, message):
+    result = rlnoise("train", *args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_existing_run_directory_is_never_overwritten(tmp_path):
+    existing = tmp_path / "mine"
+    existing.mkdir()
+    (existing / "notes.txt").write_text("keep me")
+    result = rlnoise("train", "--logdir", str(tmp_path), "--run-name", "mine", "--total-timesteps", "1024")
+    assert result.returncode == 2 and "already exists" in result.stderr
+    assert os.listdir(existing) == ["notes.txt"]
+
+
+def test_train_prints_summary_of_both_evaluation_modes(tmp_path):
+    command = [sys.executable, "train.py", "--logdir", str(tmp_path), "--total-timesteps", "20480"]
+    result = subprocess.run(
+        [*command, "--run-name", "cli"],
+        capture_output=True, text=True, timeout=120, cwd=os.path.dirname(os.path.dirname(__file__)),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("sampled") for line in lines)
+    assert any(line.startswith("deterministic") for line in lines)
+    assert "collapse_rate" in result.stdout and (tmp_path / "cli" / "evaluation.json").exists()
