@@ -116,7 +116,7 @@ def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: 
         high=high,
         played=where(adapter.to_env(mode)),
         landmarks=[
-            {name: points.reshape(len(points), -1) for name, points in landmarks(env, scene).items()}
+            {name: points.reshape(-1, low.size) for name, points in landmarks(env, scene).items()}
             for scene in observations
         ],
         indexed=indexed,
@@ -147,7 +147,7 @@ def draw(view: View, title: str) -> np.ndarray:
     dims = view.played.shape[1]
     scenes = len(view.observations)
     if dims == 2:
-        figure, axes = _figure(1, scenes, (4.4, 3.6), right=0.9)
+        figure, axes = _figure(1, scenes, (4.4, 3.6), right=0.9, wspace=0.75)
         for scene, ax in enumerate(axes[0]):
             _board(ax, view, scene)
     else:
@@ -164,7 +164,14 @@ def draw(view: View, title: str) -> np.ndarray:
     return _pixels(figure)
 
 
-def _figure(rows: int, columns: int, cell: tuple[float, float], sharex: bool = False, right: float = 0.3):
+def _figure(
+    rows: int,
+    columns: int,
+    cell: tuple[float, float],
+    sharex: bool = False,
+    right: float = 0.3,
+    wspace: float = 0.35,
+):
     """An off-screen matplotlib figure with a grid of axes, room for a title above, a legend below."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -180,7 +187,7 @@ def _figure(rows: int, columns: int, cell: tuple[float, float], sharex: bool = F
         top=1 - top / height,
         bottom=bottom / height,
         hspace=0.55,
-        wspace=0.35,
+        wspace=wspace,
     )
     return figure, axes
 
@@ -210,17 +217,18 @@ def _board(ax: Any, view: View, scene: int) -> None:
 
     placed = ~np.isnan(view.coordinates).any(axis=1)
     points = view.coordinates[placed]
+    grid = _grid(points) if len(points) else None
+    if grid is not None and max(grid.shape) <= 19:  # a board: number its columns and rows from 1
+        xs, ys = np.unique(points[:, 0]), np.unique(points[:, 1])
+        ax.set_xticks(xs, [str(number) for number in range(1, len(xs) + 1)])
+        ax.set_yticks(ys, [str(number) for number in range(1, len(ys) + 1)])
     if view.probabilities is not None:
         probabilities = view.probabilities[scene, placed]
-        grid = _grid(points, probabilities)
         if grid is None:
             shown = ax.scatter(points[:, 0], points[:, 1], c=probabilities, cmap="viridis", vmin=0, s=40)
         else:
             extent = (view.low[0], view.high[0], view.low[1], view.high[1])
-            shown = ax.imshow(grid, origin="lower", extent=extent, cmap="viridis", vmin=0, aspect="auto")
-            if grid.shape[1] <= 19:
-                ax.set_xticks(np.unique(points[:, 0]))
-                ax.set_yticks(np.unique(points[:, 1]))
+            shown = ax.imshow(probabilities[grid], origin="lower", extent=extent, cmap="viridis", vmin=0)
         ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.04, label="probability")
     else:
         if len(points):
@@ -265,15 +273,16 @@ def _board(ax: Any, view: View, scene: int) -> None:
     ax.set_title(_scene_title(view, scene), fontsize=9)
 
 
-def _grid(points: np.ndarray, values: np.ndarray) -> np.ndarray | None:
-    """`values` on the regular grid the points form, `[rows (y), columns (x)]`, or None."""
+def _grid(points: np.ndarray) -> np.ndarray | None:
+    """Where each point lies on the regular grid they form (`[rows (y), columns (x)]` of point
+    indices), or None when they form none."""
     xs, column = np.unique(points[:, 0], return_inverse=True)
     ys, row = np.unique(points[:, 1], return_inverse=True)
     if len(xs) * len(ys) != len(points) or not (_even(xs) and _even(ys)):
         return None
-    grid = np.full((len(ys), len(xs)), np.nan)
-    grid[row, column] = values
-    return None if np.isnan(grid).any() else grid
+    grid = np.full((len(ys), len(xs)), -1)
+    grid[row, column] = np.arange(len(points))
+    return None if (grid < 0).any() else grid
 
 
 def _even(values: np.ndarray) -> bool:
