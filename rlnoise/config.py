@@ -45,6 +45,7 @@ class Config:
     run_name: str | None = flag(None, "run directory name under --logdir (default: env__agent__seed__time)")
     logdir: str = flag("runs", "directory that holds the run directories")
     device: str = flag("cpu", "torch device, e.g. cpu or cuda")
+    threads: int = flag(1, "torch CPU threads; 1 suits these small networks and runs sharing cores", POSITIVE)
     # Algorithm: change these to train longer, faster, or with more or less entropy.
     total_timesteps: int = flag(614_400, "environment steps to train for", POSITIVE)
     num_envs: int = flag(1024, "environments stepped together in one batch", POSITIVE)
