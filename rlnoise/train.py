@@ -79,6 +79,7 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
     # Seeding: the same seed gives the same run on the CPU.
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
 
     # Environment, policy and baseline.
     env = gym.make(config.env_id, **config.env_kwargs)
