@@ -1,8 +1,11 @@
 """The command line: help, bad input as one line with exit code 2, and no overwritten run."""
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -64,3 +67,28 @@ def test_train_prints_summary_of_both_evaluation_modes(tmp_path):
     assert any(line.startswith("sampled") for line in lines)
     assert any(line.startswith("deterministic") for line in lines)
     assert "collapse_rate" in result.stdout and (tmp_path / "cli" / "evaluation.json").exists()
+
+
+def test_interrupted_run_evaluates_and_saves_what_it_has(tmp_path):
+    command = [
+        sys.executable,
+        "-m",
+        "rlnoise.cli",
+        "train",
+        "--logdir",
+        str(tmp_path),
+        "--run-name",
+        "stopped",
+    ]
+    process = subprocess.Popen(
+        [*command, "--total-timesteps", "100000000"], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "stopped").glob("events.*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    evaluation = json.loads((tmp_path / "stopped" / "evaluation.json").read_text())
+    assert evaluation["interrupted"] and 0 < evaluation["global_step"] < 100000000
+    assert (tmp_path / "stopped" / "model.pt").exists()
