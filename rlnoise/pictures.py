@@ -147,13 +147,15 @@ def draw(view: View, title: str) -> np.ndarray:
     dims = view.played.shape[1]
     scenes = len(view.observations)
     if dims == 2:
-        figure, axes = _figure(1, scenes, (4.4, 3.6), right=0.9, wspace=0.75)
-        for scene, ax in enumerate(axes[0]):
-            _board(ax, view, scene)
+        figure, axes = _figure(1, scenes, (3.6, 3.5), left=0.5, right=1.0)
+        vmax = None if view.probabilities is None else float(view.probabilities.max())
+        shown = [_board(ax, view, scene, vmax) for scene, ax in enumerate(axes[0])]
+        if vmax is not None:
+            figure.colorbar(shown[0], ax=list(axes[0]), fraction=0.2 / scenes, pad=0.03, label="probability")
     else:
-        figure, axes = _figure(scenes * dims, 1, (6.4, 1.25), sharex=dims == 1)
-        for row, ax in enumerate(axes[:, 0]):
-            _strip(ax, view, row // dims, row % dims)
+        figure, axes = _figure(dims, 1, (6.6, 0.6 * scenes + 0.5), left=1.7, right=0.3)
+        for axis, ax in enumerate(axes[:, 0]):
+            _ridges(ax, view, axis)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     figure.suptitle(title, fontsize=10)
     columns = max(1, min(len(labels), int(figure.get_figwidth() / 1.7)))
@@ -164,30 +166,23 @@ def draw(view: View, title: str) -> np.ndarray:
     return _pixels(figure)
 
 
-def _figure(
-    rows: int,
-    columns: int,
-    cell: tuple[float, float],
-    sharex: bool = False,
-    right: float = 0.3,
-    wspace: float = 0.35,
-):
-    """An off-screen matplotlib figure with a grid of axes, room for a title above, a legend below."""
+def _figure(rows: int, columns: int, cell: tuple[float, float], left: float, right: float):
+    """An off-screen figure with a grid of axes, margins in inches, room for a title and a legend."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    top, bottom, left = 0.45, 1.0, 0.6
-    width, height = cell[0] * columns, cell[1] * rows + top + bottom
+    top, bottom = 0.45, 0.95
+    width, height = cell[0] * columns + left + right, cell[1] * rows + top + bottom
     figure = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(figure)
-    axes = figure.subplots(rows, columns, squeeze=False, sharex=sharex)
+    axes = figure.subplots(rows, columns, squeeze=False)
     figure.subplots_adjust(
         left=left / width,
         right=1 - right / width,
         top=1 - top / height,
         bottom=bottom / height,
-        hspace=0.55,
-        wspace=wspace,
+        hspace=0.5,
+        wspace=0.25,
     )
     return figure, axes
 
@@ -199,7 +194,7 @@ def _pixels(figure: Any) -> np.ndarray:
 
 
 def _scene_title(view: View, scene: int) -> str:
-    """A panel's title: the scene, its observation when it is short, and the uncoordinated mass."""
+    """A scene's name: its number, its observation when short, the mass of uncoordinated actions."""
     observation = np.asarray(view.observations[scene]).ravel()
     title = f"scene {scene}"
     if observation.size <= 4:
@@ -211,7 +206,7 @@ def _scene_title(view: View, scene: int) -> str:
     return title
 
 
-def _board(ax: Any, view: View, scene: int) -> None:
+def _board(ax: Any, view: View, scene: int, vmax: float | None) -> Any:
     """One scene over two coordinates: heatmap or point and spread, landmarks, the action played."""
     from matplotlib.patches import Ellipse
 
@@ -222,32 +217,34 @@ def _board(ax: Any, view: View, scene: int) -> None:
         xs, ys = np.unique(points[:, 0]), np.unique(points[:, 1])
         ax.set_xticks(xs, [str(number) for number in range(1, len(xs) + 1)])
         ax.set_yticks(ys, [str(number) for number in range(1, len(ys) + 1)])
+    shown = None
     if view.probabilities is not None:
         probabilities = view.probabilities[scene, placed]
         if grid is None:
-            shown = ax.scatter(points[:, 0], points[:, 1], c=probabilities, cmap="viridis", vmin=0, s=40)
+            shown = ax.scatter(
+                points[:, 0], points[:, 1], c=probabilities, cmap="viridis", vmin=0, vmax=vmax, s=40
+            )
         else:
             extent = (view.low[0], view.high[0], view.low[1], view.high[1])
-            shown = ax.imshow(probabilities[grid], origin="lower", extent=extent, cmap="viridis", vmin=0)
-        ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.04, label="probability")
+            shown = ax.imshow(
+                probabilities[grid], origin="lower", extent=extent, cmap="viridis", vmin=0, vmax=vmax
+            )
     else:
         if len(points):
             ax.scatter(points[:, 0], points[:, 1], s=4, color="0.7")
         centre, spread = view.point[scene], view.spread[scene]
-        ax.add_patch(
-            Ellipse(
-                tuple(centre),
-                2 * spread[0],
-                2 * spread[1],
-                color="tab:blue",
-                alpha=0.25,
-                label="exploration (1 sd)",
-            )
+        spread_ellipse = Ellipse(
+            tuple(centre),
+            2 * spread[0],
+            2 * spread[1],
+            color="tab:blue",
+            alpha=0.25,
+            label="exploration (1 sd)",
         )
+        ax.add_patch(spread_ellipse)
         ax.plot(*centre, "x", color="tab:blue", markersize=9, label="point")
-    size = (
-        ax.get_window_extent().width * 72 / DPI / max(len(np.unique(points[:, 0])) if len(points) else 8, 2)
-    ) ** 2
+    columns = len(np.unique(points[:, 0])) if len(points) else 8
+    size = (ax.get_window_extent().width * 72 / DPI / max(columns, 2)) ** 2
     for (name, marks), style in zip(view.landmarks[scene].items(), LANDMARK_STYLES, strict=False):
         ax.scatter(
             marks[:, 0],
@@ -271,6 +268,7 @@ def _board(ax: Any, view: View, scene: int) -> None:
     ax.set_ylim(view.low[1], view.high[1])
     ax.set_aspect("equal")
     ax.set_title(_scene_title(view, scene), fontsize=9)
+    return shown
 
 
 def _grid(points: np.ndarray) -> np.ndarray | None:
@@ -291,50 +289,72 @@ def _even(values: np.ndarray) -> bool:
     return bool(np.allclose(gaps, gaps[0])) if gaps.size else True
 
 
-def _strip(ax: Any, view: View, scene: int, axis: int) -> None:
-    """One scene along one coordinate: probabilities or exploration density, landmarks, the action."""
-    if view.probabilities is not None:
-        placed = ~np.isnan(view.coordinates).any(axis=1)
-        values, index = np.unique(view.coordinates[placed, axis], return_inverse=True)
-        mass = np.bincount(index, weights=view.probabilities[scene, placed], minlength=len(values))
-        width = 1.8 * _half_step(values) * 0.9
-        ax.bar(values, mass, width=width, color="tab:green", label="probability")
-        if view.indexed and len(values) <= 20:
-            ax.set_xticks(values)
-        ax.set_ylabel("probability", fontsize=8)
-    else:
-        centre, spread = view.point[scene, axis], view.spread[scene, axis]
-        grid = np.linspace(view.low[axis], view.high[axis], 400)
-        density = np.exp(-0.5 * ((grid - centre) / spread) ** 2) / (spread * np.sqrt(2 * np.pi))
-        ax.fill_between(grid, density, color="tab:blue", alpha=0.25, label="exploration density")
-        ax.axvline(centre, color="tab:blue", label="point")
-        ax.set_ylabel("density", fontsize=8)
-    for (name, marks), style in zip(view.landmarks[scene].items(), LANDMARK_STYLES, strict=False):
-        for number, value in enumerate(marks[:, axis]):
-            ax.axvline(
-                value,
-                color="black" if style["color"] == "white" else style["color"],
-                linestyle=style["linestyle"],
-                label=name if number == 0 else None,
+def _ridges(ax: Any, view: View, axis: int, height: float = 0.8) -> None:
+    """Every scene along one coordinate, one ridge each, scene 0 on top; each ridge scaled to its peak.
+
+    A choice policy's ridge is its probabilities (summed over the other coordinates), a point
+    policy's its exploration density around the point; landmarks and the action played on each.
+    """
+    scenes = len(view.observations)
+    names = []
+    for scene in range(scenes):
+        base, first = scenes - 1 - scene, scene == 0
+        if view.probabilities is not None:
+            placed = ~np.isnan(view.coordinates).any(axis=1)
+            values, index = np.unique(view.coordinates[placed, axis], return_inverse=True)
+            mass = np.bincount(index, weights=view.probabilities[scene, placed], minlength=len(values))
+            half = _half_step(values)
+            edges = np.concatenate([[values[0] - half], (values[1:] + values[:-1]) / 2, [values[-1] + half]])
+            ax.stairs(
+                base + height * mass / mass.max(),
+                edges,
+                baseline=base,
+                fill=True,
+                color="tab:green",
+                label="probability" if first else None,
             )
-    if not np.isnan(view.played[scene, axis]):
-        ax.plot(
-            view.played[scene, axis],
-            0,
-            "^",
-            color=PLAYED["color"],
-            markersize=10,
-            clip_on=False,
-            label=PLAYED["label"],
-        )
+            scale = f"peak probability {mass.max():.3f}"
+        else:
+            centre, spread = view.point[scene, axis], view.spread[scene, axis]
+            grid = np.linspace(view.low[axis], view.high[axis], 200)
+            density = np.exp(-0.5 * ((grid - centre) / spread) ** 2)
+            ax.fill_between(
+                grid,
+                base,
+                base + height * density,
+                color="tab:blue",
+                alpha=0.25,
+                label="exploration density" if first else None,
+            )
+            ax.vlines(centre, base, base + height, color="tab:blue", label="point" if first else None)
+            scale = f"exploration sd {spread:.2f}"
+        for (name, marks), style in zip(view.landmarks[scene].items(), LANDMARK_STYLES, strict=False):
+            ax.vlines(
+                marks[:, axis],
+                base,
+                base + 0.95,
+                color="black" if style["color"] == "white" else style["color"],
+                linestyles=style["linestyle"],
+                label=name if first else None,
+            )
+        if not np.isnan(view.played[scene, axis]):
+            ax.plot(
+                view.played[scene, axis],
+                base,
+                "^",
+                color=PLAYED["color"],
+                markersize=9,
+                clip_on=False,
+                label=PLAYED["label"] if first else None,
+            )
+        names.append(f"{_scene_title(view, scene)}\n{scale}")
+    if view.indexed and len(view.coordinates) <= 20:
+        ax.set_xticks(view.coordinates[:, 0])
+    ax.set_yticks(np.arange(scenes)[::-1] + height / 2, names, fontsize=7)
     ax.set_xlim(view.low[axis], view.high[axis])
-    ax.set_ylim(bottom=0)
-    if view.played.shape[1] > 1:
-        ax.set_xlabel(f"action coordinate {axis}", fontsize=8)
-    elif ax.get_subplotspec().is_last_row():
-        ax.set_xlabel("action", fontsize=8)
-    ax.set_title(_scene_title(view, scene), fontsize=9, loc="left")
-    ax.tick_params(labelsize=7)
+    ax.set_ylim(-0.15, scenes)
+    ax.set_xlabel("action" if view.played.shape[1] == 1 else f"action coordinate {axis}", fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
 
 
 def save_png(image: np.ndarray, path: str | Path) -> None:
@@ -357,7 +377,7 @@ def results_picture(
     from matplotlib.gridspec import GridSpec
 
     columns = max(len(pictures), 1)
-    figure, _ = _figure(1, 1, (5.5 * columns, 8))
+    figure, _ = _figure(1, 1, (5.5 * columns, 8), left=0.3, right=0.3)
     figure.clear()
     layout = GridSpec(2, columns, figure=figure, height_ratios=(3, 2))
     for column, (agent, image) in enumerate(pictures.items()):
