@@ -68,7 +68,11 @@ class Config:
     # Evaluation: how often, and on how many contexts and samples per context.
     eval_every: int = flag(100, "evaluate every this many updates (and at the end)", POSITIVE)
     eval_contexts: int = flag(32, "distinct start states (reset seeds 0..N-1) per evaluation", POSITIVE)
-    eval_samples: int = flag(32, "episodes played from each start state per evaluation", POSITIVE)
+    eval_samples: int = flag(
+        64,
+        "episodes played from each start state per evaluation (enough to see each of ~10 good answers)",
+        POSITIVE,
+    )
     env_kwargs: dict[str, Any] = field(
         default_factory=dict, metadata={"help": "keyword arguments of the env"}
     )
