@@ -107,3 +107,12 @@ def test_renders_text_and_image():
     image_env.reset(seed=0)
     image = image_env.render()
     assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
+
+
+def test_vector_env_reports_the_finished_scenes():
+    vector = gym.make_vec("TwoBales-v0", 4)
+    observations, _ = vector.reset(seed=[1, 2, 3, 4])
+    next_observations, _, _, _, infos = vector.step(np.zeros((4, 1), dtype=np.float32))
+    for i in range(4):
+        np.testing.assert_array_equal(infos["final_obs"][i], observations[i])
+    assert not np.array_equal(next_observations, observations)
