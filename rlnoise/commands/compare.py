@@ -102,15 +102,14 @@ STOP: Any = None
 
 
 def start_worker(stop: Any) -> None:
-    """Prepare a worker: one torch thread, the built-in environments, Ctrl-C only during runs."""
+    """Prepare a worker: the built-in environments registered, Ctrl-C heard only during runs.
+
+    Each run sets its own torch thread count (`--threads`, default 1: one per worker).
+    """
     global STOP
     STOP = stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import torch
-
     import envs  # noqa: F401  registers the built-in environments
-
-    torch.set_num_threads(1)
 
 
 def train_one(settings: dict[str, Any]) -> dict[str, Any] | None:

@@ -63,6 +63,7 @@ def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
 
     from rlnoise.train import build_policy
 
+    torch.set_num_threads(config.threads)  # as in training, so the same seed gives the same figures
     path = directory / "model.pt"
     if not path.is_file():
         raise UsageError(f"{directory} has no model.pt: the run saved no weights")
