@@ -377,9 +377,12 @@ def results_picture(
     from matplotlib.gridspec import GridSpec
 
     columns = max(len(pictures), 1)
-    figure, _ = _figure(1, 1, (5.5 * columns, 8), left=0.3, right=0.3)
+    widths = [image.shape[1] / DPI for image in pictures.values()] or [8.0]
+    top = max([image.shape[0] / DPI for image in pictures.values()] or [0.1])
+    width = max(sum(widths) + 0.4, 10.0)
+    figure, _ = _figure(1, 1, (width, top + 4.2), left=0, right=0)  # each picture at its own size
     figure.clear()
-    layout = GridSpec(2, columns, figure=figure, height_ratios=(3, 2))
+    layout = GridSpec(2, columns, figure=figure, height_ratios=(top + 0.3, 3.5), width_ratios=widths)
     for column, (agent, image) in enumerate(pictures.items()):
         ax = figure.add_subplot(layout[0, column])
         ax.imshow(image)
