@@ -175,7 +175,8 @@ def train_grid(configs: list[Config], jobs: int) -> tuple[list[dict[str, Any]], 
         }
         for config in configs
     ]
-    bar = tqdm(total=len(configs), unit="run", desc=f"{configs[0].env_id}, {jobs} jobs", file=sys.stderr)
+    workers = min(jobs, len(configs))
+    bar = tqdm(total=len(configs), unit="run", desc=f"{configs[0].env_id}, {workers} jobs", file=sys.stderr)
 
     def collect(done: set) -> None:
         """Record the runs that have ended, and show them."""
@@ -189,7 +190,6 @@ def train_grid(configs: list[Config], jobs: int) -> tuple[list[dict[str, Any]], 
     interrupted = False
     context = multiprocessing.get_context("forkserver")
     stop = context.Event()
-    workers = min(jobs, len(configs))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker, initargs=(stop,)) as pool:
         pending = {
             pool.submit(train_one, asdict(config)): entry for config, entry in zip(configs, runs, strict=True)
