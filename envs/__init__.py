@@ -11,3 +11,18 @@ gym.register(
     entry_point="envs.two_bales:TwoBalesEnv",
     vector_entry_point="envs.two_bales:TwoBalesVectorEnv",
 )
+
+# Small-board Go: one move from a fixed position, rewarded by its value in random playouts
+# (envs/go/opening.py; the values are the tables in envs/go/tables/).
+for _id, _table in (
+    ("GoOpening-v0", "go7_tengen_komi9"),
+    ("GoOpening5x5-v0", "go5_tengen_komi25"),
+    ("GoOpening9x9-v0", "go9_tengen_komi7"),
+    ("GoFirstMoveControl-v0", "go7_empty_komi9"),
+):
+    gym.register(
+        id=_id,
+        entry_point="envs.go.opening:GoOpeningEnv",
+        vector_entry_point="envs.go.opening:GoOpeningVectorEnv",
+        kwargs={"table": _table},
+    )
