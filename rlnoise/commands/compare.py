@@ -148,11 +148,16 @@ def check_grid(base: Config, agents: list[str]) -> None:
     env.close()
 
 
+def file_name(name: str) -> str:
+    """An env id or agent name (`my_pkg.my_module:Name-v0`) as a file name."""
+    return name.replace(":", "_").replace("/", "_")
+
+
 def new_logdir(path: str | None, env_id: str) -> Path:
     """The comparison's directory: the one given (new or empty) or a new one under runs/."""
     if path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = f"runs/compare-{env_id.replace(':', '_').replace('/', '_')}-{stamp}"
+        path = f"runs/compare-{file_name(env_id)}-{stamp}"
     directory = Path(path)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise UsageError(f"{directory} already exists and is not an empty directory; choose another --logdir")
@@ -370,7 +375,9 @@ def run(args: argparse.Namespace) -> int:
     check_grid(base, args.agents)
     directory = new_logdir(args.logdir, base.env_id)
     configs = [
-        replace(base, agent=agent, seed=seed, run_name=f"{agent}__seed{seed}", logdir=str(directory))
+        replace(
+            base, agent=agent, seed=seed, run_name=f"{file_name(agent)}__seed{seed}", logdir=str(directory)
+        )
         for agent in args.agents
         for seed in args.seeds
     ]
