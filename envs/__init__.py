@@ -12,6 +12,13 @@ gym.register(
     vector_entry_point="envs.two_bales:TwoBalesVectorEnv",
 )
 
+gym.register(
+    id="MultiGoal-v0",
+    entry_point="envs.multi_goal:MultiGoalEnv",
+    vector_entry_point="envs.multi_goal:MultiGoalVectorEnv",
+    max_episode_steps=30,
+)
+
 # Small-board Go: one move from a fixed position, rewarded by its value in random playouts
 # (envs/go/opening.py; the values are the tables in envs/go/tables/).
 for _id, _table in (

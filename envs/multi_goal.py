@@ -104,8 +104,8 @@ class MultiGoalEnv(gym.Env):
     As in the paper's code, for the velocity `a` and the new position `p`:
     `-action_cost_coeff * |a|^2 - distance_cost_coeff * min_g |p - g|^2`, plus `goal_reward`
     on the step that reaches a goal. (The code penalises the *squared* distance to the nearest
-    goal.) Standing still at the origin costs 25 per step; walking straight to a goal at full
-    speed returns about -170, at the best speed about -110.
+    goal.) Standing still at the origin costs 25 per step (-750 over an episode); walking
+    straight to a goal at full speed returns -170, at a steady 0.6 about -123.
 
     ## Starting State
 
@@ -124,6 +124,10 @@ class MultiGoalEnv(gym.Env):
     - `mode_labels`: `("east", "north", "west", "south")`.
     - `symmetries`: the 8 symmetries of the square (rotations by multiples of 90 degrees and
       the mirrors in the axes and the diagonals), applied alike to positions and velocities.
+    - `training_defaults`: a categorical agent picks one of 5 x 5 velocities (`--bins 5`:
+      41 x 41 = 1681 make each update some 60 times slower); 256 environments of 30-step
+      rollouts, 130 updates; `--ent-coef 10`, the temperature of the paper's soft Q-learning
+      (1, on rewards scaled by 0.1), since rewards here are in the tens per step.
 
     ## Arguments
 
@@ -141,6 +145,13 @@ class MultiGoalEnv(gym.Env):
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 10}
     mode_labels = LABELS
     symmetries = tuple(_symmetry(name) for name in SQUARE)
+    training_defaults: ClassVar[dict[str, Any]] = {
+        "bins": 5,
+        "num_envs": 256,
+        "total_timesteps": 1_000_000,
+        "learning_rate": 1e-3,
+        "ent_coef": 10.0,
+    }
 
     def __init__(
         self,

@@ -21,8 +21,10 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
 
+from rlnoise.config import env_defaults
 from rlnoise.contract import ContractError, Symmetry, action_coordinates, mode_labels, symmetries
 from rlnoise.environments import check_env_id, make_vector_env
+from rlnoise.errors import UsageError
 
 SEEDS = (3, 14, 15, 92)
 MAX_STEPS = 1000
@@ -102,11 +104,19 @@ def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
                 "declarations",
                 f"action_coordinates has shape {coordinates.shape} for action space {space}",
             )
+    try:
+        defaults = env_defaults(env_id, env_kwargs)
+    except UsageError as error:
+        raise ContractError("declarations", str(error)) from error
     render_modes = env.metadata.get("render_modes", [])
     missing = [mode for mode in ("ansi", "rgb_array") if mode not in render_modes]
     if missing:
         raise ContractError("declarations", f'metadata["render_modes"] is {render_modes}, without {missing}')
-    return f"{len(labels)} mode labels, {len(symmetries(env))} symmetries"
+    settings = ", ".join(f"--{name.replace('_', '-')} {value}" for name, value in defaults.items())
+    names = ", ".join(symmetry.name for symmetry in symmetries(env)) or "none"
+    return f"mode labels: {', '.join(labels)}; symmetries: {names}" + (
+        f"; training defaults: {settings}" if settings else ""
+    )
 
 
 def check_seed_determinism(env_id: str, env_kwargs: dict[str, Any]) -> str:
@@ -216,7 +226,7 @@ def check_symmetries(env_id: str, env_kwargs: dict[str, Any]) -> str:
             problem = _symmetry_problem(original, image, symmetry.observation(start))
             if problem:
                 raise ContractError("symmetries", f"{symmetry.name!r} from reset(seed={seed}): {problem}")
-    return f"{len(declared)} symmetries keep the rewards"
+    return f"all {len(declared)} keep the rewards"
 
 
 def _symmetry_problem(original: Episode, image: Episode, start: Any) -> str | None:

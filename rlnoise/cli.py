@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from rlnoise.errors import UsageError
 
-COMMANDS = ("train", "evaluate", "compare", "envs")
+COMMANDS = ("train", "evaluate", "compare", "check-env", "envs")
 
 
 class Parser(argparse.ArgumentParser):

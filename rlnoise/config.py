@@ -36,11 +36,15 @@ def flag(default: Any, help: str, check: Check | None = None) -> Any:
 
 @dataclass
 class Config:
-    """Every setting of a training run. Each field is a flag: `env_id` is `--env-id`."""
+    """Every setting of a training run. Each field is a flag: `env_id` is `--env-id`.
+
+    On the command line (`from_args`), a flag not given takes the environment's declared
+    `training_defaults` (rlnoise/contract.py) if it has one, else the default below.
+    """
 
     # Experiment: what to train, and where its results go.
     env_id: str = flag("TwoBales-v0", "environment id, `Name-vN` or `my_pkg.my_module:Name-vN`")
-    agent: str = flag("categorical", "policy family, one of the registered agents")
+    agent: str = flag("categorical", "policy family: a registered agent, or `my_pkg.my_module:name`")
     seed: int = flag(1, "seed of the environments, the network and the sampling")
     run_name: str | None = flag(None, "run directory name under --logdir (default: env__agent__seed__time)")
     logdir: str = flag("runs", "directory that holds the run directories")
@@ -99,6 +103,20 @@ def _parse(kind: Any, check: Check | None) -> Callable[[str], Any]:
 TYPES = {"str": str, "int": int, "float": float, "str | None": str, "int | None": int, "dict[str, Any]": dict}
 
 
+class _Given(argparse.Action):
+    """Store a flag's value, and note in `namespace.given` that the command line gave it."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.given = {*getattr(namespace, "given", ()), self.dest}
+
+
 def add_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
     """Add one flag per `Config` field (`--env-id` for `env_id`), with its help and check."""
     for item in fields(Config):
@@ -107,26 +125,58 @@ def add_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> No
         default = item.default if item.default is not MISSING else item.default_factory()
         parser.add_argument(
             f"--{item.name.replace('_', '-')}",
+            action=_Given,
             type=_parse(TYPES[item.type], item.metadata.get("check")),
             default=default,
             metavar=item.name.upper(),
             help=f"{item.metadata['help']} (default: {json.dumps(default)})",
         )
+    parser.epilog = parser.epilog or (
+        "An environment may declare its own defaults for some of these settings (its training_defaults, "
+        "listed by `rlnoise check-env ENV_ID`); a flag given on the command line always wins."
+    )
+
+
+def env_defaults(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The settings the environment declares as its `training_defaults`, checked like flags."""
+    import gymnasium as gym
+
+    from rlnoise.contract import training_defaults
+    from rlnoise.environments import check_env_id
+
+    check_env_id(env_id)
+    declared = training_defaults(gym.make(env_id, disable_env_checker=True, **env_kwargs))
+    settings = {item.name: item for item in fields(Config)}
+    for name, value in declared.items():
+        if name not in settings or name in ("env_id", "env_kwargs"):
+            raise UsageError(
+                f"{env_id} declares training_defaults for {name!r}, which is not a training setting"
+            )
+        check = settings[name].metadata.get("check")
+        if check is not None and not check.test(value):
+            raise UsageError(
+                f"{env_id} declares training_defaults {name}={value!r}, which must be {check.valid}"
+            )
+    return declared
 
 
 def from_args(args: argparse.Namespace, **overrides: Any) -> Config:
-    """The `Config` that parsed flags describe."""
+    """The `Config` that parsed flags describe: the flags given, else the env's `training_defaults`."""
     values = {item.name: getattr(args, item.name) for item in fields(Config) if hasattr(args, item.name)}
-    return Config(**{**values, **overrides})
+    values.update(overrides)
+    given = {*getattr(args, "given", ()), *overrides}
+    env_id = values.get("env_id", Config.env_id)
+    declared = env_defaults(env_id, values.get("env_kwargs", {}))
+    return Config(**{**values, **{name: value for name, value in declared.items() if name not in given}})
 
 
 def check_names(config: Config) -> None:
     """Raise a UsageError unless the env id and the agent name are registered."""
     import agents
-    from rlnoise.environments import check_env_id
+    from rlnoise.environments import check_env_id, import_prefix
 
     check_env_id(config.env_id)
-    if config.agent not in agents.AGENTS:
+    if import_prefix(config.agent, "agent") not in agents.AGENTS:
         matches = difflib.get_close_matches(config.agent, agents.AGENTS, n=2)
         hint = f"did you mean {' or '.join(matches)}? " if matches else ""
         raise UsageError(f"unknown agent {config.agent!r}; {hint}valid: {', '.join(agents.AGENTS)}")

@@ -12,6 +12,9 @@ instance:
 - ``action_coordinates``: for a ``Discrete`` action space, one row of coordinates per action
   (``nan`` for an action that has none, such as a pass), so that an agent that outputs a point
   plays the nearest action. A ``Box`` action is its own coordinates.
+- ``training_defaults``: settings of ``rlnoise.config.Config`` (``{"bins": 5}``) that the
+  command line uses for this environment when their flags are not given, for an environment
+  that rlnoise's defaults would train badly or slowly. Plain numbers and strings only.
 - ``landmarks(observation)``: a method; the named points of the scene that an observation
   describes, in action coordinates, one row each (the bales, the stones on the board), which
   rlnoise's pictures draw beside where the policy acts.
@@ -62,6 +65,7 @@ RULES = (
         "declarations",
         "mode_labels is a non-empty tuple of distinct strings, symmetries a tuple of "
         "rlnoise.contract.Symmetry, action_coordinates (Discrete spaces only) one row per action, "
+        "training_defaults valid training settings, "
         'and metadata["render_modes"] includes "ansi" and "rgb_array"',
         "set these class attributes on the environment class (see rlnoise/contract.py)",
     ),
@@ -127,6 +131,11 @@ def mode_labels(env: Any) -> tuple[str, ...]:
 def symmetries(env: Any) -> tuple[Symmetry, ...]:
     """The symmetries an environment declares (empty when it declares none)."""
     return tuple(getattr(env.unwrapped, "symmetries", ()))
+
+
+def training_defaults(env: Any) -> dict[str, Any]:
+    """The training settings an environment declares it trains well with (empty when none)."""
+    return dict(getattr(env.unwrapped, "training_defaults", {}))
 
 
 def action_coordinates(env: Any) -> np.ndarray | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
+import sys
 from typing import Any
 
 import gymnasium as gym
@@ -12,14 +14,30 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from rlnoise.errors import UsageError
 
 
-def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
-    """The spec registered under `env_id` (`Name-vN` or `module:Name-vN`), or a UsageError."""
-    module, _, name = env_id.rpartition(":")
+def import_prefix(name: str, kind: str) -> str:
+    """Import the module of `my_pkg.my_module:Name` (it registers Name) and return `Name`.
+
+    The module is found on the usual path and in the current directory, as `python -m` finds
+    it; processes started later (the workers of `compare`) inherit that path. A module that
+    cannot be imported is a UsageError; a plain `Name` is returned as it is.
+    """
+    module, _, short = name.rpartition(":")
     if module:
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
         try:
             importlib.import_module(module)
         except ImportError as error:
-            raise UsageError(f"cannot import module {module!r} of env id {env_id!r}: {error}") from None
+            raise UsageError(
+                f"cannot import module {module!r} of {kind} {name!r}: {error} "
+                "(run from the directory that holds it, or add that directory to PYTHONPATH)"
+            ) from None
+    return short
+
+
+def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
+    """The spec registered under `env_id` (`Name-vN` or `module:Name-vN`), or a UsageError."""
+    name = import_prefix(env_id, "env id")
     if name in gym.registry:
         return gym.registry[name]
     matches = difflib.get_close_matches(name, gym.registry.keys(), n=3)

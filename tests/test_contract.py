@@ -1,0 +1,138 @@
+"""The environment contract: every registered environment keeps every rule, and a broken one fails.
+
+The same checks run as `rlnoise check-env ID` (rlnoise/checks.py); here they run on every
+environment rlnoise registers (every spec whose entry point is in `envs.`), so a new built-in
+environment is tested as soon as it is registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import agents
+from envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv
+from rlnoise.checks import CHECKS, checks
+from rlnoise.cli import main
+from rlnoise.contract import RULES, ContractError, Symmetry
+
+BUILT_IN = sorted(
+    spec.id
+    for spec in gym.registry.values()
+    if isinstance(spec.entry_point, str) and spec.entry_point.startswith("envs.")
+)
+CHECKS_BY_NAME = dict((name, check) for name, _, check in checks(list(agents.AGENTS)))
+
+
+def test_every_rule_has_one_check() -> None:
+    assert [rule.name for rule in RULES] == list(CHECKS)
+
+
+@pytest.mark.parametrize("name", CHECKS_BY_NAME)
+@pytest.mark.parametrize("env_id", BUILT_IN)
+def test_built_in_environment_keeps_the_rule(env_id: str, name: str) -> None:
+    CHECKS_BY_NAME[name](env_id, {})
+
+
+# Deliberately broken environments: TwoBales with one rule broken each.
+
+
+class UnseededReset(TwoBalesEnv):
+    """Draws its scene from numpy's global generator instead of `self.np_random`."""
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        observation, info = super().reset(seed=seed, options=options)
+        self.scene = np.array([np.random.uniform(-0.5, 0.5), observation[1]], dtype=np.float32)
+        return self.scene.copy(), info
+
+
+class FalseSymmetry(TwoBalesEnv):
+    """Declares a shift of the scene as a symmetry, but the action does not follow it."""
+
+    symmetries = (Symmetry("shift", lambda observation: observation + np.float32([0.3, 0.0]), lambda a: a),)
+
+
+class UndeclaredMode(TwoBalesEnv):
+    """Reports a mode label it does not declare."""
+
+    def step(self, action: np.ndarray):
+        observation, reward, terminated, truncated, _ = super().step(action)
+        return observation, reward, terminated, truncated, {"mode": "middle"}
+
+
+class ListRender(TwoBalesEnv):
+    """Renders an image as a nested list instead of an array."""
+
+    def render(self):
+        frame = super().render()
+        return frame.tolist() if isinstance(frame, np.ndarray) else frame
+
+
+class NoLabels(TwoBalesEnv):
+    """Declares no mode labels."""
+
+    mode_labels = ()
+
+
+class SeedlessVectorEnv(TwoBalesVectorEnv):
+    """Ignores the list of seeds: its scenes do not match the single environment's."""
+
+    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
+        return super().reset(seed=seed[0] if isinstance(seed, list) else seed, options=options)
+
+
+BROKEN = {
+    "seed-determinism": (UnseededReset, TwoBalesVectorEnv),
+    "symmetries": (FalseSymmetry, TwoBalesVectorEnv),
+    "modes": (UndeclaredMode, TwoBalesVectorEnv),
+    "render": (ListRender, TwoBalesVectorEnv),
+    "declarations": (NoLabels, TwoBalesVectorEnv),
+    "vector-env": (TwoBalesEnv, SeedlessVectorEnv),
+}
+
+
+@pytest.fixture
+def register() -> Iterator[Any]:
+    """Register environments for one test, and remove them afterwards."""
+    ids = []
+
+    def register(env_id: str, entry_point: Any, vector_entry_point: Any) -> str:
+        gym.register(env_id, entry_point=entry_point, vector_entry_point=vector_entry_point)
+        ids.append(env_id)
+        return env_id
+
+    yield register
+    for env_id in ids:
+        del gym.registry[env_id]
+
+
+@pytest.mark.parametrize("rule", BROKEN)
+def test_broken_environment_fails_the_rule_it_breaks(rule: str, register: Any) -> None:
+    env_id = register("BrokenBales-v0", *BROKEN[rule])
+    with pytest.raises(ContractError) as error:
+        CHECKS[rule](env_id, {})
+    assert error.value.rule.name == rule
+    message = str(error.value)
+    assert f"rule {rule!r} broken" in message
+    assert "to mend:" in message
+
+
+def test_check_env_command_names_the_broken_rule(register: Any, capsys: pytest.CaptureFixture) -> None:
+    env_id = register("BrokenBales-v0", FalseSymmetry, TwoBalesVectorEnv)
+    assert main(["check-env", env_id]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "FAIL  symmetries" in "\n".join(lines)
+    assert sum(line.startswith("pass  ") for line in lines) == len(CHECKS_BY_NAME) - 1
+    assert lines[-1] == f"{env_id}: 1 rule(s) broken"
+
+
+def test_check_env_unknown_id_is_one_line_exit_2(capsys: pytest.CaptureFixture) -> None:
+    assert main(["check-env", "TwoBale-v0"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert "unknown env id 'TwoBale-v0'" in captured.err

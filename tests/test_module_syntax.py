@@ -1,0 +1,92 @@
+"""Gymnasium's module syntax, `--env-id my_pkg.my_env:MyEnv-v0`, in every command.
+
+A tiny user package is written to a temporary directory; each command runs in its own process,
+so the module must be imported again wherever the environment is made: in `train`, in the
+worker processes of `compare`, and in `evaluate` of a saved run. The package is found through
+PYTHONPATH, or from the current directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ENV_ID = "my_pkg.my_env:MyBales-v0"
+USER_ENV = '''
+import gymnasium as gym
+
+from envs.two_bales import TwoBalesEnv
+
+
+class MyBalesEnv(TwoBalesEnv):
+    """TwoBales under another name, registered by the user's own module, without a vector env."""
+
+
+gym.register(id="MyBales-v0", entry_point="my_pkg.my_env:MyBalesEnv")
+'''
+SMALL = ["--total-timesteps", "256", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "4"]
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding the user's package `my_pkg`, outside the repository."""
+    root = tmp_path_factory.mktemp("user")
+    (root / "my_pkg").mkdir()
+    (root / "my_pkg" / "__init__.py").write_text("")
+    (root / "my_pkg" / "my_env.py").write_text(USER_ENV)
+    return root
+
+
+def rlnoise(*args: str, cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the `rlnoise` command in a new process."""
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    if pythonpath is not None:
+        environment["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from rlnoise.cli import main; sys.exit(main())", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_train_then_evaluate_a_user_environment(package: Path, tmp_path: Path) -> None:
+    logdir = tmp_path / "runs"
+    trained = rlnoise(
+        "train", "--env-id", ENV_ID, *SMALL, "--logdir", str(logdir), "--run-name", "r", cwd=package
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert json.loads((logdir / "r" / "config.json").read_text())["env_id"] == ENV_ID
+
+    evaluated = rlnoise("evaluate", str(logdir / "r"), cwd=tmp_path, pythonpath=package)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "sampled" in evaluated.stdout
+    assert "deterministic" in evaluated.stdout
+
+
+def test_compare_workers_import_the_user_module(package: Path, tmp_path: Path) -> None:
+    logdir = tmp_path / "compare"
+    result = rlnoise(
+        "compare", "--env-id", ENV_ID, "--seeds", "1,2", "--jobs", "2", *SMALL, "--logdir", str(logdir),
+        cwd=tmp_path, pythonpath=package,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    runs = json.loads((logdir / "results.json").read_text())["runs"]
+    assert len(runs) == 4
+    assert all(run["status"] == "finished" for run in runs)
+
+
+@pytest.mark.parametrize("command", [["train", "--env-id"], ["check-env"], ["compare", "--env-id"]])
+def test_unimportable_module_is_one_line_exit_2(command: list[str], tmp_path: Path) -> None:
+    result = rlnoise(*command, "no_such_pkg.envs:Nope-v0", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "cannot import module 'no_such_pkg.envs'" in result.stderr
