@@ -8,7 +8,7 @@ environment is tested as soon as it is registered.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -78,6 +78,12 @@ class NoLabels(TwoBalesEnv):
     mode_labels = ()
 
 
+class BadTrainingDefaults(TwoBalesEnv):
+    """Declares a training default that no flag would accept."""
+
+    training_defaults: ClassVar[dict[str, Any]] = {"bins": 1}
+
+
 class SeedlessVectorEnv(TwoBalesVectorEnv):
     """Ignores the list of seeds: its scenes do not match the single environment's."""
 
@@ -91,6 +97,7 @@ BROKEN = {
     "modes": (UndeclaredMode, TwoBalesVectorEnv),
     "render": (ListRender, TwoBalesVectorEnv),
     "declarations": (NoLabels, TwoBalesVectorEnv),
+    "declarations (training defaults)": (BadTrainingDefaults, TwoBalesVectorEnv),
     "vector-env": (TwoBalesEnv, SeedlessVectorEnv),
 }
 
@@ -110,9 +117,10 @@ def register() -> Iterator[Any]:
         del gym.registry[env_id]
 
 
-@pytest.mark.parametrize("rule", BROKEN)
-def test_broken_environment_fails_the_rule_it_breaks(rule: str, register: Any) -> None:
-    env_id = register("BrokenBales-v0", *BROKEN[rule])
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_environment_fails_the_rule_it_breaks(case: str, register: Any) -> None:
+    env_id = register("BrokenBales-v0", *BROKEN[case])
+    rule = case.split(" ")[0]
     with pytest.raises(ContractError) as error:
         CHECKS[rule](env_id, {})
     assert error.value.rule.name == rule

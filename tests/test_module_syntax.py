@@ -1,9 +1,10 @@
 """Gymnasium's module syntax, `--env-id my_pkg.my_env:MyEnv-v0`, in every command.
 
 A tiny user package is written to a temporary directory; each command runs in its own process,
-so the module must be imported again wherever the environment is made: in `train`, in the
-worker processes of `compare`, and in `evaluate` of a saved run. The package is found through
-PYTHONPATH, or from the current directory.
+so the module must be imported again wherever the environment is made: in `train`, and in
+`evaluate` of a saved run. The package is found through PYTHONPATH, or from the current
+directory. (`check-env`, and the worker processes of `compare`, run the guides' own modules in
+test_guides.py.)
 """
 
 from __future__ import annotations
@@ -69,18 +70,6 @@ def test_train_then_evaluate_a_user_environment(package: Path, tmp_path: Path) -
     assert evaluated.returncode == 0, evaluated.stderr
     assert "sampled" in evaluated.stdout
     assert "deterministic" in evaluated.stdout
-
-
-def test_compare_workers_import_the_user_module(package: Path, tmp_path: Path) -> None:
-    logdir = tmp_path / "compare"
-    result = rlnoise(
-        "compare", "--env-id", ENV_ID, "--seeds", "1,2", "--jobs", "2", *SMALL, "--logdir", str(logdir),
-        cwd=tmp_path, pythonpath=package,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    runs = json.loads((logdir / "results.json").read_text())["runs"]
-    assert len(runs) == 4
-    assert all(run["status"] == "finished" for run in runs)
 
 
 @pytest.mark.parametrize("command", [["train", "--env-id"], ["check-env"], ["compare", "--env-id"]])
