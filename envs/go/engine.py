@@ -112,14 +112,14 @@ def _add_empty(s: _State, p: int) -> None:
 
 @njit(cache=True)
 def _in_atari(s: _State, h: int) -> bool:
-    """True when the chain headed by h has exactly one distinct liberty."""
+    """True when the chain headed by h (which has a liberty) has exactly one distinct liberty."""
     return s.libs[h] * s.lsum2[h] == s.lsum[h] * s.lsum[h]
 
 
 @njit(cache=True)
 def _merge(s: _State, a: int, b: int) -> int:
     """Merge the chains headed by a and b; return the surviving head."""
-    if s.libs[a] > s.libs[b]:  # relabel the (probably) smaller chain
+    if s.libs[a] > s.libs[b]:  # relabel the chain with fewer pseudo-liberties, usually the smaller
         a, b = b, a
     q = a
     while True:
