@@ -16,6 +16,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "`Name-vN` or `my_pkg.my_module:Name-vN`: Gymnasium's env checker, the declarations, "
         "seed determinism, the native vector env, the symmetries, the mode labels, rendering, and "
         "a few training updates of every agent. Prints one line per rule; exits 1 if any fails.",
+        epilog="For `my_module:Name-vN`, run it from the directory that holds my_module.py, or put that "
+        "directory on PYTHONPATH. docs/adding-an-environment.md walks through writing one.",
     )
     parser.add_argument(
         "env_id", metavar="ENV_ID", help="environment id, `Name-vN` or `my_pkg.my_module:Name-vN`"
