@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from rlnoise.errors import UsageError
 
-COMMANDS = ("train", "evaluate", "compare", "check-env", "envs")
+COMMANDS = ("train", "evaluate", "compare", "envs", "check-env", "go-values")
 
 
 class Parser(argparse.ArgumentParser):
