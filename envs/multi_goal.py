@@ -8,10 +8,9 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from rlnoise.contract import Symmetry
+from rlnoise.contract import Symmetry, draw_starts
 
 GOALS = np.array([[5, 0], [0, 5], [-5, 0], [0, -5]], dtype=np.float32)
 LABELS = ("east", "north", "west", "south")
@@ -40,8 +39,10 @@ def _symmetry(name: str) -> Symmetry:
     return Symmetry(name, mapping, mapping)
 
 
-def _draw_start(rng: np.random.Generator, sigma: float, size: tuple[int, ...]) -> np.ndarray:
-    return np.clip(sigma * rng.normal(size=size), -BOUND, BOUND).astype(np.float32)
+def _draw_start(rng: np.random.Generator, size: int | None, sigma: float) -> np.ndarray:
+    """`size` start positions near the origin, or one when `size` is None."""
+    shape = (2,) if size is None else (size, 2)
+    return np.clip(sigma * rng.normal(size=shape), -BOUND, BOUND).astype(np.float32)
 
 
 def _move(
@@ -177,7 +178,7 @@ class MultiGoalEnv(gym.Env):
         if options is not None and "observation" in options:
             start = np.clip(np.asarray(options["observation"], dtype=np.float32), -BOUND, BOUND)
         else:
-            start = _draw_start(self.np_random, self.init_sigma, (2,))
+            start = _draw_start(self.np_random, None, self.init_sigma)
         self.path = [start]
         return start.copy(), {}
 
@@ -273,15 +274,7 @@ class MultiGoalVectorEnv(VectorEnv):
         options: dict[str, Any] | None = None,
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """New starts: from one generator, or per environment for a list of seeds."""
-        if isinstance(seed, list | tuple):
-            self._np_random, self._np_random_seed = seeding.np_random(seed[0])
-            self.positions = np.stack(
-                [_draw_start(seeding.np_random(s)[0], self.init_sigma, (2,)) for s in seed]
-            )
-        else:
-            if seed is not None:
-                self._np_random, self._np_random_seed = seeding.np_random(seed)
-            self.positions = _draw_start(self.np_random, self.init_sigma, (self.num_envs, 2))
+        self.positions = draw_starts(self, seed, partial(_draw_start, sigma=self.init_sigma))
         if options is not None and "observation" in options:
             start = np.clip(np.asarray(options["observation"], dtype=np.float32), -BOUND, BOUND)
             self.positions = np.broadcast_to(start, self.positions.shape).copy()
@@ -306,7 +299,7 @@ class MultiGoalVectorEnv(VectorEnv):
             "final_info": {"mode": _modes(terminated, nearest), "_mode": ended},
             "_final_info": ended,
         }
-        moved[ended] = _draw_start(self.np_random, self.init_sigma, (int(ended.sum()), 2))
+        moved[ended] = _draw_start(self.np_random, int(ended.sum()), self.init_sigma)
         self.steps[ended] = 0
         self.positions = moved
         return moved.copy(), rewards, terminated, truncated, infos

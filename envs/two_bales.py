@@ -7,10 +7,9 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from rlnoise.contract import Symmetry
+from rlnoise.contract import Symmetry, draw_starts
 
 ACTION_LIMIT = 2.0
 CENTER_RANGE = (-0.5, 0.5)
@@ -243,13 +242,7 @@ class TwoBalesVectorEnv(VectorEnv):
         options: dict[str, Any] | None = None,
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Draw new scenes: from one generator, or per environment for a list of seeds."""
-        if isinstance(seed, list | tuple):
-            self._np_random, self._np_random_seed = seeding.np_random(seed[0])
-            self.scenes = np.stack([self._draw(seeding.np_random(s)[0], None) for s in seed])
-        else:
-            if seed is not None:
-                self._np_random, self._np_random_seed = seeding.np_random(seed)
-            self.scenes = self._draw(self.np_random, self.num_envs)
+        self.scenes = draw_starts(self, seed, self._draw)
         if options is not None and "observation" in options:
             self.scenes = np.broadcast_to(options["observation"], self.scenes.shape).copy()
         return self.scenes.copy(), {}

@@ -1,7 +1,7 @@
 """What an rlnoise environment declares beyond the Gymnasium API, and the rules it keeps.
 
 An environment is a plain ``gymnasium.Env``, registered with ``gymnasium.register``
-(DESIGN.md section 3). rlnoise reads three optional class attributes from its unwrapped
+(DESIGN.md section 3). rlnoise reads these optional declarations from its unwrapped
 instance:
 
 - ``mode_labels``: the labels of its good answers; every finished episode reports one of them,
@@ -21,10 +21,11 @@ instance:
 
 ``RULES`` lists what every environment must do; ``rlnoise.checks`` tests each rule, and
 ``rlnoise check-env ID`` runs those tests on any registered environment, including
-``my_pkg.my_module:MyEnv-v0``.
+``my_pkg.my_module:MyEnv-v0``. ``draw_starts`` helps a native vector environment draw its start
+states exactly as the single environment does, as the vector rule asks.
 
-This module imports nothing but numpy, so an environment in a user's own package can depend on
-it without pulling in torch.
+This module imports nothing but numpy and gymnasium, so an environment in a user's own package
+can depend on it without pulling in torch.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from gymnasium.utils import seeding
 
 
 @dataclass(frozen=True)
@@ -150,3 +152,23 @@ def landmarks(env: Any, observation: np.ndarray) -> dict[str, np.ndarray]:
     if method is None:
         return {}
     return {name: np.asarray(points, dtype=np.float64) for name, points in method(observation).items()}
+
+
+def draw_starts(
+    vector_env: Any,
+    seed: int | list[int] | None,
+    draw: Callable[[np.random.Generator, int | None], np.ndarray],
+) -> np.ndarray:
+    """Start states for a native vector env's `reset(seed=...)`, drawn as the single env draws them.
+
+    `draw(generator, size)` returns `size` start states, or one when `size` is None. For a list of
+    seeds, copy `i` draws from a generator seeded with `seed[i]`, exactly as the single
+    environment's `reset(seed=seed[i])` does; otherwise every copy draws from the vector env's
+    own generator, seeded first when `seed` is an int.
+    """
+    if isinstance(seed, list | tuple):
+        vector_env._np_random, vector_env._np_random_seed = seeding.np_random(seed[0])
+        return np.stack([draw(seeding.np_random(one)[0], None) for one in seed])
+    if seed is not None:
+        vector_env._np_random, vector_env._np_random_seed = seeding.np_random(seed)
+    return draw(vector_env.np_random, vector_env.num_envs)
