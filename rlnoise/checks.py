@@ -25,6 +25,7 @@ from rlnoise.config import env_defaults
 from rlnoise.contract import ContractError, Symmetry, action_coordinates, mode_labels, symmetries
 from rlnoise.environments import check_env_id, make_vector_env
 from rlnoise.errors import UsageError
+from rlnoise.metrics import MODES
 
 SEEDS = (3, 14, 15, 92)
 MAX_STEPS = 1000
@@ -310,7 +311,7 @@ def check_trains(env_id: str, env_kwargs: dict[str, Any], agent: str) -> str:
             result = train(config, progress=False)
         except Exception as error:
             raise ContractError("trains", f"agent {agent!r}: {type(error).__name__}: {error}") from error
-    returns = [result[mode]["return"] for mode in ("sampled", "deterministic")]
+    returns = [result[mode]["return"] for mode in MODES]
     if not np.all(np.isfinite(returns)):
         raise ContractError("trains", f"agent {agent!r} evaluated to returns {returns}")
     return f"{result['global_step']} steps, sampled return {returns[0]:.3g}"

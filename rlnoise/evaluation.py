@@ -17,9 +17,8 @@ import torch
 from agents.base import Policy
 from rlnoise.actions import ActionAdapter
 from rlnoise.environments import make_vector_env
-from rlnoise.metrics import multimodality
+from rlnoise.metrics import MODES, multimodality
 
-MODES = ("sampled", "deterministic")
 MAX_EPISODE_STEPS = 100_000
 
 

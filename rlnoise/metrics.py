@@ -32,6 +32,8 @@ COVERING_COVERAGE = 0.95
 COVERING_ENTROPY = 0.9
 COMMITTED_ENTROPY = 0.5
 FIGURES = ("coverage", "mode_entropy", "collapse_rate", "majority_share")
+MODES = ("sampled", "deterministic")
+"""The two ways of evaluating a policy: sampling it, and playing its deterministic choice."""
 
 
 def context_figures(modes: Sequence[str | None], labels: Sequence[str]) -> dict[str, float]:

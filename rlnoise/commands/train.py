@@ -24,12 +24,13 @@ def run(args: argparse.Namespace) -> int:
     """Train as the flags say, print the summary table, and return the exit code."""
     config = from_args(args)
     check_names(config)
+    from rlnoise.metrics import MODES
     from rlnoise.report import table
     from rlnoise.train import train
 
     result = train(config)
     print(f"\n{config.agent} on {config.env_id}, seed {config.seed}, {result['global_step']} steps")
-    print(table({mode: result[mode] for mode in ("sampled", "deterministic")}))
+    print(table({mode: result[mode] for mode in MODES}))
     print(f"\nrun directory: {result['directory']}  (tensorboard --logdir {config.logdir})")
     if result["interrupted"]:
         print("interrupted: the model and evaluation above are from the step reached", file=sys.stderr)
