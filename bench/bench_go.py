@@ -6,7 +6,8 @@ timed in the same run, single-threaded, so compare figures of one run only.
 - engine: complete random playouts from the empty board (uniform among non-eye-filling legal
   moves, to two passes or 3*N*N moves), `envs.go.engine.playouts`;
 - OpenSpiel: `pyspiel` Go states played to the end from Python with uniform random legal
-  actions (eyes may be filled), ``max_game_length`` 3*N*N to match the engine's limit.
+  actions (eyes may be filled), ``max_game_length`` 3*N*N to match the engine's limit;
+- the GoOpening-v0 environment's steps per second (see `bench_go_env.py` for both reward modes).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import argparse
 import random
 import time
+
+from bench_go_env import go_env_figures
 
 SIZES = (5, 7, 9)
 
@@ -67,7 +70,11 @@ def main() -> None:
             f"{size:>3}x{size} {engine:>18,.0f} {engine_length:>6.1f} {spiel:>18,.0f} {spiel_length:>6.1f}"
             f" {engine / spiel:>10.1f}x {engine * engine_length / (spiel * spiel_length):>12.1f}x"
         )
-    # The GoOpening environment's steps per second will be added here as its own function.
+    figures = go_env_figures("GoOpening-v0", 1024, seconds, "table")
+    print(
+        f"GoOpening-v0 env steps/s (table reward): single {figures['single']:,.0f}, native vector "
+        f"{figures['native']:,.0f} and SyncVectorEnv {figures['sync']:,.0f} at 1024 copies"
+    )
 
 
 if __name__ == "__main__":

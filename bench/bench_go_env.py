@@ -18,6 +18,7 @@ import time
 import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode
+from timing import vector_steps_per_second
 
 import envs  # noqa: F401  registers the Go environments
 
@@ -32,19 +33,6 @@ def single_steps_per_second(env: gym.Env, seconds: float) -> float:
             env.reset()
             env.step(action)
         steps += 100
-    return steps / (time.perf_counter() - start)
-
-
-def vector_steps_per_second(vector: gym.vector.VectorEnv, seconds: float) -> float:
-    """Environment steps per second of `vector` stepping random moves for about `seconds`."""
-    vector.reset(seed=0)
-    rng = np.random.default_rng(0)
-    batches = rng.integers(0, vector.single_action_space.n, size=(10, vector.num_envs))
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for actions in batches:
-            vector.step(actions)
-        steps += len(batches) * vector.num_envs
     return steps / (time.perf_counter() - start)
 
 

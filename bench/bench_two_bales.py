@@ -15,21 +15,9 @@ import tempfile
 import time
 
 import gymnasium as gym
-import numpy as np
+from timing import vector_steps_per_second
 
 import envs  # noqa: F401  registers TwoBales-v0
-
-
-def env_steps_per_second(vector: gym.vector.VectorEnv, seconds: float) -> float:
-    """Environment steps per second of `vector` stepping random actions for about `seconds`."""
-    vector.reset(seed=0)
-    actions = np.random.default_rng(0).uniform(-2, 2, size=vector.action_space.shape).astype(np.float32)
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for _ in range(10):
-            vector.step(actions)
-        steps += 10 * vector.num_envs
-    return steps / (time.perf_counter() - start)
 
 
 def training_steps_per_second(agent: str) -> float:
@@ -50,8 +38,8 @@ def main() -> None:
     parser.add_argument("--num-envs", type=int, default=1024, help="copies stepped together")
     parser.add_argument("--seconds", type=float, default=3.0, help="time spent on each env figure")
     args = parser.parse_args()
-    native = env_steps_per_second(gym.make_vec("TwoBales-v0", args.num_envs), args.seconds)
-    sync = env_steps_per_second(
+    native = vector_steps_per_second(gym.make_vec("TwoBales-v0", args.num_envs), args.seconds)
+    sync = vector_steps_per_second(
         gym.make_vec("TwoBales-v0", args.num_envs, vectorization_mode="sync"), args.seconds
     )
     print(f"env steps/s at {args.num_envs} envs: native {native:,.0f}  SyncVectorEnv {sync:,.0f}  "
