@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-COLUMNS = ("return", "coverage", "mode_entropy", "collapse_rate", "majority_share", "outcome")
+from rlnoise.metrics import FIGURES
+
+COLUMNS = ("return", *FIGURES, "outcome")
 
 
 def format_cell(value: Any) -> str:
