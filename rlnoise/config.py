@@ -60,6 +60,10 @@ class Config:
     )
     learning_rate: float = flag(3e-3, "Adam learning rate of policy and baseline", POSITIVE)
     ent_coef: float = flag(0.2, "entropy bonus coefficient (the policy's temperature)", NON_NEGATIVE)
+    norm_adv: bool = flag(
+        False,
+        "normalise each batch's advantages to mean 0, std 1 (then --ent-coef is relative to them)",
+    )
     gamma: float = flag(0.99, "discount factor of returns over time", UNIT_INTERVAL)
     # Agent: how the policy is built and how it explores.
     hidden: int = flag(64, "units in each of the two hidden layers", POSITIVE)
@@ -89,7 +93,8 @@ def _parse(kind: Any, check: Check | None) -> Callable[[str], Any]:
         try:
             value = json.loads(text) if kind is dict else kind(text)
         except ValueError:
-            valid = "a JSON object" if kind is dict else f"a number of type {kind.__name__}"
+            named = {dict: "a JSON object", _boolean: "true or false"}
+            valid = named.get(kind, f"a number of type {kind.__name__}")
             raise argparse.ArgumentTypeError(f"expected {valid}, got {text!r}") from None
         if kind is dict and not isinstance(value, dict):
             raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
@@ -100,7 +105,23 @@ def _parse(kind: Any, check: Check | None) -> Callable[[str], Any]:
     return parse
 
 
-TYPES = {"str": str, "int": int, "float": float, "str | None": str, "int | None": int, "dict[str, Any]": dict}
+def _boolean(text: str) -> bool:
+    """`true` or `false` (also `1`, `0`, any case) as a bool."""
+    choices = {"true": True, "1": True, "false": False, "0": False}
+    if text.lower() not in choices:
+        raise ValueError(text)
+    return choices[text.lower()]
+
+
+TYPES = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": _boolean,
+    "str | None": str,
+    "int | None": int,
+    "dict[str, Any]": dict,
+}
 
 
 class _Given(argparse.Action):

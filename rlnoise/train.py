@@ -176,6 +176,8 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
             log_prob = distribution.log_prob(outputs.reshape(batch_size, *outputs.shape[2:]))
             values = baseline(flat_observations).squeeze(-1)
             advantages = returns.reshape(-1) - values.detach()
+            if config.norm_adv:
+                advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
             policy_loss = -(log_prob * advantages).mean()
             entropy = distribution.entropy().mean()
             value_loss = 0.5 * ((returns.reshape(-1) - values) ** 2).mean()

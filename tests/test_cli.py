@@ -38,6 +38,7 @@ def test_help_explains_every_flag_without_importing_torch():
         (["--learning-rate", "0"], "--learning-rate: must be > 0"),
         (["--num-envs", "-4"], "--num-envs: must be > 0"),
         (["--num-envs", "many"], "--num-envs: expected a number of type int"),
+        (["--norm-adv", "maybe"], "--norm-adv: expected true or false"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(args, message):

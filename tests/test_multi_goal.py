@@ -106,3 +106,12 @@ def test_returns_over_time_teach_the_way_to_a_goal(gamma: float, reaches: bool, 
         assert result["return"] > -300
     else:
         assert result["collapse_rate"] == 1.0
+
+
+def test_default_settings_cover_all_four_goals_with_the_categorical_agent(tmp_path) -> None:
+    """At the declared defaults the sampled categorical agent reaches every goal from each start state."""
+    parser = argparse.ArgumentParser()
+    add_flags(parser)
+    args = parser.parse_args(["--env-id", "MultiGoal-v0", "--agent", "categorical", "--seed", "1"])
+    result = train(from_args(args, logdir=str(tmp_path)), progress=False)["sampled"]
+    assert result["outcome"] == "covering", result
