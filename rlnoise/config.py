@@ -86,7 +86,7 @@ class Config:
     )
 
 
-def _parse(kind: Any, check: Check | None) -> Callable[[str], Any]:
+def flag_type(kind: Any, check: Check | None) -> Callable[[str], Any]:
     """An argparse `type` that converts a flag's text and applies its check."""
 
     def parse(text: str) -> Any:
@@ -147,7 +147,7 @@ def add_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> No
         parser.add_argument(
             f"--{item.name.replace('_', '-')}",
             action=_Given,
-            type=_parse(TYPES[item.type], item.metadata.get("check")),
+            type=flag_type(TYPES[item.type], item.metadata.get("check")),
             default=default,
             metavar=item.name.upper(),
             help=f"{item.metadata['help']} (default: {json.dumps(default)})",

@@ -29,11 +29,12 @@ from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import POSITIVE, Config, _parse, add_flags, check_names, from_args
+from rlnoise import metrics
+from rlnoise.config import POSITIVE, Config, add_flags, check_names, flag_type, from_args
 from rlnoise.errors import UsageError
+from rlnoise.metrics import MODES
 
-MODES = ("sampled", "deterministic")
-FIGURES = ("return", "coverage", "mode_entropy", "collapse_rate", "majority_share")
+FIGURES = ("return", *metrics.FIGURES)
 OWN_FLAGS = ("agent", "seed", "run_name", "logdir")
 """`Config` fields that `compare` sets itself, per run or for the whole grid."""
 
@@ -86,7 +87,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--jobs",
-        type=_parse(int, POSITIVE),
+        type=flag_type(int, POSITIVE),
         default=default_jobs(),
         help="runs trained at once, one process each (default: the number of cores)",
     )

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import POSITIVE, Config, _parse, check_names
+from rlnoise.config import POSITIVE, Config, check_names, flag_type
 from rlnoise.errors import UsageError
 
 
@@ -26,16 +26,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--contexts",
-        type=_parse(int, POSITIVE),
+        type=flag_type(int, POSITIVE),
         help="distinct start states, reset seeds 0..N-1 (default: the run's --eval-contexts)",
     )
     parser.add_argument(
         "--samples",
-        type=_parse(int, POSITIVE),
+        type=flag_type(int, POSITIVE),
         help="episodes played from each start state (default: the run's --eval-samples)",
     )
     parser.add_argument(
-        "--seed", type=_parse(int, None), help="seed of the sampling (default: the run's seed)"
+        "--seed", type=flag_type(int, None), help="seed of the sampling (default: the run's seed)"
     )
     parser.add_argument("--json", metavar="PATH", help="also write the figures to this JSON file")
     parser.set_defaults(run=run)
