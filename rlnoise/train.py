@@ -1,9 +1,10 @@
 """REINFORCE with a learned baseline and an entropy bonus, on a vector environment.
 
-Read top to bottom: the settings (`Config`, one field per command-line flag), then `train`,
-which seeds everything, builds the environment, the policy and the baseline, collects
-rollouts, computes returns and advantages, takes a gradient step, and evaluates every
-`eval_every` updates and at the end. Everything a run writes goes to `runs/<run-name>/`:
+Read top to bottom, with the settings beside it (`rlnoise.config.Config`, one field per
+command-line flag): `train` seeds everything, builds the environment, the policy and the
+baseline, collects rollouts, computes returns and advantages, takes a gradient step, and
+evaluates every `eval_every` updates and at the end. Everything a run writes goes to
+`runs/<run-name>/`:
 
 - TensorBoard events (`charts/`, `losses/`, `eval/`, `multimodality/`, the config as text,
   histograms of actions, the picture of where the policy acts (`pictures/policy`, see
@@ -123,9 +124,7 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
         ((), torch.long) if policy.output == "choice" else ((adapter.action_size,), torch.float32)
     )
     outputs = torch.zeros(
-        (num_steps, config.num_envs, *output_shape),
-        dtype=output_type,
-        device=config.device,
+        (num_steps, config.num_envs, *output_shape), dtype=output_type, device=config.device
     )
     rewards = torch.zeros((num_steps, config.num_envs), device=config.device)
     dones = torch.zeros((num_steps, config.num_envs), device=config.device)
@@ -135,11 +134,7 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
     global_step, update = 0, 0
     start_time = time.time()
     bar = tqdm(
-        total=num_updates * batch_size,
-        unit="step",
-        unit_scale=True,
-        disable=not progress,
-        leave=False,
+        total=num_updates * batch_size, unit="step", unit_scale=True, disable=not progress, leave=False
     )
     interrupted = False
     try:
@@ -189,11 +184,7 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
             # Logging.
             sps = int(global_step / (time.time() - start_time))
             if finished_returns:
-                writer.add_scalar(
-                    "charts/episodic_return",
-                    float(np.mean(finished_returns)),
-                    global_step,
-                )
+                writer.add_scalar("charts/episodic_return", float(np.mean(finished_returns)), global_step)
                 bar.set_postfix(ret=f"{np.mean(finished_returns):.3f}", SPS=sps)
             writer.add_scalar("charts/SPS", sps, global_step)
             writer.add_scalar("losses/policy_loss", policy_loss.item(), global_step)
