@@ -7,8 +7,11 @@ coordinates. What is drawn follows from the declarations alone, never from the e
 - two coordinates (a board's points, a plane): one panel per scene; a choice policy's
   probabilities as a heatmap over the points (a scatter where they form no grid), or a point
   policy's point, its exploration spread (an ellipse of one standard deviation) and the action
-  that point plays (the point it rounds to); the probability of the actions that have no
-  coordinates (a pass) in the panel's title;
+  that point plays (the point it rounds to, or is clipped to); the probability of the actions
+  that have no coordinates (a pass) in the panel's title. Declared points that form a board are
+  numbered from 1 (its rows and columns); a `Box`'s bins are labelled with their values. The axes
+  reach past the action range to show a point and its spread outside it (at most `REACH` range
+  widths; a point beyond that is drawn at the edge, with its coordinates);
 - any other number of coordinates: one strip per scene and coordinate; a choice policy's
   probabilities (summed over the other coordinates), or a point policy's exploration density
   around its point, and the action it plays;
@@ -41,6 +44,8 @@ LANDMARK_STYLES = (
     {"color": "tab:purple", "edgecolor": "tab:purple", "linestyle": (0, (1, 3))},
 )
 PLAYED = {"color": "tab:orange", "label": "deterministic action"}
+REACH = 4.0
+"""How far past the action range, in range widths, the axes reach to show a point policy's point."""
 
 
 @dataclass
@@ -68,6 +73,8 @@ class View:
     """A point policy's exploration standard deviation, `[scenes, dims]`."""
     indexed: bool = False
     """The coordinate is the action number (the environment declares no coordinates)."""
+    numbered: bool = False
+    """The coordinates are the environment's declared points (a board's: number its rows and columns)."""
 
 
 def distinct_scenes(observations: np.ndarray, count: int = SCENES) -> np.ndarray:
@@ -120,6 +127,7 @@ def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: 
             for scene in observations
         ],
         indexed=indexed,
+        numbered=declared is not None,
     )
     if policy.output == "choice":
         result.probabilities = distribution.probs.cpu().numpy().astype(np.float64)
@@ -208,15 +216,23 @@ def _scene_title(view: View, scene: int) -> str:
 
 def _board(ax: Any, view: View, scene: int, vmax: float | None) -> Any:
     """One scene over two coordinates: heatmap or point and spread, landmarks, the action played."""
-    from matplotlib.patches import Ellipse
+    from matplotlib.patches import Ellipse, Rectangle
 
     placed = ~np.isnan(view.coordinates).any(axis=1)
     points = view.coordinates[placed]
     grid = _grid(points) if len(points) else None
-    if grid is not None and max(grid.shape) <= 19:  # a board: number its columns and rows from 1
-        xs, ys = np.unique(points[:, 0]), np.unique(points[:, 1])
-        ax.set_xticks(xs, [str(number) for number in range(1, len(xs) + 1)])
-        ax.set_yticks(ys, [str(number) for number in range(1, len(ys) + 1)])
+    low, high = view.low, view.high
+    if grid is not None:  # cells centred on the points; a board's numbered from 1, bins by their values
+        values = [np.unique(points[:, axis]) for axis in range(2)]
+        half = np.array([_half_step(axis_values) for axis_values in values])
+        low, high = np.minimum(low, points.min(axis=0) - half), np.maximum(high, points.max(axis=0) + half)
+        if max(grid.shape) <= (19 if view.numbered else 11):
+            for set_ticks, axis_values in zip((ax.set_xticks, ax.set_yticks), values, strict=True):
+                labels = [
+                    str(number) if view.numbered else np.format_float_positional(value, 3, trim="-")
+                    for number, value in enumerate(axis_values, 1)
+                ]
+                set_ticks(axis_values, labels)
     shown = None
     if view.probabilities is not None:
         probabilities = view.probabilities[scene, placed]
@@ -225,7 +241,7 @@ def _board(ax: Any, view: View, scene: int, vmax: float | None) -> Any:
                 points[:, 0], points[:, 1], c=probabilities, cmap="viridis", vmin=0, vmax=vmax, s=40
             )
         else:
-            extent = (view.low[0], view.high[0], view.low[1], view.high[1])
+            extent = (low[0], high[0], low[1], high[1])
             shown = ax.imshow(
                 probabilities[grid], origin="lower", extent=extent, cmap="viridis", vmin=0, vmax=vmax
             )
@@ -233,6 +249,18 @@ def _board(ax: Any, view: View, scene: int, vmax: float | None) -> Any:
         if len(points):
             ax.scatter(points[:, 0], points[:, 1], s=4, color="0.7")
         centre, spread = view.point[scene], view.spread[scene]
+        low, high = _reach(view)
+        if (low < view.low).any() or (high > view.high).any():
+            ax.add_patch(
+                Rectangle(
+                    tuple(view.low),
+                    *(view.high - view.low),
+                    fill=False,
+                    edgecolor="0.3",
+                    linestyle="--",
+                    label="action range",
+                )
+            )
         spread_ellipse = Ellipse(
             tuple(centre),
             2 * spread[0],
@@ -242,7 +270,17 @@ def _board(ax: Any, view: View, scene: int, vmax: float | None) -> Any:
             label="exploration (1 sd)",
         )
         ax.add_patch(spread_ellipse)
-        ax.plot(*centre, "x", color="tab:blue", markersize=9, label="point")
+        shown_at = np.clip(centre, low, high)
+        ax.plot(*shown_at, "x", color="tab:blue", markersize=9, label="point", clip_on=False)
+        if not np.array_equal(shown_at, centre):  # beyond the axes' reach: at the edge, with its coordinates
+            ax.annotate(
+                f"point ({centre[0]:.3g}, {centre[1]:.3g})",
+                shown_at,
+                xytext=(low + high) / 2,
+                fontsize=7,
+                color="tab:blue",
+                arrowprops={"arrowstyle": "->", "color": "tab:blue"},
+            )
     columns = len(np.unique(points[:, 0])) if len(points) else 8
     size = (ax.get_window_extent().width * 72 / DPI / max(columns, 2)) ** 2
     for (name, marks), style in zip(view.landmarks[scene].items(), LANDMARK_STYLES, strict=False):
@@ -264,11 +302,20 @@ def _board(ax: Any, view: View, scene: int, vmax: float | None) -> Any:
             linewidths=2,
             label=PLAYED["label"],
         )
-    ax.set_xlim(view.low[0], view.high[0])
-    ax.set_ylim(view.low[1], view.high[1])
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[1], high[1])
     ax.set_aspect("equal")
     ax.set_title(_scene_title(view, scene), fontsize=9)
     return shown
+
+
+def _reach(view: View) -> tuple[np.ndarray, np.ndarray]:
+    """A point policy's axes: the action range and every scene's point with its spread (and a margin),
+    reaching at most `REACH` range widths past the range."""
+    width = view.high - view.low
+    low = np.minimum(view.low, (view.point - view.spread).min(axis=0) - 0.05 * width)
+    high = np.maximum(view.high, (view.point + view.spread).max(axis=0) + 0.05 * width)
+    return np.maximum(low, view.low - REACH * width), np.minimum(high, view.high + REACH * width)
 
 
 def _grid(points: np.ndarray) -> np.ndarray | None:

@@ -12,7 +12,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 import envs  # noqa: F401  registers TwoBales-v0
 from rlnoise.config import Config
-from rlnoise.pictures import distinct_scenes, view
+from rlnoise.pictures import View, _board, _figure, distinct_scenes, view
 from rlnoise.train import build_policy, train
 
 
@@ -135,3 +135,76 @@ def test_every_evaluation_logs_the_picture_and_the_run_saves_the_last_one(tmp_pa
     assert logged.shape == (images[-1].height, images[-1].width, 3)  # logged as HWC RGB, not CHW
     assert saved.shape[:2] == logged.shape[:2] and np.array_equal(saved[..., :3], logged)
     assert logged.std() > 0.05  # something is drawn
+
+
+def drawn_board(seen, scene=0):
+    """The axes `_board` draws one scene of a view on."""
+    figure, axes = _figure(1, 1, (3.6, 3.5), left=0.5, right=1.0)
+    _board(axes[0, 0], seen, scene, vmax=1.0 if seen.probabilities is not None else None)
+    figure.canvas.draw()
+    return axes[0, 0]
+
+
+def tick_labels(ticks):
+    return [tick.get_text() for tick in ticks]
+
+
+def test_a_box_heatmap_is_in_action_coordinates_with_cells_centred_on_the_bins():
+    env = gym.make("MultiGoal-v0")  # velocity actions in [-1, 1]^2
+    torch.manual_seed(0)
+    policy, adapter = build_policy(Config(env_id="MultiGoal-v0", agent="categorical", bins=5), env)
+    ax = drawn_board(view(policy, adapter, env, start_observations(env, 1)))
+    bins = [-1.0, -0.5, 0.0, 0.5, 1.0]
+    assert ax.get_xticks().tolist() == bins and ax.get_yticks().tolist() == bins
+    assert tick_labels(ax.get_xticklabels()) == ["-1", "-0.5", "0", "0.5", "1"]
+    assert tick_labels(ax.get_yticklabels()) == ["-1", "-0.5", "0", "0.5", "1"]
+    np.testing.assert_allclose(ax.get_images()[0].get_extent(), [-1.25, 1.25, -1.25, 1.25])
+    assert ax.get_xlim() == (-1.25, 1.25) and ax.get_ylim() == (-1.25, 1.25)
+
+
+def test_a_board_keeps_its_rows_and_columns_numbered_from_one():
+    env = BoardEnv()
+    policy, adapter = policy_for(env, "categorical")
+    ax = drawn_board(view(policy, adapter, env, start_observations(env, 1)))
+    assert ax.get_xticks().tolist() == [0, 1, 2] and tick_labels(ax.get_xticklabels()) == ["1", "2", "3"]
+    assert tick_labels(ax.get_yticklabels()) == ["1", "2", "3"]
+    np.testing.assert_allclose(ax.get_images()[0].get_extent(), [-0.5, 2.5, -0.5, 2.5])
+
+
+def box_point_view(point, spread=1.0):
+    """A point policy's view on the box [-1, 1]^2: its point, its spread, the clipped action it plays."""
+    point = np.array([point], np.float64)
+    return View(observations=np.zeros((1, 2)), coordinates=np.empty((0, 2)), low=-np.ones(2),
+                high=np.ones(2), played=np.clip(point, -1, 1), landmarks=[{}], point=point,
+                spread=np.full((1, 2), spread))  # fmt: skip
+
+
+def inside(limits, value):
+    return min(limits) <= value <= max(limits)
+
+
+def test_a_point_outside_the_box_is_shown_with_its_spread_and_the_clipped_action():
+    ax = drawn_board(box_point_view([-6.2, 0.3]))
+    (marker,) = [line for line in ax.get_lines() if line.get_label() == "point"]
+    assert marker.get_xydata().tolist() == [[-6.2, 0.3]]
+    assert ax.get_xlim()[0] <= -7.2 and ax.get_xlim()[1] >= 1 and ax.get_ylim()[1] >= 1.3
+    patches = {patch.get_label(): patch for patch in ax.patches}
+    assert patches["exploration (1 sd)"].get_center() == (-6.2, 0.3)
+    assert patches["action range"].get_xy() == (-1.0, -1.0)
+    (played,) = [points for points in ax.collections if points.get_label() == "deterministic action"]
+    assert played.get_offsets().tolist() == [[-1.0, 0.3]]
+    assert not ax.texts  # within reach: no note
+
+
+def test_a_point_beyond_reach_is_drawn_at_the_edge_with_its_coordinates():
+    ax = drawn_board(box_point_view([100.0, 0.0], spread=0.1))
+    (marker,) = [line for line in ax.get_lines() if line.get_label() == "point"]
+    x, y = marker.get_xydata()[0]
+    assert x == ax.get_xlim()[1] < 100 and inside(ax.get_ylim(), y)
+    assert [text.get_text() for text in ax.texts] == ["point (100, 0)"]
+
+
+def test_a_point_inside_the_box_keeps_the_box_as_the_axes():
+    ax = drawn_board(box_point_view([0.2, -0.1], spread=0.5))
+    assert ax.get_xlim() == (-1.0, 1.0) and ax.get_ylim() == (-1.0, 1.0)
+    assert "action range" not in [patch.get_label() for patch in ax.patches]
