@@ -17,10 +17,10 @@ import time
 
 import gymnasium as gym
 import numpy as np
-from gymnasium.vector import AutoresetMode
 from timing import vector_steps_per_second
 
 import envs  # noqa: F401  registers the Go environments
+from rlnoise.environments import make_sync_vector_env
 
 
 def single_steps_per_second(env: gym.Env, seconds: float) -> float:
@@ -40,13 +40,7 @@ def go_env_figures(env_id: str, num_envs: int, seconds: float, reward_mode: str)
     """Steps per second of the single env, the native vector env and SyncVectorEnv."""
     single = gym.make(env_id, reward_mode=reward_mode)
     native = gym.make_vec(env_id, num_envs, vectorization_mode="vector_entry_point", reward_mode=reward_mode)
-    sync = gym.make_vec(
-        env_id,
-        num_envs,
-        vectorization_mode="sync",
-        vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
-        reward_mode=reward_mode,
-    )
+    sync = make_sync_vector_env(env_id, num_envs, {"reward_mode": reward_mode})
     return {
         "single": single_steps_per_second(single, seconds),
         "native": vector_steps_per_second(native, seconds),

@@ -53,18 +53,21 @@ def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | Non
     `infos["final_info"]`.
     """
     env_kwargs = env_kwargs or {}
-    if check_env_id(env_id).vector_entry_point is not None:
-        envs = gym.make_vec(env_id, num_envs, vectorization_mode="vector_entry_point", **env_kwargs)
-    else:
-        vector_kwargs = {"autoreset_mode": AutoresetMode.SAME_STEP}
-        envs = gym.make_vec(
-            env_id,
-            num_envs,
-            vectorization_mode="sync",
-            vector_kwargs=vector_kwargs,
-            **env_kwargs,
-        )
+    if check_env_id(env_id).vector_entry_point is None:
+        return make_sync_vector_env(env_id, num_envs, env_kwargs)
+    envs = gym.make_vec(env_id, num_envs, vectorization_mode="vector_entry_point", **env_kwargs)
     mode = envs.metadata.get("autoreset_mode")
     if mode != AutoresetMode.SAME_STEP:
         raise ValueError(f"{env_id}'s vector env must autoreset in SAME_STEP mode, not {mode}")
     return envs
+
+
+def make_sync_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None) -> VectorEnv:
+    """Gymnasium's `SyncVectorEnv` of `num_envs` single environments, in `SAME_STEP` autoreset mode.
+
+    The reference a native vector env is compared with, and the fallback for an env without one.
+    """
+    same_step = {"autoreset_mode": AutoresetMode.SAME_STEP}
+    return gym.make_vec(
+        env_id, num_envs, vectorization_mode="sync", vector_kwargs=same_step, **(env_kwargs or {})
+    )

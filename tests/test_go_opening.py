@@ -14,6 +14,7 @@ from envs.go.engine import parse_point
 from envs.go.opening import GoOpeningEnv, GoOpeningVectorEnv, table_path
 from rlnoise.actions import nearest
 from rlnoise.config import Config
+from rlnoise.environments import make_sync_vector_env
 from rlnoise.train import train
 
 MAIN = "GoOpening-v0"
@@ -178,13 +179,7 @@ def _same_step(native: tuple, reference: tuple) -> None:
 def test_vector_env_equals_sync_vector_env_of_single_envs(reward_mode, seed):
     num_envs = 16
     native = gym.make_vec(MAIN, num_envs, vectorization_mode="vector_entry_point", reward_mode=reward_mode)
-    reference = gym.make_vec(
-        MAIN,
-        num_envs,
-        vectorization_mode="sync",
-        vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
-        reward_mode=reward_mode,
-    )
+    reference = make_sync_vector_env(MAIN, num_envs, {"reward_mode": reward_mode})
     assert isinstance(native, GoOpeningVectorEnv)
     assert native.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
     observations, _ = native.reset(seed=seed)

@@ -7,6 +7,7 @@ from gymnasium.utils.env_checker import check_env
 
 import envs  # noqa: F401
 from envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv
+from rlnoise.environments import make_sync_vector_env
 
 
 def test_passes_gymnasium_check_env():
@@ -68,12 +69,7 @@ def test_vector_env_equals_single_env_seed_for_seed():
 
 
 def test_vector_env_has_the_infos_of_a_same_step_sync_vector_env():
-    sync = gym.make_vec(
-        "TwoBales-v0",
-        8,
-        vectorization_mode="sync",
-        vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
-    )
+    sync = make_sync_vector_env("TwoBales-v0", 8)
     native = gym.make_vec("TwoBales-v0", 8)
     actions = np.linspace(-1, 1, 8, dtype=np.float32)[:, None]
     results = []
