@@ -47,8 +47,9 @@ def _draw_start(rng: np.random.Generator, size: int | None, sigma: float) -> np.
 
 def _move(
     positions: np.ndarray, actions: np.ndarray, goal_reward: float, action_cost: float, distance_cost: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One step for a batch: the new positions, rewards, whether a goal was reached, and which.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One step for a batch: the new positions, rewards, whether a goal was reached, which, and
+    whether the new position is nearer the origin (the goals' average) than every goal.
 
     The reward is the paper's: `-action_cost |a|^2 - distance_cost min_g |p' - g|^2`, plus
     `goal_reward` when the new position `p'` lies within `GOAL_RADIUS` of a goal.
@@ -64,7 +65,8 @@ def _move(
         - distance_cost * closest
         + goal_reward * reached
     )
-    return moved, rewards, reached, nearest
+    between = (moved.astype(np.float64) ** 2).sum(axis=1) < closest
+    return moved, rewards, reached, nearest, between
 
 
 def _modes(reached: np.ndarray, nearest: np.ndarray) -> np.ndarray:
@@ -117,6 +119,8 @@ class MultiGoalEnv(gym.Env):
 
     - Termination: the position comes within 1.0 of a goal. `info["mode"]` names it:
       `"east"`, `"north"`, `"west"` or `"south"`; on every other step it is `None`.
+      `info["between"]`, on every step, is whether the point is nearer the origin (the average
+      of the goals) than every goal: at the episode's end, the averaging region.
     - Truncation: after 30 steps (`max_episode_steps` of the registration), as in the
       paper's experiment (`max_path_length=30`).
 
@@ -187,15 +191,10 @@ class MultiGoalEnv(gym.Env):
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Move by the velocity `action`, pay its cost and the distance cost, end at a goal."""
-        moved, rewards, reached, nearest = _move(self.path[-1][None], action, *self.costs)
+        moved, rewards, reached, nearest, between = _move(self.path[-1][None], action, *self.costs)
         self.path.append(moved[0])
-        return (
-            moved[0].copy(),
-            float(rewards[0]),
-            bool(reached[0]),
-            False,
-            {"mode": _modes(reached, nearest)[0]},
-        )
+        info = {"mode": _modes(reached, nearest)[0], "between": bool(between[0])}
+        return moved[0].copy(), float(rewards[0]), bool(reached[0]), False, info
 
     def render(self) -> str | np.ndarray | None:
         """Draw the goals and the path so far, as text or as an image."""
@@ -242,7 +241,8 @@ class MultiGoalVectorEnv(VectorEnv):
 
     An episode that ends (a goal reached, or `max_episode_steps` taken) is reset in the same
     step: the returned observation is the new start, and `infos["final_obs"]` and
-    `infos["final_info"]["mode"]` (with their `_` masks) hold the finished episode's, as
+    `infos["final_info"]["mode"]` and `["between"]` (with their `_` masks) hold the finished
+    episode's, as
     gymnasium's `SyncVectorEnv` with `autoreset_mode=SAME_STEP` returns them. Resetting with a
     list of seeds draws each start exactly as `MultiGoalEnv.reset(seed=s)` does.
     """
@@ -288,7 +288,7 @@ class MultiGoalVectorEnv(VectorEnv):
         self, actions: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Move every point mass, and restart the episodes that ended."""
-        moved, rewards, terminated, nearest = _move(self.positions, actions, *self.costs)
+        moved, rewards, terminated, nearest, between = _move(self.positions, actions, *self.costs)
         self.steps += 1
         limit = self.max_episode_steps
         truncated = ~terminated & (self.steps >= limit) if limit is not None else np.zeros_like(terminated)
@@ -299,7 +299,12 @@ class MultiGoalVectorEnv(VectorEnv):
         infos = {
             "final_obs": final_obs,
             "_final_obs": ended,
-            "final_info": {"mode": _modes(terminated, nearest), "_mode": ended},
+            "final_info": {
+                "mode": _modes(terminated, nearest),
+                "_mode": ended,
+                "between": between,
+                "_between": ended,
+            },
             "_final_info": ended,
         }
         moved[ended] = _draw_start(self.np_random, int(ended.sum()), self.init_sigma)

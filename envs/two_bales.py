@@ -46,6 +46,12 @@ def _modes(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return labels[np.where(np.maximum(left, right) >= MODE_THRESHOLD, index, 2)]
 
 
+def _between(center: np.ndarray, half_gap: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """Whether each donkey stopped closer to the midpoint `c` than to either bale."""
+    to_nearest_bale = np.abs(np.abs(position - center) - half_gap)
+    return np.abs(position - center) < to_nearest_bale
+
+
 def _mirror_observation(observation: np.ndarray) -> np.ndarray:
     return np.array([-observation[0], observation[1]], dtype=np.float32)
 
@@ -87,7 +93,9 @@ class TwoBalesEnv(gym.Env):
     ## Episode End
 
     After one step: `terminated=True`. `info["mode"]` is `"left"` or `"right"` when that
-    bale's bump gives at least 0.5 (the larger one if both do), else `None`.
+    bale's bump gives at least 0.5 (the larger one if both do), else `None`. `info["between"]`
+    is whether the donkey stopped closer to the midpoint `c` than to either bale
+    (`|a - c| < d / 2`): the averaging region.
 
     ## Declarations (rlnoise contract)
 
@@ -151,7 +159,8 @@ class TwoBalesEnv(gym.Env):
         left, right = _hay(self.scene[0], self.scene[1], np.float32(self.position), self.width)
         reward = float(max(left, right))
         mode = _modes(np.atleast_1d(left), np.atleast_1d(right))[0]
-        return self.scene.copy(), reward, True, False, {"mode": mode}
+        between = bool(_between(self.scene[0], self.scene[1], np.float32(self.position)))
+        return self.scene.copy(), reward, True, False, {"mode": mode, "between": between}
 
     def landmarks(self, observation: np.ndarray) -> dict[str, np.ndarray]:
         """The positions of the two bales in the scene `observation` describes."""
@@ -198,8 +207,9 @@ class TwoBalesVectorEnv(VectorEnv):
     """`num_envs` TwoBales scenes stepped as numpy arrays, in `SAME_STEP` autoreset mode.
 
     Every step ends every episode: the returned observations are the next scenes, and
-    `infos["final_info"]["mode"]` holds the finished episodes' modes, as gymnasium's
-    `SyncVectorEnv` with `autoreset_mode=SAME_STEP` would return them. `infos["final_obs"]`
+    `infos["final_info"]["mode"]` and `["between"]` hold the finished episodes' modes and
+    averaging flags, as gymnasium's `SyncVectorEnv` with `autoreset_mode=SAME_STEP` would
+    return them. `infos["final_obs"]`
     holds the finished scenes as one `(num_envs, 2)` array rather than an object array of
     rows (indexing `[i]` gives the same row; building 1024 row objects would halve the speed).
     Resetting with a list of seeds draws each scene exactly as `TwoBalesEnv.reset(seed=s)` does.
@@ -254,7 +264,12 @@ class TwoBalesVectorEnv(VectorEnv):
         positions = np.clip(np.asarray(actions, dtype=np.float32).reshape(-1), -2.0, 2.0)
         left, right = _hay(self.scenes[:, 0], self.scenes[:, 1], positions, self.width)
         rewards = np.maximum(left, right).astype(np.float64)
-        final_info = {"mode": _modes(left, right), "_mode": self._all}
+        final_info = {
+            "mode": _modes(left, right),
+            "_mode": self._all,
+            "between": _between(self.scenes[:, 0], self.scenes[:, 1], positions),
+            "_between": self._all,
+        }
         final_obs = self.scenes
         self.scenes = self._draw(self.np_random, self.num_envs)
         infos = {

@@ -32,6 +32,10 @@ class Episodes:
     """The first environment action of each episode: `[contexts, samples, *action_shape]`."""
     returns: np.ndarray
     modes: np.ndarray
+    """The good answer each episode reached (`info["mode"]`), or `None`."""
+    between: np.ndarray
+    """Whether each episode ended between the good answers (`info["between"]`), or `None` where
+    the environment does not say."""
 
 
 def observation_tensor(observations: np.ndarray, device: str) -> torch.Tensor:
@@ -58,6 +62,7 @@ def play(
     start = observations[::samples].copy()
     returns = np.zeros(num_envs)
     modes = np.full(num_envs, None, dtype=object)
+    between = np.full(num_envs, None, dtype=object)
     running = np.ones(num_envs, dtype=bool)
     first_actions = None
     cuda = [torch.device(device).index or 0] if torch.device(device).type == "cuda" else []
@@ -72,8 +77,9 @@ def play(
             returns += np.where(running, rewards, 0.0)
             ended = running & (terminated | truncated)
             final = infos.get("final_info", {})
-            if "mode" in final:
-                modes[ended] = np.where(final["_mode"], final["mode"], None)[ended]
+            for key, values in (("mode", modes), ("between", between)):
+                if key in final:
+                    values[ended] = np.where(final[f"_{key}"], final[key], None)[ended]
             running &= ~ended
             if not running.any():
                 break
@@ -85,15 +91,13 @@ def play(
         actions=first_actions.reshape(contexts, samples, *first_actions.shape[1:]),
         returns=returns.reshape(contexts, samples),
         modes=modes.reshape(contexts, samples),
+        between=between.reshape(contexts, samples),
     )
 
 
 def figures(episodes: Episodes, labels: tuple[str, ...]) -> dict[str, Any]:
-    """Mean return, the multimodality figures and the outcome of a set of episodes."""
-    return {
-        "return": float(episodes.returns.mean()),
-        **multimodality(episodes.modes.tolist(), labels),
-    }
+    """Mean return, the multimodality figures and the outcomes of a set of episodes, per start state."""
+    return multimodality(episodes.modes.tolist(), labels, episodes.between.tolist(), episodes.returns)
 
 
 def evaluate(

@@ -1,49 +1,74 @@
-"""Multimodality figures, measured per observation (DESIGN.md section 6).
+"""Multimodality figures and outcome labels, measured per start state (docs/design.md, "Outcomes").
 
-An evaluation plays each of several contexts (the same reset seed) several times; the figures
-are computed for each context from the good answers (mode labels) its episodes reached, then
-averaged over contexts. Only repeated samples of the same input can tell a policy that covers
+An evaluation plays each of several start states (the same reset seed) several times. The
+figures and the outcome are computed for each start state from its episodes, then summarised
+over start states. Only repeated samples of the same input can tell a policy that covers
 every good answer from one that commits to a different answer in different scenes.
 
+Figures of one start state, from its episodes' `info["mode"]` (the good answer reached, or
+`None`) and `info["between"]` (whether the episode ended in the averaging region: closer to the
+average of the good answers than to any of them; environments that do not report it get `nan`):
+
+- `hit_rate`: share of episodes that reached a good answer; `collapse_rate` is `1 - hit_rate`.
+- `between_rate`: share of episodes that ended between the good answers.
 - `coverage`: distinct good answers reached / good answers declared.
-- `mode_entropy`: entropy of the distribution over the good answers reached, divided by
-  `log(number declared)`; in [0, 1].
-- `collapse_rate`: share of episodes that reached no good answer.
-- `majority_share`: share of the most frequent good answer among episodes that reached one
-  (averaged over the contexts where any was reached; `nan` when none was).
+- `mode_entropy`: entropy of the distribution over the good answers reached (among hits),
+  divided by `log(number declared)`; in [0, 1].
+- `majority_share`: share of the most frequent good answer among the hits (`nan` without any).
 
-The outcome, from the averaged figures:
+The outcome of one start state, the first rule that applies:
 
-- `averaged` when `collapse_rate >= 0.5`: most episodes land on no good answer;
-- `covering` when not averaged, `coverage >= 0.95` and `mode_entropy >= 0.9`;
-- `committed` when not averaged and `mode_entropy <= 0.5`;
-- `mixed` otherwise.
+1. `averaged` when `between_rate >= 0.5`: most episodes end between the good answers, at
+   their mean. Averaging is a claim about where the policy acts, not about missing.
+2. When `hit_rate >= 0.25`, from the hits alone: `covering` when `coverage >= 0.95` and
+   `mode_entropy >= 0.9`, `committed` when `mode_entropy <= 0.5`, else `mixed`. A point on one
+   bale with wide noise misses often but commits; its miss rate is reported beside the label.
+   The floor is about twice what uniform random play hits on TwoBales-v0 (0.12): below it the
+   hits are too few, and too close to chance, to say which answers the policy prefers.
+3. `diffuse` otherwise: few hits and not mostly between (spread out, or lost). Where an
+   environment does not report `between`, averaging cannot be told apart and reads `diffuse`.
+
+The run's outcome is the most common per-state outcome when it holds more than half of the
+start states, else `mixed`. `outcome_shares` gives the share of start states in each outcome
+(with 95% Wilson intervals in `outcome_intervals`), and `intervals` a 95% percentile-bootstrap
+interval over start states for every figure's mean.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-AVERAGED_COLLAPSE = 0.5
+AVERAGED_BETWEEN = 0.5
+HIT_FLOOR = 0.25
 COVERING_COVERAGE = 0.95
 COVERING_ENTROPY = 0.9
 COMMITTED_ENTROPY = 0.5
-FIGURES = ("coverage", "mode_entropy", "collapse_rate", "majority_share")
+RUN_MAJORITY = 0.5
+CONFIDENCE = 0.95
+BOOTSTRAP_RESAMPLES = 2000
+FIGURES = ("hit_rate", "between_rate", "coverage", "mode_entropy", "collapse_rate", "majority_share")
+OUTCOMES = ("averaged", "covering", "committed", "mixed", "diffuse")
 MODES = ("sampled", "deterministic")
 """The two ways of evaluating a policy: sampling it, and playing its deterministic choice."""
 
 
-def context_figures(modes: Sequence[str | None], labels: Sequence[str]) -> dict[str, float]:
-    """The figures of one context, from the modes its repeated episodes reached."""
+def context_figures(
+    modes: Sequence[str | None], labels: Sequence[str], between: Sequence[bool | None] | None = None
+) -> dict[str, float]:
+    """The figures of one start state, from the good answers and averaging flags of its episodes."""
     reached = Counter(mode for mode in modes if mode is not None)
     hits = sum(reached.values())
     counts = np.array(list(reached.values()), dtype=np.float64)
     probabilities = counts / hits if hits else counts
     entropy = float(-(probabilities * np.log(probabilities)).sum())
+    declared = between is not None and all(flag is not None for flag in between)
     return {
+        "hit_rate": hits / len(modes),
+        "between_rate": float(np.mean(np.asarray(between, dtype=bool))) if declared else float("nan"),
         "coverage": len(reached) / len(labels),
         "mode_entropy": entropy / np.log(len(labels)) if len(labels) > 1 else float(hits > 0),
         "collapse_rate": 1.0 - hits / len(modes),
@@ -52,9 +77,11 @@ def context_figures(modes: Sequence[str | None], labels: Sequence[str]) -> dict[
 
 
 def outcome(figures: dict[str, float]) -> str:
-    """`averaged`, `covering`, `committed` or `mixed`, by the thresholds above."""
-    if figures["collapse_rate"] >= AVERAGED_COLLAPSE:
+    """The outcome of one start state, by the rules above."""
+    if figures["between_rate"] >= AVERAGED_BETWEEN:
         return "averaged"
+    if figures["hit_rate"] < HIT_FLOOR:
+        return "diffuse"
     if figures["coverage"] >= COVERING_COVERAGE and figures["mode_entropy"] >= COVERING_ENTROPY:
         return "covering"
     if figures["mode_entropy"] <= COMMITTED_ENTROPY:
@@ -62,13 +89,75 @@ def outcome(figures: dict[str, float]) -> str:
     return "mixed"
 
 
-def multimodality(modes_per_context: Sequence[Sequence[str | None]], labels: Sequence[str]) -> dict:
-    """The figures averaged over contexts, and the outcome they give."""
+def run_outcome(shares: dict[str, float]) -> str:
+    """The most common per-state outcome when it holds more than half of the start states, else `mixed`."""
+    common = max(OUTCOMES, key=lambda name: shares[name])
+    return common if shares[common] > RUN_MAJORITY else "mixed"
+
+
+def mean_interval(values: Sequence[float]) -> tuple[float, list[float | None]]:
+    """The mean of the finite values and its 95% percentile-bootstrap interval (`None` ends without data)."""
+    from scipy.stats import bootstrap
+
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if len(finite) == 0:
+        return float("nan"), [None, None]
+    mean = float(finite.mean())
+    if len(finite) == 1 or np.all(finite == finite[0]):
+        return mean, [mean, mean]
+    result = bootstrap(
+        (finite,),
+        np.mean,
+        confidence_level=CONFIDENCE,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        method="percentile",
+        rng=np.random.default_rng(0),
+    )
+    interval = result.confidence_interval
+    return mean, [float(interval.low), float(interval.high)]
+
+
+def share_interval(count: int, total: int) -> list[float]:
+    """The 95% Wilson interval of a share `count / total`."""
+    from scipy.stats import binomtest
+
+    interval = binomtest(count, total).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
+    return [float(interval.low), float(interval.high)]
+
+
+def summarise(per_state: dict[str, Sequence[float]], outcomes: Sequence[str]) -> dict[str, Any]:
+    """Means with intervals of per-state figures, the outcome shares with intervals, and the run's outcome."""
+    summary: dict[str, Any] = {"intervals": {}}
+    for name, values in per_state.items():
+        summary[name], summary["intervals"][name] = mean_interval(values)
+    counts = Counter(outcomes)
+    shares = {name: counts[name] / len(outcomes) for name in OUTCOMES}
+    summary["outcome_shares"] = shares
+    summary["outcome_intervals"] = {name: share_interval(counts[name], len(outcomes)) for name in OUTCOMES}
+    summary["outcome"] = run_outcome(shares)
+    return summary
+
+
+def multimodality(
+    modes_per_state: Sequence[Sequence[str | None]],
+    labels: Sequence[str],
+    between_per_state: Sequence[Sequence[bool | None]] | None = None,
+    returns_per_state: Sequence[Sequence[float]] | None = None,
+) -> dict[str, Any]:
+    """Every figure and outcome of a set of start states, each played several times.
+
+    With `returns_per_state`, the mean episode `return` is summarised beside the figures.
+    """
     if not labels:
         raise ValueError("the environment declares no mode labels")
-    per_context = [context_figures(modes, labels) for modes in modes_per_context]
-    figures = {}
-    for name in FIGURES:
-        values = np.array([context[name] for context in per_context])
-        figures[name] = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
-    return {**figures, "outcome": outcome(figures)}
+    betweens = between_per_state if between_per_state is not None else [None] * len(modes_per_state)
+    per_state = [
+        context_figures(modes, labels, between)
+        for modes, between in zip(modes_per_state, betweens, strict=True)
+    ]
+    returns = {} if returns_per_state is None else {"return": [np.mean(r) for r in returns_per_state]}
+    return summarise(
+        {**returns, **{name: [state[name] for state in per_state] for name in FIGURES}},
+        [outcome(state) for state in per_state],
+    )

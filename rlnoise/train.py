@@ -39,7 +39,7 @@ from rlnoise.contract import mode_labels
 from rlnoise.environments import make_vector_env
 from rlnoise.errors import UsageError
 from rlnoise.evaluation import MODES, evaluate, observation_tensor
-from rlnoise.metrics import FIGURES
+from rlnoise.metrics import FIGURES, OUTCOMES
 from rlnoise.pictures import picture, save_png
 
 
@@ -67,11 +67,13 @@ def build_policy(config: Config, env: gym.Env):
 
 
 def figure_tags(results: dict[str, dict[str, Any]]) -> dict[str, float]:
-    """Both evaluation modes' return and multimodality figures, by TensorBoard tag."""
+    """Both evaluation modes' return, multimodality figures and outcome shares, by TensorBoard tag."""
     tags = {}
     for mode in MODES:
         tags[f"eval/{mode}/return"] = results[mode]["return"]
         tags.update({f"multimodality/{mode}/{name}": results[mode][name] for name in FIGURES})
+        shares = results[mode]["outcome_shares"]
+        tags.update({f"multimodality/{mode}/share_{name}": shares[name] for name in OUTCOMES})
     return tags
 
 

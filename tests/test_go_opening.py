@@ -67,6 +67,7 @@ def test_reward_and_info_of_every_move_follow_the_table():
         assert info["point"] == name
         assert info["illegal"] == (action == D4)
         assert info["mode"] == (name if VALUES[played] >= best - 0.5 else None)
+        assert info["between"] == (action == D4)  # the centre, mean of the best replies, alone
     assert env.mode_labels == tuple(TABLE["best_within_0.5"])
 
 
@@ -74,7 +75,7 @@ def test_occupied_centre_is_played_as_a_pass_and_flagged():
     env = make()
     start, _ = env.reset(seed=0)
     observation, reward, _, _, info = env.step(D4)
-    assert info == {"point": "D4", "illegal": True, "mode": None}
+    assert info == {"point": "D4", "illegal": True, "mode": None, "between": True}
     assert reward == pytest.approx(VALUES[PASS])
     # After White's pass it is Black's turn: the same board, seen by Black.
     np.testing.assert_array_equal(observation, start[[1, 0, 2]])
@@ -84,7 +85,7 @@ def test_contact_point_is_best_and_terminal_observation_shows_the_move():
     env = make()
     env.reset(seed=0)
     observation, reward, _, _, info = env.step(parse_point("D3", 7))
-    assert info == {"point": "D3", "illegal": False, "mode": "D3"}
+    assert info == {"point": "D3", "illegal": False, "mode": "D3", "between": False}
     assert reward == pytest.approx(np.nanmax(VALUES))
     assert observation[0, 3, 3] == 1 and observation[1, 2, 3] == 1  # Black to move; White on D3
 
@@ -238,6 +239,7 @@ def test_regression_plays_the_occupied_centre_and_categorical_covers_the_best_re
     regression = run(tmp_path, env_id=MAIN, agent="regression", seed=seed, **SHORT)
     assert regression["deterministic"]["outcome"] == "averaged"
     assert regression["deterministic"]["collapse_rate"] == 1.0
+    assert regression["deterministic"]["between_rate"] == 1.0  # the occupied centre point
     assert regression["deterministic"]["return"] == pytest.approx(VALUES[PASS])
     categorical = run(tmp_path, env_id=MAIN, agent="categorical", seed=seed, **SHORT)
     assert categorical["sampled"]["outcome"] == "covering"

@@ -43,6 +43,7 @@ def test_dynamics_and_reward_follow_the_paper(position, action, moved, reward, m
     assert terminated == (mode is not None)
     assert not truncated
     assert info["mode"] == mode
+    assert info["between"] == (np.linalg.norm(moved) < 2.5)  # nearer the origin than every goal
 
 
 def test_standing_still_is_truncated_after_30_steps_with_no_mode() -> None:
@@ -54,7 +55,7 @@ def test_standing_still_is_truncated_after_30_steps_with_no_mode() -> None:
         rewards.append(reward)
         assert not terminated
     assert truncated
-    assert info["mode"] is None
+    assert info["mode"] is None and info["between"]  # the average of the goals: averaging
     assert sum(rewards) == pytest.approx(-750.0)
 
 

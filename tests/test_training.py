@@ -2,7 +2,8 @@
 
 These are the project's headline experiment, seeded and at the default settings (the default
 schedule takes a few seconds), and the two other regimes: a narrow exploration noise makes the
-regression agent commit, and a small entropy bonus makes the categorical agent commit.
+regression agent commit (noisily: most of its samples miss, yet it is committed, not averaged),
+and a small entropy bonus makes the categorical agent commit.
 """
 
 import json
@@ -21,16 +22,21 @@ def run(tmp_path, **settings):
 def test_headline_regression_averages_and_categorical_covers(tmp_path, seed):
     regression = run(tmp_path, agent="regression", seed=seed)
     assert regression["deterministic"]["outcome"] == "averaged"
-    assert regression["deterministic"]["collapse_rate"] > 0.95
+    assert regression["deterministic"]["between_rate"] > 0.95
+    # Its samples spread about one unit around the midpoint: mostly neither between nor on a bale.
+    assert regression["sampled"]["outcome"] == "diffuse"
     categorical = run(tmp_path, agent="categorical", seed=seed)
     assert categorical["sampled"]["outcome"] == "covering"
     assert categorical["sampled"]["return"] >= 0.75
 
 
-def test_regression_with_narrow_noise_commits(tmp_path):
-    result = run(tmp_path, agent="regression", sigma=0.2, seed=1)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_regression_with_narrow_noise_commits_in_both_modes(tmp_path, seed):
+    result = run(tmp_path, agent="regression", sigma=0.2, seed=seed)
     assert result["deterministic"]["outcome"] == "committed"
     assert result["deterministic"]["return"] > 0.8
+    assert result["sampled"]["outcome"] == "committed"
+    assert result["sampled"]["collapse_rate"] > 0.5  # most samples miss, and it is still committed
 
 
 def test_categorical_with_small_entropy_bonus_commits(tmp_path):

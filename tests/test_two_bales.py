@@ -24,15 +24,23 @@ def test_scene_is_drawn_from_the_documented_ranges():
 
 
 @pytest.mark.parametrize(
-    ("position", "reward", "mode"),
-    [(-0.4, 1.0, "left"), (0.8, 1.0, "right"), (0.2, 0.0, None), (-0.4 + 0.1, np.exp(-0.5), "left")],
+    ("position", "reward", "mode", "between"),
+    [
+        (-0.4, 1.0, "left", False),
+        (0.8, 1.0, "right", False),
+        (0.2, 0.0, None, True),  # the midpoint
+        (0.45, 0.002, None, True),  # 0.25 from the midpoint, 0.35 from the right bale
+        (0.55, 0.044, None, False),  # nearer the right bale: a miss, not between
+        (-1.5, 0.0, None, False),  # far outside: a miss, not between
+        (-0.4 + 0.1, np.exp(-0.5), "left", False),
+    ],
 )
-def test_reward_is_the_hay_of_the_nearest_bale(position, reward, mode):
+def test_reward_is_the_hay_of_the_nearest_bale(position, reward, mode, between):
     env = TwoBalesEnv(center=0.2, half_gap=0.6)
     env.reset(seed=0)
     _, r, terminated, truncated, info = env.step(np.array([position], dtype=np.float32))
-    assert r == pytest.approx(reward, abs=1e-6)
-    assert info["mode"] == mode
+    assert r == pytest.approx(reward, abs=1e-3)
+    assert info["mode"] == mode and info["between"] == between
     assert terminated and not truncated
 
 

@@ -29,7 +29,9 @@ class Opening:
     Arrays indexed by the chosen action `a` (`N * N` is pass): `played[a]` is the move actually
     played (a pass when `a` is illegal), `illegal[a]`, `value[a]` (the table's value of the move
     played), `point[a]` (the name of `a`), `mode[a]` (the name of the move played when it is in
-    the best set, else `None`); `after[a]` is the position after the move played.
+    the best set, else `None`), `between[a]` (whether the point `a` is nearer the mean of the
+    best moves than every best move: the averaging region); `after[a]` is the position after
+    the move played.
     """
 
     size: int
@@ -44,6 +46,7 @@ class Opening:
     value: np.ndarray
     point: np.ndarray
     mode: np.ndarray
+    between: np.ndarray
     after: tuple[GoPosition, ...]
     observation: np.ndarray
     after_observation: np.ndarray
@@ -115,6 +118,7 @@ def load_opening(table: str | Path, mode_tolerance: float = 0.5) -> Opening:
         value=_read_only(values[played]),
         point=_read_only(names),
         mode=_read_only(np.where(best[played], names[played], None)),
+        between=_read_only(averaging_region(point_coordinates(size), best)),
         after=after,
         observation=_read_only(planes(position)),
         after_observation=_read_only(np.stack([planes(p) for p in after])),
@@ -173,6 +177,15 @@ def board_symmetries(size: int) -> tuple[Symmetry, ...]:
 
         result.append(Symmetry(_symmetry_name(size, image), observation, action))
     return tuple(result)
+
+
+def averaging_region(coordinates: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """Per action: whether its point is nearer the mean of the best moves' points than every best
+    move's (pass, which has no point, never is)."""
+    mean = coordinates[best].mean(axis=0)
+    to_mean = np.linalg.norm(coordinates - mean, axis=1)
+    to_best = np.linalg.norm(coordinates[:, None, :] - coordinates[None, best, :], axis=2).min(axis=1)
+    return np.nan_to_num(to_mean, nan=np.inf) < np.nan_to_num(to_best, nan=-np.inf)
 
 
 def point_coordinates(size: int) -> np.ndarray:
@@ -267,6 +280,10 @@ class GoOpeningEnv(gym.Env):
     After one move: `terminated=True`. `info["point"]` is the name of the chosen point (`"D3"`,
     or `"pass"`), `info["illegal"]` whether it was illegal and played as a pass, and
     `info["mode"]` the name of the move played when it is among the best moves, else `None`.
+    `info["between"]` is whether the chosen point is nearer the mean of the best moves (in
+    action coordinates) than every best move: the averaging region. On `GoOpening-v0` that is
+    the occupied centre point alone; on `GoFirstMoveControl-v0`, whose best move is the centre,
+    no point.
 
     ## Declarations (rlnoise contract)
 
@@ -336,7 +353,12 @@ class GoOpeningEnv(gym.Env):
             reward = float(opening.value[a])
         else:
             reward = float(playout_rewards(opening, np.array([a]), [self.np_random])[0])
-        info = {"point": opening.point[a], "illegal": bool(opening.illegal[a]), "mode": opening.mode[a]}
+        info = {
+            "point": opening.point[a],
+            "illegal": bool(opening.illegal[a]),
+            "mode": opening.mode[a],
+            "between": bool(opening.between[a]),
+        }
         return opening.after_observation[a].copy(), reward, True, False, info
 
     def landmarks(self, observation: np.ndarray) -> dict[str, np.ndarray]:
@@ -419,7 +441,7 @@ class GoOpeningVectorEnv(VectorEnv):
     """`num_envs` GoOpening episodes stepped as numpy arrays, in `SAME_STEP` autoreset mode.
 
     Every step ends every episode: the returned observations are the start position again,
-    and `infos["final_obs"]`, `infos["final_info"]` (`point`, `illegal`, `mode`, each with its
+    and `infos["final_obs"]`, `infos["final_info"]` (`point`, `illegal`, `mode`, `between`, each with its
     `_` mask) hold the finished episodes', as gymnasium's `SyncVectorEnv` with
     `autoreset_mode=SAME_STEP` returns them, except that `final_obs` is one
     `(num_envs, 3, N, N)` array rather than an object array of rows (`[i]` indexes both alike).
@@ -502,6 +524,8 @@ class GoOpeningVectorEnv(VectorEnv):
             "_illegal": self._all,
             "mode": opening.mode[actions],
             "_mode": self._all,
+            "between": opening.between[actions],
+            "_between": self._all,
         }
         infos = {
             "final_obs": final_obs,
