@@ -21,9 +21,11 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
 
+from rlnoise.actions import nearest
 from rlnoise.config import env_defaults
 from rlnoise.contract import ContractError, Symmetry, action_coordinates, mode_labels, symmetries
-from rlnoise.environments import check_env_id, make_vector_env
+from rlnoise.environments import check_env_id, make_sync_vector_env, make_vector_env
+from rlnoise.episodes import FirstEpisodes, play_first_episodes
 from rlnoise.errors import UsageError
 from rlnoise.metrics import MODES
 
@@ -199,11 +201,11 @@ def _compare_step(
         )
     if not _same(infos["final_obs"][index], episode.observations[step + 1]):
         raise ContractError("vector-env", f'{where}: infos["final_obs"] differs from the last observation')
-    if final_info["mode"][index] != episode.infos[step + 1].get("mode"):
-        raise ContractError(
-            "vector-env",
-            f"{where}: mode {final_info['mode'][index]!r} != {episode.infos[step + 1].get('mode')!r}",
-        )
+    for key in ("mode", "between"):
+        single = episode.infos[step + 1].get(key)
+        vector = final_info[key][index] if _flag(final_info, f"_{key}", index) else None
+        if vector != single:
+            raise ContractError("vector-env", f"{where}: {key} {vector!r} != the single env's {single!r}")
 
 
 def _flag(infos: dict[str, Any], mask: str, index: int) -> bool:
@@ -241,11 +243,36 @@ def _symmetry_problem(original: Episode, image: Episode, start: Any) -> str | No
     return None
 
 
+SEARCH_ACTIONS = 256
+"""Random fixed actions tried per start state on a non-`Discrete` action space."""
+
+
+def hold_actions(env_id: str, env_kwargs: dict[str, Any], seed: int, actions: np.ndarray) -> FirstEpisodes:
+    """Each action held for a whole episode, in its own single env started by `reset(seed=seed)`."""
+    envs = make_sync_vector_env(env_id, len(actions), env_kwargs)
+    try:
+        return play_first_episodes(envs, [seed] * len(actions), lambda _: actions)
+    finally:
+        envs.close()
+
+
+def _candidates(space: spaces.Space, seed: int) -> np.ndarray:
+    """Every action of a `Discrete` space, else `SEARCH_ACTIONS` reproducible random ones."""
+    if isinstance(space, spaces.Discrete):
+        return space.start + np.arange(space.n)
+    return np.stack(_actions(space, seed, SEARCH_ACTIONS))
+
+
+def search(env_id: str, env_kwargs: dict[str, Any], seed: int) -> FirstEpisodes:
+    """Every candidate action (`_candidates`) held for a whole episode from `reset(seed=seed)`."""
+    return hold_actions(env_id, env_kwargs, seed, _candidates(_make(env_id, env_kwargs).action_space, seed))
+
+
 def check_modes(env_id: str, env_kwargs: dict[str, Any]) -> str:
-    """Rule `modes`: every finished episode reports a declared mode label or `None`."""
+    """Rule `modes`: episodes report a declared label or `None`, and every label can be reached."""
     env = _make(env_id, env_kwargs)
     labels = mode_labels(env)
-    seen = set()
+    reached = set()
     for seed in SEEDS:
         episode = play(env, _actions(env.action_space, seed), seed=seed)
         if not any(episode.ends[-1]):
@@ -259,8 +286,75 @@ def check_modes(env_id: str, env_kwargs: dict[str, Any]) -> str:
             )
         if info["mode"] is not None and info["mode"] not in labels:
             raise ContractError("modes", f"mode {info['mode']!r} is not one of {labels}")
-        seen.add(info["mode"])
-    return f"random play reported {sorted(map(str, seen))}"
+        reached.add(info["mode"])
+    for seed in SEEDS[:2]:
+        found = search(env_id, env_kwargs, seed)
+        unknown = set(found.modes) - {*labels, None}
+        if unknown:
+            raise ContractError("modes", f"modes {sorted(map(str, unknown))} are not among {labels}")
+        reached.update(found.modes)
+    missing = [label for label in labels if label not in reached]
+    if missing:
+        raise ContractError(
+            "modes",
+            f"no episode reached {', '.join(map(repr, missing))}: neither random play nor any of the "
+            f"fixed actions held from reset(seed={list(SEEDS[:2])})",
+        )
+    return f"all {len(labels)} labels reached by random play or fixed actions"
+
+
+class ContractWarning(Exception):
+    """Something an environment may leave out, at a cost its runs will show; the message says which."""
+
+
+def _averaging_actions(env: gym.Env, found: FirstEpisodes, labels: tuple[str, ...]) -> tuple[list, Any]:
+    """The best-returning action that reached each label, and the average of the good answers:
+    the mean over labels of the actions that reached each (`None` for a `Discrete` space without
+    `action_coordinates`)."""
+    good, means = [], []
+    coordinates = action_coordinates(env)
+    for label in labels:
+        hits = np.flatnonzero(found.modes == label)
+        good.append(found.actions[hits[found.returns[hits].argmax()]])
+        points = found.actions[hits] if coordinates is None else coordinates[found.actions[hits]]
+        means.append(np.asarray(points, dtype=np.float64).mean(axis=0))
+    average = np.mean(means, axis=0)
+    if isinstance(env.action_space, spaces.Discrete):
+        if coordinates is None:
+            return good, None
+        return good, env.action_space.start + nearest(coordinates, average[None])[0]
+    return good, average.astype(env.action_space.dtype)
+
+
+def check_between(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    """Rule `between`: the average of the good answers ends between them, each good answer does not."""
+    env = _make(env_id, env_kwargs)
+    labels = mode_labels(env)
+    for seed in SEEDS[:2]:
+        found = search(env_id, env_kwargs, seed)
+        if any(flag is None for flag in found.between):
+            raise ContractWarning(
+                'the env does not report info["between"] at the end of an episode: its runs can never '
+                "be labelled averaged (they read diffuse), see docs/adding-an-environment.md"
+            )
+        if not all(label in set(found.modes) for label in labels):
+            continue  # the modes rule reports labels that fixed actions do not reach
+        good, average = _averaging_actions(env, found, labels)
+        actions = np.stack(good if average is None else [*good, average])
+        held = hold_actions(env_id, env_kwargs, seed, actions)
+        for label, action, flag in zip(labels, good, held.between, strict=False):
+            if flag:
+                raise ContractError(
+                    "between", f"from reset(seed={seed}), {label!r}'s action {action} ended between"
+                )
+        # Where the average is itself a good answer (the empty board's centre), nothing is between.
+        if average is not None and held.modes[-1] is None and not held.between[-1]:
+            raise ContractError(
+                "between",
+                f"from reset(seed={seed}), the average of the good answers' actions, {average}, "
+                "did not end between",
+            )
+    return "the average of the good answers ends between them, each good answer does not"
 
 
 def check_render(env_id: str, env_kwargs: dict[str, Any]) -> str:
@@ -324,6 +418,7 @@ CHECKS: dict[str, Callable[..., str]] = {
     "vector-env": check_vector_env,
     "symmetries": check_symmetries,
     "modes": check_modes,
+    "between": check_between,
     "render": check_render,
     "trains": check_trains,
 }
@@ -331,11 +426,12 @@ CHECKS: dict[str, Callable[..., str]] = {
 
 @dataclass
 class Result:
-    """The outcome of one check: passed or not, and its note or the error."""
+    """The outcome of one check: passed or not, and its note, warning or error."""
 
     name: str
     passed: bool
     message: str
+    warning: bool = False
 
 
 def checks(agent_names: list[str]) -> list[tuple[str, str, Callable[[str, dict[str, Any]], str]]]:
@@ -348,13 +444,16 @@ def checks(agent_names: list[str]) -> list[tuple[str, str, Callable[[str, dict[s
 def run_checks(env_id: str, env_kwargs: dict[str, Any] | None = None) -> Iterator[Result]:
     """Run every check on the environment, yielding each result as it comes.
 
-    A check that crashes (the environment raised an exception) fails its rule with that error.
+    A check that crashes (the environment raised an exception) fails its rule with that error; a
+    `ContractWarning` passes it with a warning.
     """
     import agents
 
     for name, rule, check in checks(list(agents.AGENTS)):
         try:
             yield Result(name, True, check(env_id, env_kwargs or {}))
+        except ContractWarning as warning:
+            yield Result(name, True, str(warning), warning=True)
         except ContractError as error:
             yield Result(name, False, str(error))
         except Exception as error:

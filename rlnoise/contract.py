@@ -6,6 +6,11 @@ instance:
 
 - ``mode_labels``: the labels of its good answers; every finished episode reports one of them,
   or ``None``, as ``info["mode"]``.
+- ``info["between"]``: a bool at the end of every episode: whether it ended in the averaging
+  region, closer to the average of the good answers than to any of them (the midpoint between
+  the bales, the centre of the board, the start of MultiGoal). Put it in every step's info, as
+  ``"mode"``. Without it rlnoise cannot tell a policy that averages from one that is spread
+  out: its runs are never labelled ``averaged`` (they read ``diffuse``), and check-env warns.
 - ``symmetries``: transformations of observation and action that leave the reward unchanged.
   An environment that declares any accepts ``reset(options={"observation": obs})`` and starts
   from the state that observation describes, so the transformed start can be played.
@@ -82,7 +87,7 @@ RULES = (
         "the vector_entry_point's VectorEnv autoresets in SAME_STEP mode and equals the single "
         "environment: reset(seed=[s0, s1, ...]) starts env i as reset(seed=si) does, and the same "
         'actions give the same observations, rewards, ends, infos["final_obs"] and '
-        'infos["final_info"]["mode"]',
+        'infos["final_info"]["mode"] and ["between"]',
         'set metadata = {"autoreset_mode": AutoresetMode.SAME_STEP}, draw each start of a list-of-seeds '
         "reset from its own seeding.np_random(s), and share the step code with the single environment "
         "(see envs/two_bales.py)",
@@ -97,9 +102,19 @@ RULES = (
     Rule(
         "modes",
         'every finished episode reports info["mode"]: one of mode_labels, or None when no good answer '
-        "was reached",
+        "was reached; every label is reached by random play or by some action held for a whole "
+        "episode (every action of a Discrete space, 256 random ones otherwise) from a few start states",
         'put "mode" in the info of every step (None until a good answer is reached), so that episodes '
-        "cut short by the time limit report it too",
+        "cut short by the time limit report it too, and declare only labels that the env reports",
+    ),
+    Rule(
+        "between",
+        'if the env reports info["between"]: holding the average of the good answers\' actions (the mean '
+        "over labels of the held actions that reached each; for a Discrete space, the action nearest "
+        "the mean of their action_coordinates) ends between, and the best held action of each label "
+        "does not",
+        'set info["between"] to whether the episode ended closer to the average of the good answers than '
+        "to any of them (see envs/two_bales.py)",
     ),
     Rule(
         "render",

@@ -17,9 +17,8 @@ import torch
 from agents.base import Policy
 from rlnoise.actions import ActionAdapter
 from rlnoise.environments import make_vector_env
+from rlnoise.episodes import play_first_episodes
 from rlnoise.metrics import MODES, multimodality
-
-MAX_EPISODE_STEPS = 100_000
 
 
 @dataclass
@@ -34,8 +33,7 @@ class Episodes:
     modes: np.ndarray
     """The good answer each episode reached (`info["mode"]`), or `None`."""
     between: np.ndarray
-    """Whether each episode ended between the good answers (`info["between"]`), or `None` where
-    the environment does not say."""
+    """Whether each episode ended between the good answers (`info["between"]`), or `None`."""
 
 
 def observation_tensor(observations: np.ndarray, device: str) -> torch.Tensor:
@@ -56,42 +54,25 @@ def play(
     device: str = "cpu",
 ) -> Episodes:
     """Play every context `samples` times, to the end of its first episode."""
-    num_envs = contexts * samples
-    envs = make_vector_env(env_id, num_envs, env_kwargs)
-    observations, _ = envs.reset(seed=[context for context in range(contexts) for _ in range(samples)])
-    start = observations[::samples].copy()
-    returns = np.zeros(num_envs)
-    modes = np.full(num_envs, None, dtype=object)
-    between = np.full(num_envs, None, dtype=object)
-    running = np.ones(num_envs, dtype=bool)
-    first_actions = None
+    envs = make_vector_env(env_id, contexts * samples, env_kwargs)
+
+    def choose(observations: np.ndarray) -> np.ndarray:
+        return adapter.to_env(
+            policy.act(observation_tensor(observations, device), deterministic).cpu().numpy()
+        )
+
     cuda = [torch.device(device).index or 0] if torch.device(device).type == "cuda" else []
     with torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
-        for _ in range(MAX_EPISODE_STEPS):
-            outputs = policy.act(observation_tensor(observations, device), deterministic)
-            actions = adapter.to_env(outputs.cpu().numpy())
-            if first_actions is None:
-                first_actions = actions
-            observations, rewards, terminated, truncated, infos = envs.step(actions)
-            returns += np.where(running, rewards, 0.0)
-            ended = running & (terminated | truncated)
-            final = infos.get("final_info", {})
-            for key, values in (("mode", modes), ("between", between)):
-                if key in final:
-                    values[ended] = np.where(final[f"_{key}"], final[key], None)[ended]
-            running &= ~ended
-            if not running.any():
-                break
-        else:
-            raise RuntimeError(f"{env_id}: some episodes did not end within {MAX_EPISODE_STEPS} steps")
+        seeds = [context for context in range(contexts) for _ in range(samples)]
+        played = play_first_episodes(envs, seeds, choose)
     envs.close()
     return Episodes(
-        observations=start,
-        actions=first_actions.reshape(contexts, samples, *first_actions.shape[1:]),
-        returns=returns.reshape(contexts, samples),
-        modes=modes.reshape(contexts, samples),
-        between=between.reshape(contexts, samples),
+        observations=played.starts[::samples],
+        actions=played.actions.reshape(contexts, samples, *played.actions.shape[1:]),
+        returns=played.returns.reshape(contexts, samples),
+        modes=played.modes.reshape(contexts, samples),
+        between=played.between.reshape(contexts, samples),
     )
 
 

@@ -64,6 +64,36 @@ class UndeclaredMode(TwoBalesEnv):
         return observation, reward, terminated, truncated, {"mode": "middle"}
 
 
+class UnreachableLabel(TwoBalesEnv):
+    """Declares a third good answer that no episode ever reports."""
+
+    mode_labels = ("left", "right", "middle")
+
+
+class BetweenEverywhere(TwoBalesEnv):
+    """Reports every episode as ended between the bales, the bales themselves too."""
+
+    def step(self, action: np.ndarray):
+        observation, reward, terminated, truncated, info = super().step(action)
+        return observation, reward, terminated, truncated, {**info, "between": True}
+
+
+class BetweenNowhere(TwoBalesEnv):
+    """Reports no episode as ended between the bales, the midpoint too."""
+
+    def step(self, action: np.ndarray):
+        observation, reward, terminated, truncated, info = super().step(action)
+        return observation, reward, terminated, truncated, {**info, "between": False}
+
+
+class NoBetween(TwoBalesEnv):
+    """Does not say where its misses land."""
+
+    def step(self, action: np.ndarray):
+        observation, reward, terminated, truncated, info = super().step(action)
+        return observation, reward, terminated, truncated, {"mode": info["mode"]}
+
+
 class ListRender(TwoBalesEnv):
     """Renders an image as a nested list instead of an array."""
 
@@ -95,6 +125,8 @@ BROKEN = {
     "seed-determinism": (UnseededReset, TwoBalesVectorEnv),
     "symmetries": (FalseSymmetry, TwoBalesVectorEnv),
     "modes": (UndeclaredMode, TwoBalesVectorEnv),
+    "between (good answers between)": (BetweenEverywhere, None),
+    "between (average not between)": (BetweenNowhere, None),
     "render": (ListRender, TwoBalesVectorEnv),
     "declarations": (NoLabels, TwoBalesVectorEnv),
     "declarations (training defaults)": (BadTrainingDefaults, TwoBalesVectorEnv),
@@ -127,6 +159,26 @@ def test_broken_environment_fails_the_rule_it_breaks(case: str, register: Any) -
     message = str(error.value)
     assert f"rule {rule!r} broken" in message
     assert "to mend:" in message
+
+
+def test_unreachable_label_is_named() -> None:
+    gym.register("Unreachable-v0", entry_point=UnreachableLabel)
+    try:
+        with pytest.raises(ContractError, match="no episode reached 'middle'"):
+            CHECKS["modes"]("Unreachable-v0", {})
+    finally:
+        del gym.registry["Unreachable-v0"]
+
+
+def test_check_env_warns_when_the_env_does_not_say_what_is_between(
+    register: Any, capsys: pytest.CaptureFixture
+) -> None:
+    env_id = register("NoBetween-v0", NoBetween, None)
+    assert main(["check-env", env_id]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    warning = next(line for line in lines if line.startswith("warn  between"))
+    assert 'does not report info["between"]' in warning and "diffuse" in warning
+    assert lines[-1] == f"{env_id}: all rules pass"
 
 
 def test_check_env_command_names_the_broken_rule(register: Any, capsys: pytest.CaptureFixture) -> None:

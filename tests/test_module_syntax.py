@@ -21,14 +21,34 @@ ENV_ID = "my_pkg.my_env:MyBales-v0"
 USER_ENV = '''
 import gymnasium as gym
 
-from envs.two_bales import TwoBalesEnv
+from envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv
 
 
 class MyBalesEnv(TwoBalesEnv):
     """TwoBales under another name, registered by the user's own module, without a vector env."""
 
 
+class SilentBalesEnv(TwoBalesEnv):
+    """TwoBales that does not say where its misses land (no info["between"])."""
+
+    def step(self, action):
+        observation, reward, terminated, truncated, info = super().step(action)
+        return observation, reward, terminated, truncated, {"mode": info["mode"]}
+
+
+class SilentBalesVectorEnv(TwoBalesVectorEnv):
+    def step(self, actions):
+        observations, rewards, terminated, truncated, infos = super().step(actions)
+        del infos["final_info"]["between"], infos["final_info"]["_between"]
+        return observations, rewards, terminated, truncated, infos
+
+
 gym.register(id="MyBales-v0", entry_point="my_pkg.my_env:MyBalesEnv")
+gym.register(
+    id="SilentBales-v0",
+    entry_point="my_pkg.my_env:SilentBalesEnv",
+    vector_entry_point="my_pkg.my_env:SilentBalesVectorEnv",
+)
 '''
 SMALL = ["--total-timesteps", "256", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "4"]
 
@@ -79,3 +99,22 @@ def test_unimportable_module_is_one_line_exit_2(command: list[str], tmp_path: Pa
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1
     assert "cannot import module 'no_such_pkg.envs'" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_user_env_that_does_not_say_what_is_between_reads_diffuse_and_is_warned(
+    package: Path, tmp_path: Path
+) -> None:
+    checked = rlnoise("check-env", "my_pkg.my_env:SilentBales-v0", cwd=package)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert 'warn  between                the env does not report info["between"]' in checked.stdout
+
+    # The regression agent plays the midpoint, but the env does not say that is between the bales.
+    logdir = tmp_path / "runs"
+    env_id = "my_pkg.my_env:SilentBales-v0"
+    trained = rlnoise("train", "--env-id", env_id, "--agent", "regression", "--logdir", str(logdir),
+                      "--run-name", "r", "--total-timesteps", "204800", cwd=package)  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    deterministic = json.loads((logdir / "r" / "evaluation.json").read_text())["deterministic"]
+    assert deterministic["hit_rate"] == 0.0
+    assert deterministic["outcome"] == "diffuse"

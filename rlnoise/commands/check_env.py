@@ -27,14 +27,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the checks, print `pass` or `FAIL` per rule with its note or error; 0 if all pass."""
+    """Run the checks, print `pass`, `warn` or `FAIL` per rule with its note or error; 0 if none fails."""
     from rlnoise.checks import run_checks
     from rlnoise.environments import check_env_id
 
     check_env_id(args.env_id)
     failed = 0
     for result in run_checks(args.env_id, args.env_kwargs):
-        print(f"{'pass' if result.passed else 'FAIL'}  {result.name:<22} {result.message}", flush=True)
+        status = "FAIL" if not result.passed else "warn" if result.warning else "pass"
+        print(f"{status}  {result.name:<22} {result.message}", flush=True)
         failed += not result.passed
     print(f"{args.env_id}: {'all rules pass' if not failed else f'{failed} rule(s) broken'}")
     return 1 if failed else 0
