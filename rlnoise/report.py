@@ -7,11 +7,19 @@ from typing import Any
 
 from rlnoise.metrics import FIGURES
 
-COLUMNS = ("return", *FIGURES, "outcome")
+COLUMNS = ("return", *FIGURES, "outcome", "outcome_shares")
+
+
+def format_shares(shares: Mapping[str, float]) -> str:
+    """The outcomes of the start states, most common first: `97% covering, 3% mixed`."""
+    present = sorted(((share, name) for name, share in shares.items() if share > 0), reverse=True)
+    return ", ".join(f"{share:.0%} {name}" for share, name in present)
 
 
 def format_cell(value: Any) -> str:
-    """A figure as printed: numbers with three decimals, words as they are."""
+    """A figure as printed: numbers with three decimals, outcome shares as percentages, words as they are."""
+    if isinstance(value, Mapping):
+        return format_shares(value)
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 

@@ -263,6 +263,7 @@ def summarize(runs: list[dict[str, Any]], agents: list[str]) -> dict[str, Any]:
                 mode: {
                     "figures": {name: spread([run[mode][name] for run in finished]) for name in FIGURES},
                     "outcomes": {str(run["seed"]): run[mode]["outcome"] for run in finished},
+                    "outcome_shares": {str(run["seed"]): run[mode]["outcome_shares"] for run in finished},
                 }
                 for mode in MODES
             }
@@ -275,7 +276,10 @@ def format_spread(figure: dict[str, Any]) -> str:
 
 
 def rows(summary: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
-    """The rows of the figures table (mean ± std, outcome counts) and of the outcomes per seed."""
+    """The rows of the figures table (mean ± std, outcome counts) and of the outcomes per seed, each
+    with the outcomes of its start states."""
+    from rlnoise.report import format_shares
+
     figures, outcomes = {}, {}
     for agent, modes in summary.items():
         for mode, entry in modes.items():
@@ -287,7 +291,10 @@ def rows(summary: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, 
                 f"{outcome} {count}/{len(seeds)}" for outcome, count in counts.items()
             )
             figures[name] = cells
-            outcomes[name] = {f"seed {seed}": outcome for seed, outcome in entry["outcomes"].items()}
+            outcomes[name] = {
+                f"seed {seed}": f"{outcome} ({format_shares(entry['outcome_shares'][seed])})"
+                for seed, outcome in entry["outcomes"].items()
+            }
     return figures, outcomes
 
 
@@ -338,15 +345,18 @@ def write_results(
 
     figures, outcomes = rows(summary)
     seed_columns = [f"seed {seed}" for seed in seeds]
-    text = table(figures, "agent / evaluation") + "\n\n" + table(outcomes, "outcome per seed", seed_columns)
+    columns = (*FIGURES, "outcome")
+    text = table(figures, "agent / evaluation", columns) + "\n\n"
+    text += table(outcomes, "outcome per seed", seed_columns)
     lines = [
         f"# rlnoise compare: {base.env_id}",
         "",
         f"Command: `{again}`",
         "",
-        f"{status}. Figures: mean ± standard deviation over seeds; the outcome counts seeds.",
+        f"{status}. Figures: mean ± standard deviation over seeds; the outcome counts seeds. Per seed: "
+        "the run's outcome, and in brackets the outcomes of its start states (docs/design.md).",
         "",
-        markdown(figures, "agent / evaluation"),
+        markdown(figures, "agent / evaluation", columns),
         "",
         markdown(outcomes, "outcome per seed", seed_columns),
         "",
