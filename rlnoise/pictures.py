@@ -437,20 +437,45 @@ def results_picture(
         ax.axis("off")
     bars = [(agent, mode) for agent in summary for mode in summary[agent]]
     names = list(summary[bars[0][0]][bars[0][1]]["figures"])
-    figures_layout = layout[1, :].subgridspec(1, 2, width_ratios=(1, len(names) - 1), wspace=0.15)
-    for ax, shown in zip(
-        (figure.add_subplot(figures_layout[0]), figure.add_subplot(figures_layout[1])),
-        (names[:1], names[1:]),
-        strict=True,
-    ):
+    figures_layout = layout[1, :].subgridspec(
+        1, 3, width_ratios=(1, len(names) - 1, 0.4 * len(bars)), wspace=0.25
+    )
+    axes = [figure.add_subplot(figures_layout[i]) for i in range(3)]
+    for ax, shown in zip(axes[:2], (names[:1], names[1:]), strict=True):
         _figure_bars(ax, summary, bars, shown)
-    ax.set_ylim(0, 1.05)
-    ax.set_title("mean ± std over seeds (dots: each seed)", fontsize=9)
-    handles, labels = ax.get_legend_handles_labels()
+    axes[1].set_ylim(0, 1.05)
+    axes[1].set_title("mean ± std over seeds (dots: each seed)", fontsize=9)
+    _outcome_bars(axes[2], summary, bars)
+    handles, labels = axes[1].get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=len(bars), fontsize=9, frameon=False)
     figure.suptitle(title, fontsize=12)
     figure.tight_layout(rect=(0, 0.04, 1, 1))
     return _pixels(figure)
+
+
+OUTCOME_COLOURS = {
+    "averaged": "#d62728",
+    "diffuse": "#7f7f7f",
+    "committed": "#1f77b4",
+    "mixed": "#bcbd22",
+    "covering": "#2ca02c",
+}
+
+
+def _outcome_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]]) -> None:
+    """Stacked bars: the share of start states in each outcome, averaged over seeds, per agent and mode."""
+    bottoms = np.zeros(len(bars))
+    for outcome, colour in OUTCOME_COLOURS.items():
+        shares = np.array(
+            [np.mean([s[outcome] for s in summary[a][m]["outcome_shares"].values()]) for a, m in bars]
+        )
+        ax.bar(np.arange(len(bars)), shares, 0.7, bottom=bottoms, color=colour, label=outcome)
+        bottoms += shares
+    ax.set_xticks(np.arange(len(bars)), [f"{agent}\n{mode}" for agent, mode in bars], fontsize=7)
+    ax.set_ylim(0, 1.0)
+    ax.set_ylabel("share of start states", fontsize=8)
+    ax.set_title("outcome per start state", fontsize=9)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False)
 
 
 def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]], names: list[str]) -> None:
