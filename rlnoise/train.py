@@ -18,7 +18,6 @@ step it reached.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -39,6 +38,7 @@ from rlnoise.contract import mode_labels
 from rlnoise.environments import make_vector_env
 from rlnoise.errors import UsageError
 from rlnoise.evaluation import MODES, evaluate, observation_tensor
+from rlnoise.files import write_json
 from rlnoise.metrics import FIGURES
 from rlnoise.pictures import picture, save_png
 
@@ -96,7 +96,7 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
 
     # Where the run's results go.
     directory = run_directory(config)
-    (directory / "config.json").write_text(json.dumps(asdict(config), indent=2))
+    write_json(directory / "config.json", asdict(config))
     writer = SummaryWriter(str(directory))
     table = "\n".join(f"|{key}|{value}|" for key, value in asdict(config).items())
     writer.add_text("config", f"|setting|value|\n|-|-|\n{table}")
@@ -208,5 +208,5 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
         writer.file_writer.add_summary(summary)
     writer.close()
     evaluation = {"global_step": global_step, "interrupted": interrupted, **results}
-    (directory / "evaluation.json").write_text(json.dumps(evaluation, indent=2))
+    write_json(directory / "evaluation.json", evaluation)
     return {"directory": str(directory), **evaluation}

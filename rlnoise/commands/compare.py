@@ -32,6 +32,7 @@ from typing import Any
 from rlnoise import metrics
 from rlnoise.config import POSITIVE, Config, add_flags, check_names, flag_type, from_args
 from rlnoise.errors import UsageError
+from rlnoise.files import write_json
 from rlnoise.metrics import MODES
 
 FIGURES = ("return", *metrics.FIGURES)
@@ -334,7 +335,7 @@ def write_results(
         "summary": summary,
         "runs": runs,
     }
-    (directory / "results.json").write_text(json.dumps(results, indent=2))
+    write_json(directory / "results.json", results)
 
     figures, outcomes = rows(summary)
     seed_columns = [f"seed {seed}" for seed in seeds]

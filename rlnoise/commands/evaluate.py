@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from rlnoise.config import POSITIVE, Config, check_names, flag_type
 from rlnoise.errors import UsageError
+from rlnoise.files import write_json
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -85,13 +85,6 @@ def first_line(error: BaseException) -> str:
     """An exception's message, cut to its first non-empty line."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[0] if lines else type(error).__name__
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write `data` as JSON all at once: a reader never sees a half-written file."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(data, indent=2))
-    os.replace(partial, path)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import math
 import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from rlnoise.files import write_json
 
 if TYPE_CHECKING:
     from envs.go.evaluator import MoveValues
@@ -159,6 +160,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{' '.join(members):<40s} {entry['value']:+9.3f} +- {entry['stderr']:.3f}")
     print(f"best within 0.5 points: {' '.join(data['best_within_0.5'])}")
     if args.out is not None:
-        args.out.write_text(json.dumps(data, indent=1) + "\n")
+        write_json(args.out, data, indent=1)
         print(f"wrote {args.out}")
     return 0
