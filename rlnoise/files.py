@@ -2,8 +2,12 @@
 
 A file is written to a temporary file beside it (`.NAME.<pid>.<random>.partial`), flushed to
 disk and renamed over `NAME` (`os.replace`, atomic on POSIX): a reader, or a crash, sees the
-previous file or the new one, never half of one. JSON is strict: a non-finite float (`nan`,
-`inf`) is written as `null`, so any JSON parser reads it.
+previous file or the new one, never half of one; a write that fails (a full disk, a read-only
+directory) is a `RunError` naming the file, and the previous file is kept. JSON is strict: a
+non-finite float (`nan`, `inf`) is written as `null`, so any JSON parser reads it.
+
+Output paths are checked before any work starts (`check_directory`, `check_file`): a mistake
+there is a `UsageError`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+
+from rlnoise.errors import RunError, UsageError
 
 PARTIAL = ".partial"
 """The suffix of a temporary file that has not been renamed yet."""
@@ -29,6 +35,8 @@ def write_bytes(path: str | Path, data: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        raise RunError(f"cannot write {path}: {error.strerror or error}") from None
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -52,3 +60,24 @@ def strict(data: Any) -> Any:
 def write_json(path: str | Path, data: Any, indent: int = 2) -> None:
     """Write `data` as strict JSON (non-finite floats as `null`) to `path` atomically."""
     write_text(path, json.dumps(strict(data), indent=indent, allow_nan=False) + "\n")
+
+
+def check_directory(path: str | Path, flag: str) -> None:
+    """Raise a UsageError unless `path` is, or can be made as, a directory this process can write."""
+    path = Path(path)
+    existing = next(parent for parent in (path, *path.parents) if parent.exists())
+    if not existing.is_dir():
+        raise UsageError(f"{flag} {path}: {existing} is a file, not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: cannot write in {existing} (read-only or no permission)")
+
+
+def check_file(path: str | Path, flag: str) -> None:
+    """Raise a UsageError unless `path` names a file, new or not, in a directory this process can write."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{flag} {path} is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {flag} {path}: directory {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {flag} {path}: {path.parent} is read-only or not ours")

@@ -9,8 +9,9 @@ evaluates every `eval_every` updates and at the end. Everything a run writes goe
 - TensorBoard events (`charts/`, `losses/`, `eval/`, `multimodality/`, the config as text,
   histograms of actions, the picture of where the policy acts (`pictures/policy`, see
   `rlnoise.pictures`) at every evaluation, and the hparams with the final figures);
-- `config.json`, `model.pt` (the policy's weights), `evaluation.json` (the final figures),
-  `policy.png` (the final picture).
+- `config.json`, `model.pt` (the policy's weights, saved before each evaluation),
+  `evaluation.json` (the final figures), `policy.png` (the final picture), each written whole
+  or not at all (`rlnoise.files`).
 
 An interrupted run (Ctrl-C) stops collecting, evaluates and saves what it has, and records the
 step it reached.
@@ -18,6 +19,7 @@ step it reached.
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -36,9 +38,9 @@ from rlnoise.actions import make_adapter
 from rlnoise.config import Config
 from rlnoise.contract import mode_labels
 from rlnoise.environments import make_vector_env
-from rlnoise.errors import UsageError
+from rlnoise.errors import RunError, UsageError
 from rlnoise.evaluation import MODES, evaluate, observation_tensor
-from rlnoise.files import write_json
+from rlnoise.files import write_bytes, write_json
 from rlnoise.metrics import FIGURES
 from rlnoise.pictures import picture, save_png
 
@@ -50,10 +52,22 @@ def run_directory(config: Config) -> Path:
         or f"{config.env_id.replace(':', '_')}__{config.agent}__{config.seed}__{int(time.time())}"
     )
     directory = Path(config.logdir) / name
-    if directory.exists():
-        raise UsageError(f"run directory {directory} already exists; choose another --run-name or --logdir")
-    directory.mkdir(parents=True)
+    try:
+        directory.mkdir(parents=True)
+    except FileExistsError:
+        raise UsageError(
+            f"run directory {directory} already exists; choose another --run-name or --logdir"
+        ) from None
+    except OSError as error:
+        raise RunError(f"cannot make run directory {directory}: {error.strerror}") from None
     return directory
+
+
+def save_weights(policy: torch.nn.Module, path: Path) -> None:
+    """Write the policy's weights to `path` atomically (`rlnoise.files`)."""
+    weights = io.BytesIO()
+    torch.save(policy.state_dict(), weights)
+    write_bytes(path, weights.getvalue())
 
 
 def build_policy(config: Config, env: gym.Env):
@@ -102,7 +116,8 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
     writer.add_text("config", f"|setting|value|\n|-|-|\n{table}")
 
     def evaluate_now(step: int) -> dict[str, dict[str, Any]]:
-        """Evaluate both ways, log the figures and where the policy acts, save the weights."""
+        """Save the weights, then evaluate both ways and log the figures and where the policy acts."""
+        save_weights(policy, directory / "model.pt")
         results, episodes = evaluate(
             policy, adapter, config.env_id, config.env_kwargs, labels,
             config.eval_contexts, config.eval_samples, config.seed, config.device,
@@ -115,7 +130,6 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
         image = picture(policy, adapter, env, episodes["sampled"].observations, title, config.device)
         writer.add_image("pictures/policy", image, step, dataformats="HWC")
         save_png(image, directory / "policy.png")
-        torch.save(policy.state_dict(), directory / "model.pt")
         return results
 
     # Rollout storage.

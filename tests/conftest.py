@@ -15,3 +15,9 @@ def refuse_constant(name: str) -> Any:
 def read_strict_json(path: Path) -> Any:
     """The JSON in `path`, read as a strict parser reads it (no NaN, no Infinity)."""
     return json.loads(Path(path).read_text(), parse_constant=refuse_constant)
+
+
+def messages(stderr: str) -> list[str]:
+    """The lines a terminal shows of `stderr` at the end: a progress bar erased by `\\r` is gone."""
+    shown = (line.rsplit("\r", 1)[-1] for line in stderr.split("\n"))
+    return [line for line in shown if line.strip()]

@@ -32,7 +32,7 @@ from typing import Any
 from rlnoise import metrics
 from rlnoise.config import POSITIVE, Config, add_flags, check_names, flag_type, from_args
 from rlnoise.errors import UsageError
-from rlnoise.files import write_json
+from rlnoise.files import check_directory, write_json, write_text
 from rlnoise.metrics import MODES
 
 FIGURES = ("return", *metrics.FIGURES)
@@ -161,7 +161,8 @@ def new_logdir(path: str | None, env_id: str) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = f"runs/compare-{file_name(env_id)}-{stamp}"
     directory = Path(path)
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+    check_directory(directory, "--logdir")
+    if directory.exists() and any(directory.iterdir()):
         raise UsageError(f"{directory} already exists and is not an empty directory; choose another --logdir")
     return directory
 
@@ -353,7 +354,7 @@ def write_results(
         "",
         "![results](results.png)",
     ]
-    (directory / "results.md").write_text("\n".join(lines) + "\n")
+    write_text(directory / "results.md", "\n".join(lines) + "\n")
 
     from matplotlib.image import imread
 

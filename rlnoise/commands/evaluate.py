@@ -9,7 +9,7 @@ from typing import Any
 
 from rlnoise.config import POSITIVE, Config, check_names, flag_type
 from rlnoise.errors import UsageError
-from rlnoise.files import write_json
+from rlnoise.files import check_file, write_json
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -89,11 +89,11 @@ def first_line(error: BaseException) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate the run as the flags say, print the table, write the JSON; return the exit code."""
+    json_path = Path(args.json) if args.json else None
+    if json_path is not None:
+        check_file(json_path, "--json")
     directory = Path(args.run_dir)
     config = read_config(directory)
-    json_path = Path(args.json) if args.json else None
-    if json_path is not None and not json_path.parent.is_dir():
-        raise UsageError(f"cannot write --json {json_path}: no directory {json_path.parent}")
     env, policy, adapter = load_policy(directory, config)
 
     from rlnoise.contract import mode_labels

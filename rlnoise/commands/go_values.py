@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rlnoise.files import write_json
+from rlnoise.errors import UsageError
+from rlnoise.files import check_file, write_json
 
 if TYPE_CHECKING:
     from envs.go.evaluator import MoveValues
@@ -76,8 +77,11 @@ def _check(args: argparse.Namespace) -> str | None:
         return f"--max-moves must be >= 1, got {args.max_moves}"
     if not math.isfinite(args.komi):
         return f"--komi must be a finite number, got {args.komi}"
-    if args.out is not None and not args.out.parent.is_dir():
-        return f"--out directory {str(args.out.parent)!r} does not exist"
+    if args.out is not None:
+        try:
+            check_file(args.out, "--out")
+        except UsageError as error:
+            return str(error)
     return None
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from rlnoise.config import add_flags, check_names, from_args
+from rlnoise.files import check_directory
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     """Train as the flags say, print the summary table, and return the exit code."""
     config = from_args(args)
     check_names(config)
+    check_directory(config.logdir, "--logdir")
     from rlnoise.metrics import MODES
     from rlnoise.report import table
     from rlnoise.train import train
