@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
@@ -64,6 +65,9 @@ class Config:
         False,
         "normalise each batch's advantages to mean 0, std 1 (then --ent-coef is relative to them)",
     )
+    max_grad_norm: float | None = flag(
+        None, "clip the total gradient norm of policy and baseline to this (default: no clipping)", POSITIVE
+    )
     gamma: float = flag(0.99, "discount factor of returns over time", UNIT_INTERVAL)
     # Agent: how the policy is built and how it explores.
     hidden: int = flag(64, "units in each of the two hidden layers", POSITIVE)
@@ -91,18 +95,25 @@ def flag_type(kind: Any, check: Check | None) -> Callable[[str], Any]:
 
     def parse(text: str) -> Any:
         try:
-            value = json.loads(text) if kind is dict else kind(text)
+            value = json.loads(text, parse_constant=_refuse_constant) if kind is dict else kind(text)
         except ValueError:
             named = {dict: "a JSON object", _boolean: "true or false"}
             valid = named.get(kind, f"a number of type {kind.__name__}")
             raise argparse.ArgumentTypeError(f"expected {valid}, got {text!r}") from None
         if kind is dict and not isinstance(value, dict):
             raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
         if check is not None and not check.test(value):
             raise argparse.ArgumentTypeError(f"must be {check.valid}, got {text}")
         return value
 
     return parse
+
+
+def _refuse_constant(name: str) -> Any:
+    """Refuse `NaN` and `Infinity` in JSON flag values, as strict JSON does."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _boolean(text: str) -> bool:
@@ -120,6 +131,7 @@ TYPES = {
     "bool": _boolean,
     "str | None": str,
     "int | None": int,
+    "float | None": float,
     "dict[str, Any]": dict,
 }
 

@@ -15,6 +15,10 @@ evaluates every `eval_every` updates and at the end. Everything a run writes goe
 
 An interrupted run (Ctrl-C) stops collecting, evaluates and saves what it has, and records the
 step it reached.
+
+A non-finite loss, entropy, gradient or weight stops the run with a `RunError` ("training
+diverged at update N: ..."); `model.pt` then holds the last finite weights, from the step named.
+`--max-grad-norm` clips the gradient's total norm (off by default).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import io
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import gymnasium as gym
 import numpy as np
@@ -80,6 +84,11 @@ def build_policy(config: Config, env: gym.Env):
     return policy.to(config.device), adapter
 
 
+def finite(module: torch.nn.Module) -> bool:
+    """Whether every weight of `module` is a finite number."""
+    return all(bool(torch.isfinite(weight).all()) for weight in module.parameters())
+
+
 def figure_tags(results: dict[str, dict[str, Any]]) -> dict[str, float]:
     """Both evaluation modes' return and multimodality figures, by TensorBoard tag."""
     tags = {}
@@ -104,7 +113,8 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
     policy, adapter = build_policy(config, env)
     observation_size = policy.observation_size
     baseline = mlp(observation_size, 1, config.hidden).to(config.device)
-    optimizer = torch.optim.Adam([*policy.parameters(), *baseline.parameters()], lr=config.learning_rate)
+    parameters = [*policy.parameters(), *baseline.parameters()]
+    optimizer = torch.optim.Adam(parameters, lr=config.learning_rate)
     batch_size = config.num_envs * num_steps
     num_updates = max(1, config.total_timesteps // batch_size)
 
@@ -115,9 +125,26 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
     table = "\n".join(f"|{key}|{value}|" for key, value in asdict(config).items())
     writer.add_text("config", f"|setting|value|\n|-|-|\n{table}")
 
-    def evaluate_now(step: int) -> dict[str, dict[str, Any]]:
-        """Save the weights, then evaluate both ways and log the figures and where the policy acts."""
+    saved_step = None
+
+    def keep_weights(step: int) -> None:
+        """Save the policy's weights, those reached at `step`."""
+        nonlocal saved_step
         save_weights(policy, directory / "model.pt")
+        saved_step = step
+
+    def diverged(update: int, value: str) -> NoReturn:
+        """Stop the run with one line: model.pt holds the last finite weights."""
+        bar.close()
+        writer.close()
+        kept = "no weights saved" if saved_step is None else f"last good weights kept from step {saved_step}"
+        raise RunError(f"training diverged at update {update}: non-finite {value}; {kept}")
+
+    def evaluate_now(step: int, update: int) -> dict[str, dict[str, Any]]:
+        """Save the weights, then evaluate both ways and log the figures and where the policy acts."""
+        if not finite(policy):
+            diverged(update, "weights")
+        keep_weights(step)
         results, episodes = evaluate(
             policy, adapter, config.env_id, config.env_kwargs, labels,
             config.eval_contexts, config.eval_samples, config.seed, config.device,
@@ -193,6 +220,15 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
             loss = policy_loss - config.ent_coef * entropy + value_loss
             optimizer.zero_grad()
             loss.backward()
+            gradient_norm = torch.nn.utils.get_total_norm([weight.grad for weight in parameters])
+            values = {"policy loss": policy_loss, "value loss": value_loss, "entropy": entropy}
+            for name, value in {**values, "gradient": gradient_norm}.items():
+                if not torch.isfinite(value):
+                    if finite(policy):  # the weights this update started from
+                        keep_weights(global_step - batch_size)
+                    diverged(update, name)
+            if config.max_grad_norm is not None:
+                torch.nn.utils.clip_grads_with_norm_(parameters, config.max_grad_norm, gradient_norm)
             optimizer.step()
 
             # Logging.
@@ -208,13 +244,13 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
             if update % config.eval_every == 0:
                 writer.add_histogram("charts/actions", actions, global_step)
                 if update < num_updates:
-                    evaluate_now(global_step)
+                    evaluate_now(global_step, update)
     except KeyboardInterrupt:
         interrupted = True
     bar.close()
 
     # Final evaluation, and the hparams: the settings beside the final figures.
-    results = evaluate_now(global_step)
+    results = evaluate_now(global_step, update)
     hyperparameters = {
         key: value for key, value in asdict(config).items() if isinstance(value, int | float | str)
     }
