@@ -28,6 +28,7 @@ POSITIVE = Check("> 0", lambda value: value > 0)
 NON_NEGATIVE = Check(">= 0", lambda value: value >= 0)
 UNIT_INTERVAL = Check("in [0, 1]", lambda value: 0 <= value <= 1)
 AT_LEAST_TWO = Check(">= 2", lambda value: value >= 2)
+SEED = Check("in 0..4294967295", lambda value: 0 <= value < 2**32)
 
 
 def flag(default: Any, help: str, check: Check | None = None) -> Any:
@@ -46,7 +47,7 @@ class Config:
     # Experiment: what to train, and where its results go.
     env_id: str = flag("TwoBales-v0", "environment id, `Name-vN` or `my_pkg.my_module:Name-vN`")
     agent: str = flag("categorical", "policy family: a registered agent, or `my_pkg.my_module:name`")
-    seed: int = flag(1, "seed of the environments, the network and the sampling")
+    seed: int = flag(1, "seed of the environments, the network and the sampling", SEED)
     run_name: str | None = flag(None, "run directory name under --logdir (default: env__agent__seed__time)")
     logdir: str = flag("runs", "directory that holds the run directories")
     device: str = flag("cpu", "torch device, e.g. cpu or cuda")
@@ -172,13 +173,10 @@ def add_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> No
 
 def env_defaults(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, Any]:
     """The settings the environment declares as its `training_defaults`, checked like flags."""
-    import gymnasium as gym
-
     from rlnoise.contract import training_defaults
-    from rlnoise.environments import check_env_id
+    from rlnoise.environments import make_env
 
-    check_env_id(env_id)
-    declared = training_defaults(gym.make(env_id, disable_env_checker=True, **env_kwargs))
+    declared = training_defaults(make_env(env_id, env_kwargs))
     settings = {item.name: item for item in fields(Config)}
     for name, value in declared.items():
         if name not in settings or name in ("env_id", "env_kwargs"):

@@ -7,3 +7,9 @@ class UsageError(Exception):
 
 class RunError(Exception):
     """A run that could not finish: a file it could not write, a training that diverged (exit 1)."""
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's message, cut to its first non-empty line."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__

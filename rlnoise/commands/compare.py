@@ -30,9 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from rlnoise import metrics
-from rlnoise.config import POSITIVE, Config, add_flags, check_names, flag_type, from_args
+from rlnoise.config import POSITIVE, SEED, Config, add_flags, flag_type, from_args
 from rlnoise.errors import UsageError
 from rlnoise.files import check_directory, write_json, write_text
+from rlnoise.inputs import check_run
 from rlnoise.metrics import MODES
 
 FIGURES = ("return", *metrics.FIGURES)
@@ -47,11 +48,13 @@ def parse_seeds(text: str) -> list[int]:
         for part in text.split(","):
             first, _, last = part.strip().partition("-")
             numbers = range(int(first), int(last or first) + 1)
-            if not numbers:
+            if not numbers or not (SEED.test(numbers[0]) and SEED.test(numbers[-1])):
                 raise ValueError
             seeds += [seed for seed in numbers if seed not in seeds]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seeds such as 1-5 or 1,2,3, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected seeds such as 1-5 or 1,2,3, each {SEED.valid}, got {text!r}"
+        ) from None
     return seeds
 
 
@@ -133,21 +136,9 @@ def train_one(settings: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def check_grid(base: Config, agents: list[str]) -> None:
-    """Raise a UsageError unless every agent is registered and can act in the environment."""
+    """Raise a UsageError unless every run of the grid passes the checks of `rlnoise train`."""
     for agent in agents:
-        check_names(replace(base, agent=agent))
-    import gymnasium as gym
-
-    import agents as registry
-    from rlnoise.actions import ActionMappingError, make_adapter
-
-    env = gym.make(base.env_id, **base.env_kwargs)
-    for agent in agents:
-        try:
-            make_adapter(env, registry.load(agent).output, base.bins)
-        except ActionMappingError as error:
-            raise UsageError(f"agent {agent!r} cannot act in {base.env_id}: {error}") from None
-    env.close()
+        check_run(replace(base, agent=agent))
 
 
 def file_name(name: str) -> str:

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import POSITIVE, Config, check_names, flag_type
-from rlnoise.errors import UsageError
+from rlnoise.config import POSITIVE, SEED, Config, check_names, flag_type
+from rlnoise.errors import UsageError, first_line
 from rlnoise.files import check_file, write_json
 
 
@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="episodes played from each start state (default: the run's --eval-samples)",
     )
     parser.add_argument(
-        "--seed", type=flag_type(int, None), help="seed of the sampling (default: the run's seed)"
+        "--seed", type=flag_type(int, SEED), help="seed of the sampling (default: the run's seed)"
     )
     parser.add_argument("--json", metavar="PATH", help="also write the figures to this JSON file")
     parser.set_defaults(run=run)
@@ -79,12 +79,6 @@ def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
         raise UsageError(f"{path} does not fit the run's config.json: {first_line(error)}") from None
     policy.eval()
     return env, policy, adapter
-
-
-def first_line(error: BaseException) -> str:
-    """An exception's message, cut to its first non-empty line."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
 
 
 def run(args: argparse.Namespace) -> int:
