@@ -7,15 +7,20 @@ directory) is a `RunError` naming the file, and the previous file is kept. JSON 
 non-finite float (`nan`, `inf`) is written as `null`, so any JSON parser reads it.
 
 Output paths are checked before any work starts (`check_directory`, `check_file`): a mistake
-there is a `UsageError`.
+there is a `UsageError`. A directory one process writes is locked (`locked_directory`), so a
+second one is refused at once; default names carry a random `unique_suffix`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
 import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,8 @@ from rlnoise.errors import RunError, UsageError
 
 PARTIAL = ".partial"
 """The suffix of a temporary file that has not been renamed yet."""
+LOCK = ".lock"
+"""The file in a locked directory that its writer holds an exclusive `flock` on."""
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
@@ -81,3 +88,36 @@ def check_file(path: str | Path, flag: str) -> None:
         raise UsageError(f"cannot write {flag} {path}: directory {path.parent} does not exist")
     if not os.access(path.parent, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write {flag} {path}: {path.parent} is read-only or not ours")
+
+
+def unique_suffix() -> str:
+    """The time to the second and a random tag: names made at the same second still differ."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+
+
+def has_content(directory: Path) -> bool:
+    """Whether `directory` exists and holds anything but its lock file."""
+    return directory.is_dir() and any(item.name != LOCK for item in directory.iterdir())
+
+
+@contextmanager
+def locked_directory(directory: Path, flag: str) -> Iterator[Path]:
+    """Make `directory` (new or empty) and hold its lock while the block writes in it.
+
+    Another process holding the lock, or a directory with content, is a UsageError, raised at once.
+    """
+    if has_content(directory) and not (directory / LOCK).exists():
+        raise UsageError(f"{flag} {directory} already exists and is not empty; choose another {flag}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        lock = open(directory / LOCK, "a")  # noqa: SIM115  held open until the block ends
+    except OSError as error:
+        raise UsageError(f"cannot write {flag} {directory}: {error.strerror}") from None
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(f"{flag} {directory} is being written by another rlnoise process") from None
+        if has_content(directory):
+            raise UsageError(f"{flag} {directory} already exists and is not empty; choose another {flag}")
+        yield directory

@@ -44,16 +44,19 @@ from rlnoise.contract import mode_labels
 from rlnoise.environments import make_vector_env
 from rlnoise.errors import RunError, UsageError
 from rlnoise.evaluation import MODES, evaluate, observation_tensor
-from rlnoise.files import write_bytes, write_json
+from rlnoise.files import unique_suffix, write_bytes, write_json
 from rlnoise.metrics import FIGURES
 from rlnoise.pictures import picture, save_png
 
 
 def run_directory(config: Config) -> Path:
-    """The run's own directory, made new; an existing one is never reused."""
+    """The run's own directory, made new; an existing one is never reused.
+
+    A default name ends in the time and a random tag, so runs started in the same second differ.
+    """
     name = (
         config.run_name
-        or f"{config.env_id.replace(':', '_')}__{config.agent}__{config.seed}__{int(time.time())}"
+        or f"{config.env_id.replace(':', '_')}__{config.agent}__{config.seed}__{unique_suffix()}"
     )
     directory = Path(config.logdir) / name
     try:

@@ -1,8 +1,10 @@
 """Files written whole or not at all, and strict JSON (non-finite floats as null) everywhere."""
 
 import errno
+import fcntl
 import math
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ import rlnoise.train
 from rlnoise import files
 from rlnoise.cli import main
 from rlnoise.config import Config
-from rlnoise.errors import RunError
+from rlnoise.errors import RunError, UsageError
 from rlnoise.files import write_json
 from rlnoise.train import train
 
@@ -127,3 +129,32 @@ def test_output_paths_are_checked_before_any_work(tmp_path, capsys, command, mes
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and message.format(**names) in error, error
     assert os.listdir(tmp_path) == ["notes.txt"]
+
+
+def test_default_run_names_made_in_the_same_second_differ(tmp_path, monkeypatch):
+    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
+    monkeypatch.setattr(time, "strftime", lambda *args: "20231114-221320")
+    config = Config(logdir=str(tmp_path))
+    first, second = rlnoise.train.run_directory(config), rlnoise.train.run_directory(config)
+    assert first != second and first.is_dir() and second.is_dir()
+
+
+def test_a_logdir_being_written_by_compare_is_refused_at_once(tmp_path, capsys):
+    logdir = tmp_path / "busy"
+    logdir.mkdir()
+    with open(logdir / files.LOCK, "a") as lock:  # another compare writing there holds this lock
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["compare", "--logdir", str(logdir)]) == 2
+    error = capsys.readouterr().err
+    assert error == f"rlnoise compare: error: --logdir {logdir} is being written by another rlnoise process\n"
+    assert os.listdir(logdir) == [files.LOCK]
+
+
+def test_the_lock_is_held_while_the_block_writes_and_released_after(tmp_path):
+    runs = tmp_path / "runs"
+    with files.locked_directory(runs, "--logdir"):
+        second = files.locked_directory(runs, "--logdir")
+        with pytest.raises(UsageError, match="being written by another"):
+            second.__enter__()
+    with files.locked_directory(runs, "--logdir") as directory:
+        assert directory == runs

@@ -11,6 +11,9 @@ and writes its run directory, `<agent>__seed<seed>`, under one log directory, so
 - `results.png`: each agent's picture (its first seed's `policy.png`) side by side, above its
   figures with their spread over seeds.
 
+The directory is locked while the comparison writes it (`.lock`, see `rlnoise.files`): a second
+`rlnoise compare` into it is refused at once.
+
 Ctrl-C stops the comparison: finished runs are kept, runs in flight save what they reached
 (as `rlnoise train` does), runs not started are dropped, and the results written say so.
 """
@@ -31,8 +34,7 @@ from typing import Any
 
 from rlnoise import metrics
 from rlnoise.config import POSITIVE, SEED, Config, add_flags, flag_type, from_args
-from rlnoise.errors import UsageError
-from rlnoise.files import check_directory, write_json, write_text
+from rlnoise.files import check_directory, locked_directory, unique_suffix, write_json, write_text
 from rlnoise.inputs import check_run
 from rlnoise.metrics import MODES
 
@@ -96,7 +98,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="runs trained at once, one process each (default: the number of cores)",
     )
     parser.add_argument(
-        "--logdir", help="directory of the comparison, new or empty (default: runs/compare-<env-id>-<time>)"
+        "--logdir",
+        help="directory of the comparison, new or empty (default: runs/compare-<env-id>-<time>-<tag>)",
     )
     add_flags(parser, skip=OWN_FLAGS)
     parser.set_defaults(run=run)
@@ -146,16 +149,9 @@ def file_name(name: str) -> str:
     return name.replace(":", "_").replace("/", "_")
 
 
-def new_logdir(path: str | None, env_id: str) -> Path:
-    """The comparison's directory: the one given (new or empty) or a new one under runs/."""
-    if path is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = f"runs/compare-{file_name(env_id)}-{stamp}"
-    directory = Path(path)
-    check_directory(directory, "--logdir")
-    if directory.exists() and any(directory.iterdir()):
-        raise UsageError(f"{directory} already exists and is not an empty directory; choose another --logdir")
-    return directory
+def logdir_path(path: str | None, env_id: str) -> Path:
+    """The comparison's directory: the one given, or a new name under runs/."""
+    return Path(path or f"runs/compare-{file_name(env_id)}-{unique_suffix()}")
 
 
 def train_grid(configs: list[Config], jobs: int) -> tuple[list[dict[str, Any]], bool]:
@@ -367,7 +363,8 @@ def run(args: argparse.Namespace) -> int:
     """Train the grid, write and print the comparison; return the exit code."""
     base = from_args(args, agent=args.agents[0], logdir="")
     check_grid(base, args.agents)
-    directory = new_logdir(args.logdir, base.env_id)
+    directory = logdir_path(args.logdir, base.env_id)
+    check_directory(directory, "--logdir")
     configs = [
         replace(
             base, agent=agent, seed=seed, run_name=f"{file_name(agent)}__seed{seed}", logdir=str(directory)
@@ -375,11 +372,11 @@ def run(args: argparse.Namespace) -> int:
         for agent in args.agents
         for seed in args.seeds
     ]
-    directory.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    runs, interrupted = train_grid(configs, args.jobs)
-    seconds = time.perf_counter() - start
-    text = write_results(directory, base, args.agents, args.seeds, runs, interrupted)
+    with locked_directory(directory, "--logdir"):
+        start = time.perf_counter()
+        runs, interrupted = train_grid(configs, args.jobs)
+        seconds = time.perf_counter() - start
+        text = write_results(directory, base, args.agents, args.seeds, runs, interrupted)
     grid = f"{', '.join(args.agents)} x seeds {','.join(map(str, args.seeds))}"
     jobs = min(args.jobs, len(configs))
     print(f"\n{base.env_id}: {len(configs)} runs ({grid}) in {seconds:.0f} s, {jobs} jobs\n")
