@@ -14,6 +14,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from rlnoise.errors import UsageError
+from rlnoise.files import parse_json
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def flag_type(kind: Any, check: Check | None) -> Callable[[str], Any]:
 
     def parse(text: str) -> Any:
         try:
-            value = json.loads(text, parse_constant=_refuse_constant) if kind is dict else kind(text)
+            value = parse_json(text) if kind is dict else kind(text)
         except ValueError:
             named = {dict: "a JSON object", _boolean: "true or false"}
             valid = named.get(kind, f"a number of type {kind.__name__}")
@@ -110,11 +111,6 @@ def flag_type(kind: Any, check: Check | None) -> Callable[[str], Any]:
         return value
 
     return parse
-
-
-def _refuse_constant(name: str) -> Any:
-    """Refuse `NaN` and `Infinity` in JSON flag values, as strict JSON does."""
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _boolean(text: str) -> bool:
@@ -211,3 +207,27 @@ def check_names(config: Config) -> None:
         matches = difflib.get_close_matches(config.agent, agents.AGENTS, n=2)
         hint = f"did you mean {' or '.join(matches)}? " if matches else ""
         raise UsageError(f"unknown agent {config.agent!r}; {hint}valid: {', '.join(agents.AGENTS)}")
+
+
+JSON_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "dict[str, Any]": (dict,)}
+"""The JSON values each `Config` field type accepts (a float field also takes an integer)."""
+
+
+def from_dict(values: dict[str, Any], source: str) -> Config:
+    """The `Config` a saved `config.json` describes, each value checked as its flag checks it."""
+    settings = {item.name: item for item in fields(Config)}
+    for name, value in values.items():
+        if name not in settings:
+            raise UsageError(f"corrupted {source}: unknown setting {name!r}")
+        kind, _, optional = settings[name].type.partition(" | ")
+        if value is None and optional == "None":
+            continue
+        fits = isinstance(value, JSON_TYPES[kind]) and (kind == "bool") == isinstance(value, bool)
+        if not fits:
+            raise UsageError(f"{source}: {name} must be of type {settings[name].type}, got {value!r}")
+        if kind == "float" and not math.isfinite(value):
+            raise UsageError(f"{source}: {name} must be a finite number, got {value!r}")
+        check = settings[name].metadata.get("check")
+        if check is not None and not check.test(value):
+            raise UsageError(f"{source}: {name} must be {check.valid}, got {value!r}")
+    return Config(**values)

@@ -64,6 +64,16 @@ def strict(data: Any) -> Any:
     return data
 
 
+def _refuse_constant(name: str) -> Any:
+    """Refuse `NaN` and `Infinity`, which strict JSON does not have."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(text: str) -> Any:
+    """The data in `text`, parsed as strict JSON: `NaN` and `Infinity` are a ValueError."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def write_json(path: str | Path, data: Any, indent: int = 2) -> None:
     """Write `data` as strict JSON (non-finite floats as `null`) to `path` atomically."""
     write_text(path, json.dumps(strict(data), indent=indent, allow_nan=False) + "\n")
