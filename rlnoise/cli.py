@@ -2,7 +2,8 @@
 
 Each command module exposes `add_parser(subparsers)` and `run(args) -> int`, and imports
 nothing heavy at module level, so `rlnoise --help` and `rlnoise envs` start without torch.
-A user mistake is reported as one line on stderr with exit code 2, never as a traceback.
+A user mistake is reported as one line on stderr with exit code 2, a run that could not finish
+(a file it could not write, a diverged training) as one line with exit code 1, never as a traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from rlnoise.errors import UsageError
+from rlnoise.errors import RunError, UsageError
 
 COMMANDS = ("train", "evaluate", "compare", "envs", "check-env", "go-values")
 
@@ -45,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"rlnoise {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except RunError as error:
+        print(f"rlnoise {args.command}: error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from rlnoise.errors import UsageError
+from rlnoise.files import parse_json
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ POSITIVE = Check("> 0", lambda value: value > 0)
 NON_NEGATIVE = Check(">= 0", lambda value: value >= 0)
 UNIT_INTERVAL = Check("in [0, 1]", lambda value: 0 <= value <= 1)
 AT_LEAST_TWO = Check(">= 2", lambda value: value >= 2)
+SEED = Check("in 0..4294967295", lambda value: 0 <= value < 2**32)
 
 
 def flag(default: Any, help: str, check: Check | None = None) -> Any:
@@ -45,7 +48,7 @@ class Config:
     # Experiment: what to train, and where its results go.
     env_id: str = flag("TwoBales-v0", "environment id, `Name-vN` or `my_pkg.my_module:Name-vN`")
     agent: str = flag("categorical", "policy family: a registered agent, or `my_pkg.my_module:name`")
-    seed: int = flag(1, "seed of the environments, the network and the sampling")
+    seed: int = flag(1, "seed of the environments, the network and the sampling", SEED)
     run_name: str | None = flag(None, "run directory name under --logdir (default: env__agent__seed__time)")
     logdir: str = flag("runs", "directory that holds the run directories")
     device: str = flag("cpu", "torch device, e.g. cpu or cuda")
@@ -63,6 +66,9 @@ class Config:
     norm_adv: bool = flag(
         False,
         "normalise each batch's advantages to mean 0, std 1 (then --ent-coef is relative to them)",
+    )
+    max_grad_norm: float | None = flag(
+        None, "clip the total gradient norm of policy and baseline to this (default: no clipping)", POSITIVE
     )
     gamma: float = flag(0.99, "discount factor of returns over time", UNIT_INTERVAL)
     # Agent: how the policy is built and how it explores.
@@ -91,13 +97,15 @@ def flag_type(kind: Any, check: Check | None) -> Callable[[str], Any]:
 
     def parse(text: str) -> Any:
         try:
-            value = json.loads(text) if kind is dict else kind(text)
+            value = parse_json(text) if kind is dict else kind(text)
         except ValueError:
             named = {dict: "a JSON object", _boolean: "true or false"}
             valid = named.get(kind, f"a number of type {kind.__name__}")
             raise argparse.ArgumentTypeError(f"expected {valid}, got {text!r}") from None
         if kind is dict and not isinstance(value, dict):
             raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
         if check is not None and not check.test(value):
             raise argparse.ArgumentTypeError(f"must be {check.valid}, got {text}")
         return value
@@ -120,6 +128,7 @@ TYPES = {
     "bool": _boolean,
     "str | None": str,
     "int | None": int,
+    "float | None": float,
     "dict[str, Any]": dict,
 }
 
@@ -160,13 +169,10 @@ def add_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> No
 
 def env_defaults(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, Any]:
     """The settings the environment declares as its `training_defaults`, checked like flags."""
-    import gymnasium as gym
-
     from rlnoise.contract import training_defaults
-    from rlnoise.environments import check_env_id
+    from rlnoise.environments import make_env
 
-    check_env_id(env_id)
-    declared = training_defaults(gym.make(env_id, disable_env_checker=True, **env_kwargs))
+    declared = training_defaults(make_env(env_id, env_kwargs))
     settings = {item.name: item for item in fields(Config)}
     for name, value in declared.items():
         if name not in settings or name in ("env_id", "env_kwargs"):
@@ -201,3 +207,27 @@ def check_names(config: Config) -> None:
         matches = difflib.get_close_matches(config.agent, agents.AGENTS, n=2)
         hint = f"did you mean {' or '.join(matches)}? " if matches else ""
         raise UsageError(f"unknown agent {config.agent!r}; {hint}valid: {', '.join(agents.AGENTS)}")
+
+
+JSON_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "dict[str, Any]": (dict,)}
+"""The JSON values each `Config` field type accepts (a float field also takes an integer)."""
+
+
+def from_dict(values: dict[str, Any], source: str) -> Config:
+    """The `Config` a saved `config.json` describes, each value checked as its flag checks it."""
+    settings = {item.name: item for item in fields(Config)}
+    for name, value in values.items():
+        if name not in settings:
+            raise UsageError(f"corrupted {source}: unknown setting {name!r}")
+        kind, _, optional = settings[name].type.partition(" | ")
+        if value is None and optional == "None":
+            continue
+        fits = isinstance(value, JSON_TYPES[kind]) and (kind == "bool") == isinstance(value, bool)
+        if not fits:
+            raise UsageError(f"{source}: {name} must be of type {settings[name].type}, got {value!r}")
+        if kind == "float" and not math.isfinite(value):
+            raise UsageError(f"{source}: {name} must be a finite number, got {value!r}")
+        check = settings[name].metadata.get("check")
+        if check is not None and not check.test(value):
+            raise UsageError(f"{source}: {name} must be {check.valid}, got {value!r}")
+    return Config(**values)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
+import json
 import os
 import sys
 from typing import Any
@@ -11,7 +13,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from rlnoise.errors import UsageError
+from rlnoise.errors import UsageError, first_line
 
 
 def import_prefix(name: str, kind: str) -> str:
@@ -19,9 +21,12 @@ def import_prefix(name: str, kind: str) -> str:
 
     The module is found on the usual path and in the current directory, as `python -m` finds
     it; processes started later (the workers of `compare`) inherit that path. A module that
-    cannot be imported is a UsageError; a plain `Name` is returned as it is.
+    cannot be imported, or that raises on import, is a UsageError; a plain `Name` is returned as
+    it is.
     """
-    module, _, short = name.rpartition(":")
+    module, colon, short = name.rpartition(":")
+    if colon and not (short and all(part.isidentifier() for part in module.split("."))):
+        raise UsageError(f"{kind} {name!r} is not `Name` or `my_pkg.my_module:Name`")
     if module:
         if os.getcwd() not in sys.path:
             sys.path.insert(0, os.getcwd())
@@ -31,6 +36,11 @@ def import_prefix(name: str, kind: str) -> str:
             raise UsageError(
                 f"cannot import module {module!r} of {kind} {name!r}: {error} "
                 "(run from the directory that holds it, or add that directory to PYTHONPATH)"
+            ) from None
+        except Exception as error:  # the user's module raised while it was imported
+            raise UsageError(
+                f"module {module!r} of {kind} {name!r} raised {type(error).__name__} on import: "
+                f"{first_line(error)}"
             ) from None
     return short
 
@@ -43,6 +53,31 @@ def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
     matches = difflib.get_close_matches(name, gym.registry.keys(), n=3)
     hint = f"; did you mean {', '.join(matches)}?" if matches else "; `rlnoise envs` lists them"
     raise UsageError(f"unknown env id {env_id!r}{hint}")
+
+
+WRAPPED = " was raised from the environment creator"
+"""Where gymnasium's own words begin in an error it passes on from an environment's constructor."""
+
+
+def env_arguments(env_id: str) -> list[str]:
+    """The keyword arguments the environment's constructor takes, by name."""
+    creator = gym.envs.registration.load_env_creator(check_env_id(env_id).entry_point)
+    parameters = inspect.signature(creator).parameters.values()
+    return [item.name for item in parameters if item.kind not in (item.VAR_POSITIONAL, item.VAR_KEYWORD)]
+
+
+def make_env(env_id: str, env_kwargs: dict[str, Any]) -> gym.Env:
+    """The environment, made and reset once; keyword arguments it rejects are a UsageError."""
+    check_env_id(env_id)
+    try:
+        env = gym.make(env_id, disable_env_checker=True, **env_kwargs)
+        env.reset(seed=0)
+    except (TypeError, ValueError) as error:
+        raise UsageError(
+            f"{env_id} rejects --env-kwargs {json.dumps(env_kwargs)}: {first_line(error).split(WRAPPED)[0]} "
+            f"(its arguments: {', '.join(env_arguments(env_id)) or 'none'})"
+        ) from None
+    return env
 
 
 def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None) -> VectorEnv:

@@ -25,6 +25,7 @@ matplotlib draws off screen (its Agg canvas) and is imported only when a picture
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rlnoise.contract import action_coordinates, landmarks
+from rlnoise.files import write_bytes
 
 SCENES = 4
 DPI = 80
@@ -405,10 +407,12 @@ def _ridges(ax: Any, view: View, axis: int, height: float = 0.8) -> None:
 
 
 def save_png(image: np.ndarray, path: str | Path) -> None:
-    """Write an RGB image as a PNG file."""
+    """Write an RGB image as a PNG file, atomically (`rlnoise.files`)."""
     from matplotlib.image import imsave
 
-    imsave(path, image)
+    png = io.BytesIO()
+    imsave(png, image, format="png")
+    write_bytes(path, png.getvalue())
 
 
 def results_picture(

@@ -9,20 +9,25 @@ evaluates every `eval_every` updates and at the end. Everything a run writes goe
 - TensorBoard events (`charts/`, `losses/`, `eval/`, `multimodality/`, the config as text,
   histograms of actions, the picture of where the policy acts (`pictures/policy`, see
   `rlnoise.pictures`) at every evaluation, and the hparams with the final figures);
-- `config.json`, `model.pt` (the policy's weights), `evaluation.json` (the final figures),
-  `policy.png` (the final picture).
+- `config.json`, `model.pt` (the policy's weights, saved before each evaluation),
+  `evaluation.json` (the final figures), `policy.png` (the final picture), each written whole
+  or not at all (`rlnoise.files`).
 
 An interrupted run (Ctrl-C) stops collecting, evaluates and saves what it has, and records the
 step it reached.
+
+A non-finite loss, entropy, gradient or weight stops the run with a `RunError` ("training
+diverged at update N: ..."); `model.pt` then holds the last finite weights, from the step named.
+`--max-grad-norm` clips the gradient's total norm (off by default).
 """
 
 from __future__ import annotations
 
-import json
+import io
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import gymnasium as gym
 import numpy as np
@@ -37,23 +42,39 @@ from rlnoise.actions import make_adapter
 from rlnoise.config import Config
 from rlnoise.contract import mode_labels
 from rlnoise.environments import make_vector_env
-from rlnoise.errors import UsageError
+from rlnoise.errors import RunError, UsageError
 from rlnoise.evaluation import MODES, evaluate, observation_tensor
+from rlnoise.files import unique_suffix, write_bytes, write_json
 from rlnoise.metrics import FIGURES, OUTCOMES
 from rlnoise.pictures import picture, save_png
 
 
 def run_directory(config: Config) -> Path:
-    """The run's own directory, made new; an existing one is never reused."""
+    """The run's own directory, made new; an existing one is never reused.
+
+    A default name ends in the time and a random tag, so runs started in the same second differ.
+    """
     name = (
         config.run_name
-        or f"{config.env_id.replace(':', '_')}__{config.agent}__{config.seed}__{int(time.time())}"
+        or f"{config.env_id.replace(':', '_')}__{config.agent}__{config.seed}__{unique_suffix()}"
     )
     directory = Path(config.logdir) / name
-    if directory.exists():
-        raise UsageError(f"run directory {directory} already exists; choose another --run-name or --logdir")
-    directory.mkdir(parents=True)
+    try:
+        directory.mkdir(parents=True)
+    except FileExistsError:
+        raise UsageError(
+            f"run directory {directory} already exists; choose another --run-name or --logdir"
+        ) from None
+    except OSError as error:
+        raise RunError(f"cannot make run directory {directory}: {error.strerror}") from None
     return directory
+
+
+def save_weights(policy: torch.nn.Module, path: Path) -> None:
+    """Write the policy's weights to `path` atomically (`rlnoise.files`)."""
+    weights = io.BytesIO()
+    torch.save(policy.state_dict(), weights)
+    write_bytes(path, weights.getvalue())
 
 
 def build_policy(config: Config, env: gym.Env):
@@ -64,6 +85,11 @@ def build_policy(config: Config, env: gym.Env):
     options = {name: getattr(config, name) for name in policy_class.options}
     policy = policy_class(observation_size, adapter.action_size, hidden=config.hidden, **options)
     return policy.to(config.device), adapter
+
+
+def finite(module: torch.nn.Module) -> bool:
+    """Whether every weight of `module` is a finite number."""
+    return all(bool(torch.isfinite(weight).all()) for weight in module.parameters())
 
 
 def figure_tags(results: dict[str, dict[str, Any]]) -> dict[str, float]:
@@ -92,19 +118,38 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
     policy, adapter = build_policy(config, env)
     observation_size = policy.observation_size
     baseline = mlp(observation_size, 1, config.hidden).to(config.device)
-    optimizer = torch.optim.Adam([*policy.parameters(), *baseline.parameters()], lr=config.learning_rate)
+    parameters = [*policy.parameters(), *baseline.parameters()]
+    optimizer = torch.optim.Adam(parameters, lr=config.learning_rate)
     batch_size = config.num_envs * num_steps
     num_updates = max(1, config.total_timesteps // batch_size)
 
     # Where the run's results go.
     directory = run_directory(config)
-    (directory / "config.json").write_text(json.dumps(asdict(config), indent=2))
+    write_json(directory / "config.json", asdict(config))
     writer = SummaryWriter(str(directory))
     table = "\n".join(f"|{key}|{value}|" for key, value in asdict(config).items())
     writer.add_text("config", f"|setting|value|\n|-|-|\n{table}")
 
-    def evaluate_now(step: int) -> dict[str, dict[str, Any]]:
-        """Evaluate both ways, log the figures and where the policy acts, save the weights."""
+    saved_step = None
+
+    def keep_weights(step: int) -> None:
+        """Save the policy's weights, those reached at `step`."""
+        nonlocal saved_step
+        save_weights(policy, directory / "model.pt")
+        saved_step = step
+
+    def diverged(update: int, value: str) -> NoReturn:
+        """Stop the run with one line: model.pt holds the last finite weights."""
+        bar.close()
+        writer.close()
+        kept = "no weights saved" if saved_step is None else f"last good weights kept from step {saved_step}"
+        raise RunError(f"training diverged at update {update}: non-finite {value}; {kept}")
+
+    def evaluate_now(step: int, update: int) -> dict[str, dict[str, Any]]:
+        """Save the weights, then evaluate both ways and log the figures and where the policy acts."""
+        if not finite(policy):
+            diverged(update, "weights")
+        keep_weights(step)
         results, episodes = evaluate(
             policy, adapter, config.env_id, config.env_kwargs, labels,
             config.eval_contexts, config.eval_samples, config.seed, config.device,
@@ -117,7 +162,6 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
         image = picture(policy, adapter, env, episodes["sampled"].observations, title, config.device)
         writer.add_image("pictures/policy", image, step, dataformats="HWC")
         save_png(image, directory / "policy.png")
-        torch.save(policy.state_dict(), directory / "model.pt")
         return results
 
     # Rollout storage.
@@ -181,6 +225,15 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
             loss = policy_loss - config.ent_coef * entropy + value_loss
             optimizer.zero_grad()
             loss.backward()
+            gradient_norm = torch.nn.utils.get_total_norm([weight.grad for weight in parameters])
+            values = {"policy loss": policy_loss, "value loss": value_loss, "entropy": entropy}
+            for name, value in {**values, "gradient": gradient_norm}.items():
+                if not torch.isfinite(value):
+                    if finite(policy):  # the weights this update started from
+                        keep_weights(global_step - batch_size)
+                    diverged(update, name)
+            if config.max_grad_norm is not None:
+                torch.nn.utils.clip_grads_with_norm_(parameters, config.max_grad_norm, gradient_norm)
             optimizer.step()
 
             # Logging.
@@ -196,13 +249,13 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
             if update % config.eval_every == 0:
                 writer.add_histogram("charts/actions", actions, global_step)
                 if update < num_updates:
-                    evaluate_now(global_step)
+                    evaluate_now(global_step, update)
     except KeyboardInterrupt:
         interrupted = True
     bar.close()
 
     # Final evaluation, and the hparams: the settings beside the final figures.
-    results = evaluate_now(global_step)
+    results = evaluate_now(global_step, update)
     hyperparameters = {
         key: value for key, value in asdict(config).items() if isinstance(value, int | float | str)
     }
@@ -210,5 +263,5 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
         writer.file_writer.add_summary(summary)
     writer.close()
     evaluation = {"global_step": global_step, "interrupted": interrupted, **results}
-    (directory / "evaluation.json").write_text(json.dumps(evaluation, indent=2))
+    write_json(directory / "evaluation.json", evaluation)
     return {"directory": str(directory), **evaluation}

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from conftest import read_strict_json
 from matplotlib.image import imread
 
 from rlnoise.cli import main
@@ -27,7 +28,7 @@ def comparison(tmp_path_factory):
 def test_compare_trains_the_grid_and_writes_the_results(comparison, capsys):
     code, logdir = comparison
     assert code == 0
-    results = json.loads((logdir / "results.json").read_text())
+    results = read_strict_json(logdir / "results.json")
     assert results["complete"] and [(run["agent"], run["seed"]) for run in results["runs"]] == [
         ("regression", 1),
         ("regression", 2),

@@ -3,6 +3,7 @@
 import json
 import pathlib
 import shutil
+import sys
 
 import pytest
 import torch
@@ -79,6 +80,30 @@ def break_model_shape(directory):
     torch.save({"network.0.weight": torch.zeros(3, 3)}, directory / "model.pt")
 
 
+def break_model_with_nan(directory):
+    weights = torch.load(directory / "model.pt", weights_only=True)
+    torch.save(
+        {name: torch.full_like(value, float("nan")) for name, value in weights.items()},
+        directory / "model.pt",
+    )
+
+
+def break_config_with_overflow(directory):
+    text = (directory / "config.json").read_text()
+    (directory / "config.json").write_text(text.replace('"learning_rate": 0.003', '"learning_rate": 1e999'))
+
+
+def edit_config(**changes):
+    """A damage that sets some fields of config.json to other values."""
+
+    def damage(directory):
+        values = json.loads((directory / "config.json").read_text())
+        (directory / "config.json").write_text(json.dumps({**values, **changes}))
+
+    damage.__name__ = "edit_" + "_".join(changes)
+    return damage
+
+
 def remove_model(directory):
     (directory / "model.pt").unlink()
 
@@ -94,6 +119,20 @@ def remove_model(directory):
         (break_model, "corrupted"),
         (break_model_with_trap, "corrupted"),
         (break_model_shape, "does not fit"),
+        (break_model_with_nan, "holds non-finite weights"),
+        (edit_config(env_id=5), "env_id must be of type str, got 5"),
+        (edit_config(threads=0), "threads must be > 0, got 0"),
+        (edit_config(threads=100000), "--threads 100000 is more than"),
+        (edit_config(seed=-1), "seed must be in 0..4294967295, got -1"),
+        (edit_config(norm_adv=1), "norm_adv must be of type bool, got 1"),
+        (edit_config(hidden=2.5), "hidden must be of type int, got 2.5"),
+        (edit_config(learning_rate=float("nan")), "corrupted"),  # NaN, which strict JSON has not
+        (break_config_with_overflow, "learning_rate must be a finite number, got inf"),
+        (edit_config(device="foo"), "unknown --device 'foo'"),
+        (edit_config(env_kwargs={"speed": 1}), "unexpected keyword argument 'speed'"),
+        (edit_config(env_id="TwoBale-v0"), "did you mean TwoBales-v0"),
+        (edit_config(agent="helper:categorical"), "names agent 'helper:categorical', whose module would run"),
+        (edit_config(env_id="helper:TwoBales-v0"), "pass --trust-modules or --env-id helper:TwoBales-v0"),
     ],
 )
 def test_a_missing_empty_or_corrupted_run_is_one_line_and_exit_2(
@@ -108,3 +147,19 @@ def test_a_missing_empty_or_corrupted_run_is_one_line_and_exit_2(
     assert error.count("\n") == 1 and message in error and error.startswith("rlnoise evaluate: error:"), error
     assert not out.exists() and not list(tmp_path.glob(".*partial"))
     assert not (directory / "unpickled").exists()  # the trap was never unpickled
+
+
+def test_a_module_named_by_config_json_runs_only_when_the_user_names_it(
+    run_directory, tmp_path, capsys, monkeypatch
+):
+    directory = tmp_path / "copy"
+    shutil.copytree(run_directory, directory)
+    edit_config(agent="evaluate_trap:categorical")(directory)
+    (tmp_path / "evaluate_trap.py").write_text("import pathlib\npathlib.Path('imported').touch()\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "evaluate_trap", raising=False)
+    assert main(["evaluate", str(directory)]) == 2
+    assert "--trust-modules" in capsys.readouterr().err and not (tmp_path / "imported").exists()
+    assert main(["evaluate", str(directory), "--agent", "evaluate_trap:categorical"]) == 0
+    assert (tmp_path / "imported").exists()

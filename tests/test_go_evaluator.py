@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import read_strict_json
 
 from envs.go import TABLES_DIR, load_table
 from envs.go.engine import GoPosition, parse_point, symmetry_maps
@@ -132,7 +133,7 @@ def test_command_writes_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
     out = tmp_path / "t.json"
     argv = ["--board", "5", "--position", "tengen", "--komi", "25", "--playouts", "200", "--out", str(out)]
     assert _run([*argv, "--no-progress"]) == 0
-    table = json.loads(out.read_text())
+    table = read_strict_json(out)
     assert table["board_size"] == 5 and table["to_play"] == "white" and table["komi"] == 25
     assert table["position"] == {"name": "tengen", "black": ["C3"], "white": []}
     assert table["playouts_per_move"] == 200 and table["seed"] == 0 and table["max_moves"] == 75

@@ -86,7 +86,7 @@ def test_train_then_evaluate_a_user_environment(package: Path, tmp_path: Path) -
     assert trained.returncode == 0, trained.stderr
     assert json.loads((logdir / "r" / "config.json").read_text())["env_id"] == ENV_ID
 
-    evaluated = rlnoise("evaluate", str(logdir / "r"), cwd=tmp_path, pythonpath=package)
+    evaluated = rlnoise("evaluate", str(logdir / "r"), "--env-id", ENV_ID, cwd=tmp_path, pythonpath=package)
     assert evaluated.returncode == 0, evaluated.stderr
     assert "sampled" in evaluated.stdout
     assert "deterministic" in evaluated.stdout

@@ -11,6 +11,9 @@ and writes its run directory, `<agent>__seed<seed>`, under one log directory, so
 - `results.png`: each agent's picture (its first seed's `policy.png`) side by side, above its
   figures with their spread over seeds.
 
+The directory is locked while the comparison writes it (`.lock`, see `rlnoise.files`): a second
+`rlnoise compare` into it is refused at once.
+
 Ctrl-C stops the comparison: finished runs are kept, runs in flight save what they reached
 (as `rlnoise train` does), runs not started are dropped, and the results written say so.
 """
@@ -30,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from rlnoise import metrics
-from rlnoise.config import POSITIVE, Config, add_flags, check_names, flag_type, from_args
-from rlnoise.errors import UsageError
+from rlnoise.config import POSITIVE, SEED, Config, add_flags, flag_type, from_args
+from rlnoise.files import check_directory, locked_directory, unique_suffix, write_json, write_text
+from rlnoise.inputs import check_run
 from rlnoise.metrics import MODES
 
 FIGURES = ("return", *metrics.FIGURES)
@@ -46,11 +50,13 @@ def parse_seeds(text: str) -> list[int]:
         for part in text.split(","):
             first, _, last = part.strip().partition("-")
             numbers = range(int(first), int(last or first) + 1)
-            if not numbers:
+            if not numbers or not (SEED.test(numbers[0]) and SEED.test(numbers[-1])):
                 raise ValueError
             seeds += [seed for seed in numbers if seed not in seeds]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seeds such as 1-5 or 1,2,3, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected seeds such as 1-5 or 1,2,3, each {SEED.valid}, got {text!r}"
+        ) from None
     return seeds
 
 
@@ -92,7 +98,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="runs trained at once, one process each (default: the number of cores)",
     )
     parser.add_argument(
-        "--logdir", help="directory of the comparison, new or empty (default: runs/compare-<env-id>-<time>)"
+        "--logdir",
+        help="directory of the comparison, new or empty (default: runs/compare-<env-id>-<time>-<tag>)",
     )
     add_flags(parser, skip=OWN_FLAGS)
     parser.set_defaults(run=run)
@@ -132,21 +139,9 @@ def train_one(settings: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def check_grid(base: Config, agents: list[str]) -> None:
-    """Raise a UsageError unless every agent is registered and can act in the environment."""
+    """Raise a UsageError unless every run of the grid passes the checks of `rlnoise train`."""
     for agent in agents:
-        check_names(replace(base, agent=agent))
-    import gymnasium as gym
-
-    import agents as registry
-    from rlnoise.actions import ActionMappingError, make_adapter
-
-    env = gym.make(base.env_id, **base.env_kwargs)
-    for agent in agents:
-        try:
-            make_adapter(env, registry.load(agent).output, base.bins)
-        except ActionMappingError as error:
-            raise UsageError(f"agent {agent!r} cannot act in {base.env_id}: {error}") from None
-    env.close()
+        check_run(replace(base, agent=agent))
 
 
 def file_name(name: str) -> str:
@@ -154,15 +149,9 @@ def file_name(name: str) -> str:
     return name.replace(":", "_").replace("/", "_")
 
 
-def new_logdir(path: str | None, env_id: str) -> Path:
-    """The comparison's directory: the one given (new or empty) or a new one under runs/."""
-    if path is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = f"runs/compare-{file_name(env_id)}-{stamp}"
-    directory = Path(path)
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-        raise UsageError(f"{directory} already exists and is not an empty directory; choose another --logdir")
-    return directory
+def logdir_path(path: str | None, env_id: str) -> Path:
+    """The comparison's directory: the one given, or a new name under runs/."""
+    return Path(path or f"runs/compare-{file_name(env_id)}-{unique_suffix()}")
 
 
 def train_grid(configs: list[Config], jobs: int) -> tuple[list[dict[str, Any]], bool]:
@@ -341,7 +330,7 @@ def write_results(
         "summary": summary,
         "runs": runs,
     }
-    (directory / "results.json").write_text(json.dumps(results, indent=2))
+    write_json(directory / "results.json", results)
 
     figures, outcomes = rows(summary)
     seed_columns = [f"seed {seed}" for seed in seeds]
@@ -362,7 +351,7 @@ def write_results(
         "",
         "![results](results.png)",
     ]
-    (directory / "results.md").write_text("\n".join(lines) + "\n")
+    write_text(directory / "results.md", "\n".join(lines) + "\n")
 
     from matplotlib.image import imread
 
@@ -384,7 +373,8 @@ def run(args: argparse.Namespace) -> int:
     """Train the grid, write and print the comparison; return the exit code."""
     base = from_args(args, agent=args.agents[0], logdir="")
     check_grid(base, args.agents)
-    directory = new_logdir(args.logdir, base.env_id)
+    directory = logdir_path(args.logdir, base.env_id)
+    check_directory(directory, "--logdir")
     configs = [
         replace(
             base, agent=agent, seed=seed, run_name=f"{file_name(agent)}__seed{seed}", logdir=str(directory)
@@ -392,11 +382,11 @@ def run(args: argparse.Namespace) -> int:
         for agent in args.agents
         for seed in args.seeds
     ]
-    directory.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    runs, interrupted = train_grid(configs, args.jobs)
-    seconds = time.perf_counter() - start
-    text = write_results(directory, base, args.agents, args.seeds, runs, interrupted)
+    with locked_directory(directory, "--logdir"):
+        start = time.perf_counter()
+        runs, interrupted = train_grid(configs, args.jobs)
+        seconds = time.perf_counter() - start
+        text = write_results(directory, base, args.agents, args.seeds, runs, interrupted)
     grid = f"{', '.join(args.agents)} x seeds {','.join(map(str, args.seeds))}"
     jobs = min(args.jobs, len(configs))
     print(f"\n{base.env_id}: {len(configs)} runs ({grid}) in {seconds:.0f} s, {jobs} jobs\n")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import POSITIVE, Config, check_names, flag_type
-from rlnoise.errors import UsageError
+from rlnoise.config import POSITIVE, SEED, Config, flag_type, from_dict
+from rlnoise.errors import UsageError, first_line
+from rlnoise.files import check_file, parse_json, write_json
+from rlnoise.inputs import check_run
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -35,24 +35,44 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="episodes played from each start state (default: the run's --eval-samples)",
     )
     parser.add_argument(
-        "--seed", type=flag_type(int, None), help="seed of the sampling (default: the run's seed)"
+        "--seed", type=flag_type(int, SEED), help="seed of the sampling (default: the run's seed)"
     )
     parser.add_argument("--json", metavar="PATH", help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--trust-modules",
+        action="store_true",
+        help="let the run's config.json import the modules its `module:Name` env id or agent names",
+    )
+    parser.add_argument("--env-id", help="the run's env id, to trust its module (must match config.json)")
+    parser.add_argument("--agent", help="the run's agent, to trust its module (must match config.json)")
     parser.set_defaults(run=run)
 
 
-def read_config(directory: Path) -> Config:
-    """The settings of the run saved in `directory`, or a UsageError that says what is wrong."""
+def read_config(directory: Path, trusted: set[str] | None) -> Config:
+    """The settings of the run saved in `directory`, each checked as a flag, or a UsageError.
+
+    A `module:Name` env id or agent would import, so run, that module: it is refused unless it is
+    in `trusted` (the names the user gave on the command line; None trusts every module).
+    """
     if not directory.is_dir():
         raise UsageError(f"no run directory {directory}")
     path = directory / "config.json"
     if not path.is_file():
         raise UsageError(f"{directory} is not a run directory: it has no config.json")
     try:
-        config = Config(**json.loads(path.read_text()))
-    except (ValueError, TypeError) as error:
+        values = parse_json(path.read_text())
+    except (ValueError, UnicodeDecodeError) as error:
         raise UsageError(f"corrupted {path}: {first_line(error)}") from None
-    check_names(config)
+    if not isinstance(values, dict):
+        raise UsageError(f"corrupted {path}: not a JSON object")
+    config = from_dict(values, str(path))
+    for name, value in (("env_id", config.env_id), ("agent", config.agent)):
+        if ":" in value and trusted is not None and value not in trusted:
+            flag = f"--{name.replace('_', '-')}"
+            raise UsageError(
+                f"{path} names {name} {value!r}, whose module would run on loading; "
+                f"to allow it, pass --trust-modules or {flag} {value}"
+            )
     return config
 
 
@@ -61,7 +81,7 @@ def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
     import gymnasium as gym
     import torch
 
-    from rlnoise.train import build_policy
+    from rlnoise.train import build_policy, finite
 
     torch.set_num_threads(config.threads)  # as in training, so the same seed gives the same figures
     path = directory / "model.pt"
@@ -77,38 +97,34 @@ def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
         policy.load_state_dict(weights)
     except (RuntimeError, TypeError, AttributeError) as error:
         raise UsageError(f"{path} does not fit the run's config.json: {first_line(error)}") from None
+    if not finite(policy):
+        raise UsageError(f"{path} holds non-finite weights: the run diverged")
     policy.eval()
     return env, policy, adapter
 
 
-def first_line(error: BaseException) -> str:
-    """An exception's message, cut to its first non-empty line."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write `data` as JSON all at once: a reader never sees a half-written file."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(data, indent=2))
-    os.replace(partial, path)
-
-
 def run(args: argparse.Namespace) -> int:
     """Evaluate the run as the flags say, print the table, write the JSON; return the exit code."""
-    directory = Path(args.run_dir)
-    config = read_config(directory)
     json_path = Path(args.json) if args.json else None
-    if json_path is not None and not json_path.parent.is_dir():
-        raise UsageError(f"cannot write --json {json_path}: no directory {json_path.parent}")
+    if json_path is not None:
+        check_file(json_path, "--json")
+    directory = Path(args.run_dir)
+    trusted = None if args.trust_modules else {args.env_id, args.agent} - {None}
+    config = read_config(directory, trusted)
+    for name in ("env_id", "agent"):
+        given = getattr(args, name)
+        if given is not None and given != getattr(config, name):
+            flag = f"--{name.replace('_', '-')}"
+            raise UsageError(f"{flag} {given} does not match the run's {name} {getattr(config, name)!r}")
+    contexts = args.contexts or config.eval_contexts
+    samples = args.samples or config.eval_samples
+    check_run(config, episodes=contexts * samples)
     env, policy, adapter = load_policy(directory, config)
 
     from rlnoise.contract import mode_labels
     from rlnoise.evaluation import MODES, evaluate
     from rlnoise.report import table
 
-    contexts = args.contexts or config.eval_contexts
-    samples = args.samples or config.eval_samples
     seed = config.seed if args.seed is None else args.seed
     results, _ = evaluate(
         policy, adapter, config.env_id, config.env_kwargs, mode_labels(env),

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import math
 import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from rlnoise.errors import UsageError
+from rlnoise.files import check_file, write_json
 
 if TYPE_CHECKING:
     from envs.go.evaluator import MoveValues
@@ -75,8 +77,11 @@ def _check(args: argparse.Namespace) -> str | None:
         return f"--max-moves must be >= 1, got {args.max_moves}"
     if not math.isfinite(args.komi):
         return f"--komi must be a finite number, got {args.komi}"
-    if args.out is not None and not args.out.parent.is_dir():
-        return f"--out directory {str(args.out.parent)!r} does not exist"
+    if args.out is not None:
+        try:
+            check_file(args.out, "--out")
+        except UsageError as error:
+            return str(error)
     return None
 
 
@@ -159,6 +164,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{' '.join(members):<40s} {entry['value']:+9.3f} +- {entry['stderr']:.3f}")
     print(f"best within 0.5 points: {' '.join(data['best_within_0.5'])}")
     if args.out is not None:
-        args.out.write_text(json.dumps(data, indent=1) + "\n")
+        write_json(args.out, data, indent=1)
         print(f"wrote {args.out}")
     return 0

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rlnoise.config import add_flags, check_names, from_args
+from rlnoise.config import add_flags, from_args
+from rlnoise.files import check_directory
+from rlnoise.inputs import check_run
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +25,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train as the flags say, print the summary table, and return the exit code."""
     config = from_args(args)
-    check_names(config)
+    check_run(config)
+    check_directory(config.logdir, "--logdir")
     from rlnoise.metrics import MODES
     from rlnoise.report import table
     from rlnoise.train import train
