@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from envs.go import TABLES_DIR, load_table
+from envs.go import TABLES_DIR
+from envs.go import values as go_values
 from envs.go.engine import GoPosition, parse_point, symmetry_maps
 from envs.go.evaluator import POSITION_NAMES, evaluate, move_classes, named_position
-from rlnoise.commands import go_values
+from rlnoise.cli import main
 
 TABLES = sorted(TABLES_DIR.glob("*.json"))
+
+
+def load_table(name: str) -> dict:
+    """A shipped value table by file name, e.g. "go7_tengen_komi9.json"."""
+    return json.loads((TABLES_DIR / name).read_text())
 
 
 def _values(table: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -120,11 +125,8 @@ def test_named_positions() -> None:
 
 
 def _run(argv: list[str]) -> int:
-    """Run `go-values` through its own parser."""
-    parser = argparse.ArgumentParser(prog="rlnoise")
-    go_values.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["go-values", *argv])
-    return args.run(args)
+    """Run `rlnoise go-values` as the command line does."""
+    return main(["go-values", *argv])
 
 
 def test_command_writes_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
