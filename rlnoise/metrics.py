@@ -1,4 +1,4 @@
-"""Multimodality figures, measured per observation (DESIGN.md section 6).
+"""Multimodality figures, measured per observation (docs/design.md section 6).
 
 An evaluation plays each of several contexts (the same reset seed) several times; the figures
 are computed for each context from the good answers (mode labels) its episodes reached, then
