@@ -9,6 +9,7 @@ import time
 
 import pytest
 from matplotlib.image import imread
+from tensorboard.backend.event_processing import io_wrapper
 
 from rlnoise.cli import main
 
@@ -46,6 +47,9 @@ def test_compare_trains_the_grid_and_writes_the_results(comparison, capsys):
         assert {"events", "policy.png", "model.pt", "evaluation.json"} <= {
             path.name.split(".out")[0] for path in (logdir / os.path.basename(run["directory"])).iterdir()
         }
+    # TensorBoard, pointed at the comparison, finds one run per grid cell and nothing else.
+    found = {os.path.relpath(path, logdir) for path in io_wrapper.GetLogdirSubdirectories(str(logdir))}
+    assert found == {os.path.basename(run["directory"]) for run in results["runs"]}
     markdown = (logdir / "results.md").read_text()
     assert "| categorical sampled |" in markdown and "covering 2/2" in markdown and "results.png" in markdown
     picture = imread(logdir / "results.png")
