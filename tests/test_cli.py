@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from rlnoise.cli import build_parser
+from rlnoise.cli import build_parser, main
 from rlnoise.commands.compare import OWN_FLAGS, command
 from rlnoise.config import Config, from_args
 
@@ -105,15 +105,16 @@ def test_bad_input_is_one_line_and_exit_code_2(args, message):
     assert "Traceback" not in result.stderr
 
 
-def test_existing_run_directory_is_never_overwritten(tmp_path):
+def test_existing_run_directory_is_never_overwritten(tmp_path, capsys):
     existing = tmp_path / "mine"
     existing.mkdir()
     (existing / "notes.txt").write_text("keep me")
-    result = rlnoise("train", "--logdir", str(tmp_path), "--run-name", "mine", "--total-timesteps", "1024")
-    assert result.returncode == 2 and "already exists" in result.stderr
+    code = main(["train", "--logdir", str(tmp_path), "--run-name", "mine", "--total-timesteps", "1024"])
+    assert code == 2 and "already exists" in capsys.readouterr().err
     assert os.listdir(existing) == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_train_prints_summary_of_both_evaluation_modes(tmp_path):
     command = [sys.executable, "train.py", "--logdir", str(tmp_path), "--total-timesteps", "20480"]
     result = subprocess.run(
@@ -127,6 +128,7 @@ def test_train_prints_summary_of_both_evaluation_modes(tmp_path):
     assert "collapse_rate" in result.stdout and (tmp_path / "cli" / "evaluation.json").exists()
 
 
+@pytest.mark.slow
 def test_interrupted_run_evaluates_and_saves_what_it_has(tmp_path):
     command = [
         sys.executable,

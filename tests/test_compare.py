@@ -25,6 +25,7 @@ def comparison(tmp_path_factory):
     return code, logdir
 
 
+@pytest.mark.slow
 def test_compare_trains_the_grid_and_writes_the_results(comparison, capsys):
     code, logdir = comparison
     assert code == 0
@@ -89,6 +90,7 @@ def test_a_logdir_with_content_is_never_reused(tmp_path, capsys):
     assert os.listdir(tmp_path) == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_the_finished_runs_and_says_the_results_are_partial(tmp_path):
     logdir = tmp_path / "stopped"
     flags = ["--agents", "categorical", "--seeds", "1-3", "--jobs", "1", "--logdir", str(logdir)]

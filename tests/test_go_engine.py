@@ -117,6 +117,7 @@ def _compare_games(size: int, games: int, eye_avoiding: bool, seed: int) -> dict
     return stats
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("size", "games"),
     [(5, 600), (7, 200), (9, 80)],

@@ -67,6 +67,7 @@ def test_tengen_7x7_contact_beats_corners_and_pass() -> None:
     assert table["by_point"]["pass"]["value"] < contact.min()
 
 
+@pytest.mark.slow
 def test_table_regenerates() -> None:
     """Re-running the evaluator with few playouts agrees with the 7x7 tengen table."""
     table = load_table("go7_tengen_komi9.json")

@@ -234,6 +234,7 @@ def run(tmp_path, **settings):
 SHORT = {"total_timesteps": 256 * 120, "num_envs": 256, "eval_every": 1000}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_regression_plays_the_occupied_centre_and_categorical_covers_the_best_replies(tmp_path, seed):
     regression = run(tmp_path, env_id=MAIN, agent="regression", seed=seed, **SHORT)
@@ -245,6 +246,7 @@ def test_regression_plays_the_occupied_centre_and_categorical_covers_the_best_re
     assert categorical["sampled"]["return"] > np.nanmax(VALUES) - 0.5
 
 
+@pytest.mark.slow
 def test_on_the_empty_board_the_regression_agent_plays_the_centre_which_is_among_the_best(tmp_path):
     control = make("GoFirstMoveControl-v0")
     assert "D4" in control.mode_labels
@@ -253,6 +255,7 @@ def test_on_the_empty_board_the_regression_agent_plays_the_centre_which_is_among
     assert result["deterministic"]["return"] == pytest.approx(play(control, D4)[1])  # D4: its own class
 
 
+@pytest.mark.slow
 def test_regression_with_noise_of_one_point_spacing_commits_to_one_best_reply(tmp_path):
     result = run(tmp_path, env_id=MAIN, agent="regression", sigma=0.33, seed=1, **SHORT)
     assert result["deterministic"]["outcome"] == "committed"

@@ -108,6 +108,7 @@ def test_returns_over_time_teach_the_way_to_a_goal(gamma: float, reaches: bool, 
         assert result["collapse_rate"] == 1.0
 
 
+@pytest.mark.slow
 def test_default_settings_cover_all_four_goals_with_the_categorical_agent(tmp_path) -> None:
     """At the declared defaults the sampled categorical agent reaches every goal from each start state."""
     parser = argparse.ArgumentParser()

@@ -17,6 +17,7 @@ def run(tmp_path, **settings):
     return train(Config(logdir=str(tmp_path), **settings), progress=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_headline_regression_averages_and_categorical_covers(tmp_path, seed):
     regression = run(tmp_path, agent="regression", seed=seed)
@@ -27,12 +28,14 @@ def test_headline_regression_averages_and_categorical_covers(tmp_path, seed):
     assert categorical["sampled"]["return"] >= 0.75
 
 
+@pytest.mark.slow
 def test_regression_with_narrow_noise_commits(tmp_path):
     result = run(tmp_path, agent="regression", sigma=0.2, seed=1)
     assert result["deterministic"]["outcome"] == "committed"
     assert result["deterministic"]["return"] > 0.8
 
 
+@pytest.mark.slow
 def test_categorical_with_small_entropy_bonus_commits(tmp_path):
     result = run(tmp_path, agent="categorical", ent_coef=0.01, seed=1)
     assert result["sampled"]["outcome"] == "committed"
