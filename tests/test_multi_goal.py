@@ -86,6 +86,7 @@ def test_command_line_takes_the_declared_training_defaults_unless_given() -> Non
     assert from_args(parser.parse_args([])) == Config()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("gamma", "reaches"), [(0.99, True), (0.0, False)])
 def test_returns_over_time_teach_the_way_to_a_goal(gamma: float, reaches: bool, tmp_path) -> None:
     """With discounted returns the agent learns to walk the 5 steps to a goal; myopic, it never arrives."""
