@@ -36,7 +36,6 @@ class Policy(nn.Module, ABC):
         super().__init__()
         self.observation_size = observation_size
         self.action_size = action_size
-        self.hidden = hidden
 
     @abstractmethod
     def distribution(self, observations: torch.Tensor) -> Distribution:

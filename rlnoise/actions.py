@@ -1,4 +1,4 @@
-"""How a policy's output becomes an environment's action (DESIGN.md section 4).
+"""How a policy's output becomes an environment's action (docs/design.md section 4).
 
 Four connections, chosen from the policy's `output` and the environment's action space:
 

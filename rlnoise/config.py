@@ -88,7 +88,8 @@ class Config:
         POSITIVE,
     )
     env_kwargs: dict[str, Any] = field(
-        default_factory=dict, metadata={"help": "keyword arguments of the env"}
+        default_factory=dict,
+        metadata={"help": "keyword arguments of the env, as a JSON object, e.g. '{\"width\": 0.2}'"},
     )
 
 
@@ -99,8 +100,7 @@ def flag_type(kind: Any, check: Check | None) -> Callable[[str], Any]:
         try:
             value = parse_json(text) if kind is dict else kind(text)
         except ValueError:
-            named = {dict: "a JSON object", _boolean: "true or false"}
-            valid = named.get(kind, f"a number of type {kind.__name__}")
+            valid = "a JSON object" if kind is dict else f"a number of type {kind.__name__}"
             raise argparse.ArgumentTypeError(f"expected {valid}, got {text!r}") from None
         if kind is dict and not isinstance(value, dict):
             raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
@@ -113,19 +113,10 @@ def flag_type(kind: Any, check: Check | None) -> Callable[[str], Any]:
     return parse
 
 
-def _boolean(text: str) -> bool:
-    """`true` or `false` (also `1`, `0`, any case) as a bool."""
-    choices = {"true": True, "1": True, "false": False, "0": False}
-    if text.lower() not in choices:
-        raise ValueError(text)
-    return choices[text.lower()]
-
-
 TYPES = {
     "str": str,
     "int": int,
     "float": float,
-    "bool": _boolean,
     "str | None": str,
     "int | None": int,
     "float | None": float,
@@ -147,19 +138,38 @@ class _Given(argparse.Action):
         namespace.given = {*getattr(namespace, "given", ()), self.dest}
 
 
+class _GivenSwitch(argparse.BooleanOptionalAction):
+    """An on/off switch, `--flag` / `--no-flag`, noted in `namespace.given` like `_Given`."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        super().__call__(parser, namespace, values, option_string)
+        namespace.given = {*getattr(namespace, "given", ()), self.dest}
+
+
 def add_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
     """Add one flag per `Config` field (`--env-id` for `env_id`), with its help and check."""
     for item in fields(Config):
         if item.name in skip:
             continue
         default = item.default if item.default is not MISSING else item.default_factory()
+        name, text = f"--{item.name.replace('_', '-')}", item.metadata["help"]
+        if item.type == "bool":
+            shown = "on" if default else "off"
+            parser.add_argument(name, action=_GivenSwitch, default=default, help=f"{text} (default: {shown})")
+            continue
         parser.add_argument(
-            f"--{item.name.replace('_', '-')}",
+            name,
             action=_Given,
             type=flag_type(TYPES[item.type], item.metadata.get("check")),
             default=default,
-            metavar=item.name.upper(),
-            help=f"{item.metadata['help']} (default: {json.dumps(default)})",
+            metavar="JSON" if TYPES[item.type] is dict else item.name.upper(),
+            help=text if "(default:" in text else f"{text} (default: {json.dumps(default)})",
         )
     parser.epilog = parser.epilog or (
         "An environment may declare its own defaults for some of these settings (its training_defaults, "

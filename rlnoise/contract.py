@@ -1,7 +1,7 @@
 """What an rlnoise environment declares beyond the Gymnasium API, and the rules it keeps.
 
 An environment is a plain ``gymnasium.Env``, registered with ``gymnasium.register``
-(DESIGN.md section 3). rlnoise reads these optional declarations from its unwrapped
+(docs/design.md section 2). rlnoise reads these optional declarations from its unwrapped
 instance:
 
 - ``mode_labels``: the labels of its good answers; every finished episode reports one of them,

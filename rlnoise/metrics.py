@@ -1,4 +1,4 @@
-"""Multimodality figures and outcome labels, measured per start state (docs/design.md, "Outcomes").
+"""Multimodality figures and outcome labels, measured per start state (docs/design.md section 6).
 
 An evaluation plays each of several start states (the same reset seed) several times. The
 figures and the outcome are computed for each start state from its episodes, then summarised

@@ -1,4 +1,4 @@
-"""Pictures of where a policy acts, chosen from what its environment declares (DESIGN.md section 7).
+"""Pictures of where a policy acts, chosen from what its environment declares (docs/design.md section 7).
 
 A picture shows a few fixed scenes (the first distinct start states of the evaluation's
 contexts, so every run on an environment shows the same ones) in the environment's action

@@ -2,12 +2,18 @@
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
+
+from rlnoise.cli import build_parser, main
+from rlnoise.commands.compare import OWN_FLAGS, command
+from rlnoise.config import Config, from_args
 
 
 def rlnoise(*args, cwd=None):
@@ -28,6 +34,56 @@ def test_help_explains_every_flag_without_importing_torch():
         assert flag in result.stdout
 
 
+def help_blocks(command: str, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    """The `--help` of a command, one block of text per option, by its first name."""
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([command, "--help"])
+    blocks: dict[str, str] = {}
+    current = None
+    for line in capsys.readouterr().out.splitlines():
+        if line.startswith("  -"):
+            current = line.split()[0].rstrip(",")
+            blocks[current] = line
+        elif current is not None and line.startswith("    "):
+            blocks[current] += " " + line.strip()
+        else:
+            current = None
+    return blocks
+
+
+@pytest.mark.parametrize("command", ["train", "compare"])
+def test_help_shows_one_default_per_flag_json_and_switches(command, capsys):
+    blocks = help_blocks(command, capsys)
+    flags = {f"--{name.replace('_', '-')}" for name in Config.__dataclass_fields__}
+    assert flags - {f"--{name.replace('_', '-')}" for name in OWN_FLAGS} <= set(blocks)
+    for option, block in blocks.items():
+        if option != "-h":
+            assert block.count("(default:") == 1, block
+    assert (
+        blocks["--norm-adv"].startswith("  --norm-adv, --no-norm-adv")
+        and "(default: off)" in blocks["--norm-adv"]
+    )
+    assert "--env-kwargs JSON" in blocks["--env-kwargs"] and "JSON object" in blocks["--env-kwargs"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "norm_adv", "given"),
+    [([], True, False), (["--norm-adv"], True, True), (["--no-norm-adv"], False, True)],
+)
+def test_norm_adv_switch_overrides_the_env_training_defaults_only_when_given(flags, norm_adv, given):
+    args = build_parser().parse_args(["train", "--env-id", "MultiGoal-v0", *flags])
+    assert ("norm_adv" in getattr(args, "given", ())) is given
+    assert from_args(args).norm_adv is norm_adv  # MultiGoal-v0 declares norm_adv True
+
+
+def test_compare_records_a_command_that_parses_back_to_its_settings():
+    base = replace(Config(), norm_adv=True, learning_rate=0.01, env_kwargs={"width": 0.2})
+    words = shlex.split(command(base, ["regression"], [1, 2]))
+    assert "--norm-adv" in words and "True" not in words
+    args = build_parser().parse_args(words[1:])
+    assert from_args(args, agent="regression", logdir="") == replace(base, agent="regression", logdir="")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -38,7 +94,8 @@ def test_help_explains_every_flag_without_importing_torch():
         (["--learning-rate", "0"], "--learning-rate: must be > 0"),
         (["--num-envs", "-4"], "--num-envs: must be > 0"),
         (["--num-envs", "many"], "--num-envs: expected a number of type int"),
-        (["--norm-adv", "maybe"], "--norm-adv: expected true or false"),
+        (["--env-kwargs", "[1]"], "--env-kwargs: expected a JSON object"),
+        (["--norm-adv", "maybe"], "unrecognized arguments: maybe"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(args, message):
@@ -48,15 +105,16 @@ def test_bad_input_is_one_line_and_exit_code_2(args, message):
     assert "Traceback" not in result.stderr
 
 
-def test_existing_run_directory_is_never_overwritten(tmp_path):
+def test_existing_run_directory_is_never_overwritten(tmp_path, capsys):
     existing = tmp_path / "mine"
     existing.mkdir()
     (existing / "notes.txt").write_text("keep me")
-    result = rlnoise("train", "--logdir", str(tmp_path), "--run-name", "mine", "--total-timesteps", "1024")
-    assert result.returncode == 2 and "already exists" in result.stderr
+    code = main(["train", "--logdir", str(tmp_path), "--run-name", "mine", "--total-timesteps", "1024"])
+    assert code == 2 and "already exists" in capsys.readouterr().err
     assert os.listdir(existing) == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_train_prints_summary_of_both_evaluation_modes(tmp_path):
     command = [sys.executable, "train.py", "--logdir", str(tmp_path), "--total-timesteps", "20480"]
     result = subprocess.run(
@@ -70,6 +128,7 @@ def test_train_prints_summary_of_both_evaluation_modes(tmp_path):
     assert "collapse_rate" in result.stdout and (tmp_path / "cli" / "evaluation.json").exists()
 
 
+@pytest.mark.slow
 def test_interrupted_run_evaluates_and_saves_what_it_has(tmp_path):
     command = [
         sys.executable,

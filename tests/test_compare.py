@@ -10,6 +10,7 @@ import time
 import pytest
 from conftest import read_strict_json
 from matplotlib.image import imread
+from tensorboard.backend.event_processing import io_wrapper
 
 from rlnoise.cli import main
 
@@ -25,6 +26,7 @@ def comparison(tmp_path_factory):
     return code, logdir
 
 
+@pytest.mark.slow
 def test_compare_trains_the_grid_and_writes_the_results(comparison, capsys):
     code, logdir = comparison
     assert code == 0
@@ -47,6 +49,9 @@ def test_compare_trains_the_grid_and_writes_the_results(comparison, capsys):
         assert {"events", "policy.png", "model.pt", "evaluation.json"} <= {
             path.name.split(".out")[0] for path in (logdir / os.path.basename(run["directory"])).iterdir()
         }
+    # TensorBoard, pointed at the comparison, finds one run per grid cell and nothing else.
+    found = {os.path.relpath(path, logdir) for path in io_wrapper.GetLogdirSubdirectories(str(logdir))}
+    assert found == {os.path.basename(run["directory"]) for run in results["runs"]}
     markdown = (logdir / "results.md").read_text()
     assert "| categorical sampled |" in markdown and "covering 2/2" in markdown and "results.png" in markdown
     picture = imread(logdir / "results.png")
@@ -86,6 +91,7 @@ def test_a_logdir_with_content_is_never_reused(tmp_path, capsys):
     assert os.listdir(tmp_path) == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_the_finished_runs_and_says_the_results_are_partial(tmp_path):
     logdir = tmp_path / "stopped"
     flags = ["--agents", "categorical", "--seeds", "1-3", "--jobs", "1", "--logdir", str(logdir)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -10,12 +9,18 @@ import numpy as np
 import pytest
 from conftest import read_strict_json
 
-from envs.go import TABLES_DIR, load_table
+from envs.go import TABLES_DIR
+from envs.go import values as go_values
 from envs.go.engine import GoPosition, parse_point, symmetry_maps
 from envs.go.evaluator import POSITION_NAMES, evaluate, move_classes, named_position
-from rlnoise.commands import go_values
+from rlnoise.cli import main
 
 TABLES = sorted(TABLES_DIR.glob("*.json"))
+
+
+def load_table(name: str) -> dict:
+    """A shipped value table by file name, e.g. "go7_tengen_komi9.json"."""
+    return json.loads((TABLES_DIR / name).read_text())
 
 
 def _values(table: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -63,6 +68,7 @@ def test_tengen_7x7_contact_beats_corners_and_pass() -> None:
     assert table["by_point"]["pass"]["value"] < contact.min()
 
 
+@pytest.mark.slow
 def test_table_regenerates() -> None:
     """Re-running the evaluator with few playouts agrees with the 7x7 tengen table."""
     table = load_table("go7_tengen_komi9.json")
@@ -121,11 +127,8 @@ def test_named_positions() -> None:
 
 
 def _run(argv: list[str]) -> int:
-    """Run `go-values` through its own parser."""
-    parser = argparse.ArgumentParser(prog="rlnoise")
-    go_values.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["go-values", *argv])
-    return args.run(args)
+    """Run `rlnoise go-values` as the command line does."""
+    return main(["go-values", *argv])
 
 
 def test_command_writes_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

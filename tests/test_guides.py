@@ -40,6 +40,7 @@ def rlnoise() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "rlnoise.cli"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("guide", ["adding-an-environment.md", "adding-an-agent.md"])
 def test_guide_runs_as_written(guide: str, tmp_path: Path) -> None:
     files, commands = snippets(DOCS / guide)

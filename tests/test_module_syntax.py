@@ -78,6 +78,7 @@ def rlnoise(*args: str, cwd: Path, pythonpath: Path | None = None) -> subprocess
     )
 
 
+@pytest.mark.slow
 def test_train_then_evaluate_a_user_environment(package: Path, tmp_path: Path) -> None:
     logdir = tmp_path / "runs"
     trained = rlnoise(

@@ -87,6 +87,7 @@ def test_command_line_takes_the_declared_training_defaults_unless_given() -> Non
     assert from_args(parser.parse_args([])) == Config()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("gamma", "reaches"), [(0.99, True), (0.0, False)])
 def test_returns_over_time_teach_the_way_to_a_goal(gamma: float, reaches: bool, tmp_path) -> None:
     """With discounted returns the agent learns to walk the 5 steps to a goal; myopic, it never arrives."""
@@ -109,6 +110,7 @@ def test_returns_over_time_teach_the_way_to_a_goal(gamma: float, reaches: bool, 
         assert result["collapse_rate"] == 1.0
 
 
+@pytest.mark.slow
 def test_default_settings_cover_all_four_goals_with_the_categorical_agent(tmp_path) -> None:
     """At the declared defaults the sampled categorical agent reaches every goal from each start state."""
     parser = argparse.ArgumentParser()

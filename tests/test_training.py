@@ -18,6 +18,7 @@ def run(tmp_path, **settings):
     return train(Config(logdir=str(tmp_path), **settings), progress=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_headline_regression_averages_and_categorical_covers(tmp_path, seed):
     regression = run(tmp_path, agent="regression", seed=seed)
@@ -30,6 +31,7 @@ def test_headline_regression_averages_and_categorical_covers(tmp_path, seed):
     assert categorical["sampled"]["return"] >= 0.75
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_regression_with_narrow_noise_commits_in_both_modes(tmp_path, seed):
     result = run(tmp_path, agent="regression", sigma=0.2, seed=seed)
@@ -39,6 +41,7 @@ def test_regression_with_narrow_noise_commits_in_both_modes(tmp_path, seed):
     assert result["sampled"]["collapse_rate"] > 0.5  # most samples miss, and it is still committed
 
 
+@pytest.mark.slow
 def test_categorical_with_small_entropy_bonus_commits(tmp_path):
     result = run(tmp_path, agent="categorical", ent_coef=0.01, seed=1)
     assert result["sampled"]["outcome"] == "committed"

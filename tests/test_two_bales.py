@@ -3,15 +3,10 @@
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 
 import envs  # noqa: F401
 from envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv
 from rlnoise.environments import make_sync_vector_env
-
-
-def test_passes_gymnasium_check_env():
-    check_env(gym.make("TwoBales-v0").unwrapped, skip_render_check=False)
 
 
 def test_scene_is_drawn_from_the_documented_ranges():

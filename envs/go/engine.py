@@ -12,7 +12,7 @@ Point numbering is OpenSpiel's: action ``a = row * N + col``, row 0 the bottom r
 ``WHITE = 2``.
 
 Playouts: both players choose uniformly at random among their legal moves that do not fill
-one of their own eyes (see `is_eye`), and pass when there is none. A playout ends after two
+one of their own eyes (see `_is_eye`), and pass when there is none. A playout ends after two
 consecutive passes or after ``max_moves`` moves (passes included; default ``3 * N * N``),
 and is then scored as it stands. Superko is not checked in playouts.
 
@@ -242,7 +242,8 @@ def _is_legal(s: _State, p: int, c: int) -> bool:
 
 @njit(cache=True)
 def _is_eye(s: _State, p: int, c: int) -> bool:
-    """True when empty point p is an eye of colour c (see `is_eye`)."""
+    """True when empty point p is an eye of colour c: its orthogonal neighbours are all c's stones
+    or the edge, and its diagonal neighbours hold at most one opponent stone, none on the edge."""
     w = s.meta[_W]
     edge = 0
     for d in (1, -1, w, -w):
@@ -412,18 +413,6 @@ def _ko_action(s: _State) -> int:
 
 
 @njit(cache=True)
-def _eye_mask(s: _State, c: int) -> np.ndarray:
-    """Mask over the n*n points (pass excluded) of the eyes of colour c."""
-    n = s.meta[_N]
-    w = s.meta[_W]
-    out = np.zeros(n * n, np.bool_)
-    for a in range(n * n):
-        p = (a // n + 1) * w + a % n + 1
-        out[a] = s.color[p] == EMPTY and _is_eye(s, p, c)
-    return out
-
-
-@njit(cache=True)
 def _seed(seed: int) -> None:
     """Seed numba's random generator."""
     np.random.seed(seed)
@@ -561,10 +550,6 @@ class GoPosition:
         """Legal actions (pass included) of the player to move, ascending."""
         return np.flatnonzero(self.legal_mask())
 
-    def is_legal(self, action: int) -> bool:
-        """True when the player to move may play action."""
-        return 0 <= action <= self.pass_action and bool(self.legal_mask()[action])
-
     def play(self, action: int) -> GoPosition:
         """The position after the player to move plays action; ValueError when illegal."""
         if self.is_over:
@@ -582,14 +567,6 @@ class GoPosition:
             passes=int(s.meta[_PASSES]),
             captured=captured,
         )
-
-    def eye_mask(self, colour: int) -> np.ndarray:
-        """Mask over the size*size points of colour's eyes (see `is_eye`)."""
-        return _eye_mask(self._state(), int(colour))
-
-    def is_eye(self, action: int, colour: int) -> bool:
-        """True when the point is an eye of colour (see the module-level `is_eye`)."""
-        return bool(self.eye_mask(colour)[action])
 
     def area(self) -> int:
         """Tromp-Taylor area of Black minus area of White (no komi)."""
@@ -620,15 +597,6 @@ class GoPosition:
             rows.append(f"{r + 1:2d} " + " ".join(cells[v] for v in self.board[r * n : r * n + n]))
         rows.append("   " + " ".join(COLUMNS[:n]))
         return "\n".join(rows)
-
-
-def is_eye(position: GoPosition, action: int, colour: int) -> bool:
-    """True when the empty point is an eye of colour, the points playouts never fill.
-
-    An eye: all orthogonal neighbours are colour's stones or the edge, and the diagonal
-    neighbours hold at most one opponent stone, none when the point is on the edge.
-    """
-    return position.is_eye(action, colour)
 
 
 def default_max_moves(size: int) -> int:

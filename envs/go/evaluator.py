@@ -23,7 +23,6 @@ from envs.go.engine import (
     GoPosition,
     default_max_moves,
     playouts,
-    point_name,
     symmetry_maps,
 )
 
@@ -83,10 +82,6 @@ class MoveValues:
         """Moves whose value is within tolerance points of the best value."""
         best = np.nanmax(self.values)
         return [int(a) for a in np.flatnonzero(self.values >= best - tolerance)]
-
-    def names(self, actions: list[int]) -> list[str]:
-        """Point names of actions."""
-        return [point_name(a, self.size) for a in actions]
 
 
 def evaluate(

@@ -294,11 +294,13 @@ def command(base: Config, agents: list[str], seeds: list[int]) -> str:
     defaults = Config()
     for item in fields(Config):
         value = getattr(base, item.name)
-        if item.name not in (*OWN_FLAGS, "env_id") and value != getattr(defaults, item.name):
-            parts += [
-                f"--{item.name.replace('_', '-')}",
-                json.dumps(value) if isinstance(value, dict) else str(value),
-            ]
+        if item.name in (*OWN_FLAGS, "env_id") or value == getattr(defaults, item.name):
+            continue
+        name = item.name.replace("_", "-")
+        if isinstance(value, bool):
+            parts.append(f"--{name}" if value else f"--no-{name}")
+        else:
+            parts += [f"--{name}", json.dumps(value) if isinstance(value, dict) else str(value)]
     return shlex.join(parts)
 
 
