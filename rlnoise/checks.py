@@ -24,10 +24,11 @@ from gymnasium.utils.env_checker import check_env
 from rlnoise.actions import nearest
 from rlnoise.config import env_defaults
 from rlnoise.contract import ContractError, Symmetry, action_coordinates, mode_labels, symmetries
-from rlnoise.environments import check_env_id, make_sync_vector_env, make_vector_env
+from rlnoise.environments import make_sync_vector_env, make_vector_env
 from rlnoise.episodes import FirstEpisodes, play_first_episodes
 from rlnoise.errors import UsageError
-from rlnoise.metrics import MODES
+from rlnoise.metrics import EVALUATIONS
+from rlnoise.names import flag_name
 
 SEEDS = (3, 14, 15, 92)
 MAX_STEPS = 1000
@@ -115,7 +116,7 @@ def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
     missing = [mode for mode in ("ansi", "rgb_array") if mode not in render_modes]
     if missing:
         raise ContractError("declarations", f'metadata["render_modes"] is {render_modes}, without {missing}')
-    settings = ", ".join(f"--{name.replace('_', '-')} {value}" for name, value in defaults.items())
+    settings = ", ".join(f"{flag_name(name)} {value}" for name, value in defaults.items())
     names = ", ".join(symmetry.name for symmetry in symmetries(env)) or "none"
     return f"mode labels: {', '.join(labels)}; symmetries: {names}" + (
         f"; training defaults: {settings}" if settings else ""
@@ -150,7 +151,7 @@ def check_vector_env(env_id: str, env_kwargs: dict[str, Any]) -> str:
         vector = make_vector_env(env_id, len(SEEDS), env_kwargs)
     except ValueError as error:
         raise ContractError("vector-env", str(error)) from error
-    if check_env_id(env_id).vector_entry_point is None:
+    if gym.spec(env_id).vector_entry_point is None:
         return "no native vector env: rlnoise uses gymnasium's SyncVectorEnv (slower)"
     singles = [_make(env_id, env_kwargs) for _ in SEEDS]
     actions = [_actions(vector.single_action_space, seed) for seed in SEEDS]
@@ -388,7 +389,7 @@ def check_trains(env_id: str, env_kwargs: dict[str, Any], agent: str) -> str:
     from rlnoise.config import Config
     from rlnoise.train import train
 
-    num_envs, num_steps = 4, check_env_id(env_id).max_episode_steps or 1
+    num_envs, num_steps = 4, gym.spec(env_id).max_episode_steps or 1
     with tempfile.TemporaryDirectory() as logdir:
         config = Config(
             env_id=env_id,
@@ -405,7 +406,7 @@ def check_trains(env_id: str, env_kwargs: dict[str, Any], agent: str) -> str:
             result = train(config, progress=False)
         except Exception as error:
             raise ContractError("trains", f"agent {agent!r}: {type(error).__name__}: {error}") from error
-    returns = [result[mode]["return"] for mode in MODES]
+    returns = [result[way]["return"] for way in EVALUATIONS]
     if not np.all(np.isfinite(returns)):
         raise ContractError("trains", f"agent {agent!r} evaluated to returns {returns}")
     return f"{result['global_step']} steps, sampled return {returns[0]:.3g}"
