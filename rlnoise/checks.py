@@ -24,7 +24,7 @@ from gymnasium.utils.env_checker import check_env
 from rlnoise.actions import nearest
 from rlnoise.config import env_defaults
 from rlnoise.contract import ContractError, Symmetry, action_coordinates, mode_labels, symmetries
-from rlnoise.environments import make_sync_vector_env, make_vector_env
+from rlnoise.environments import check_env_id, make_sync_vector_env, make_vector_env
 from rlnoise.episodes import FirstEpisodes, play_first_episodes
 from rlnoise.errors import UsageError
 from rlnoise.metrics import EVALUATIONS
@@ -151,7 +151,7 @@ def check_vector_env(env_id: str, env_kwargs: dict[str, Any]) -> str:
         vector = make_vector_env(env_id, len(SEEDS), env_kwargs)
     except ValueError as error:
         raise ContractError("vector-env", str(error)) from error
-    if gym.spec(env_id).vector_entry_point is None:
+    if check_env_id(env_id).vector_entry_point is None:
         return "no native vector env: rlnoise uses gymnasium's SyncVectorEnv (slower)"
     singles = [_make(env_id, env_kwargs) for _ in SEEDS]
     actions = [_actions(vector.single_action_space, seed) for seed in SEEDS]
@@ -389,7 +389,7 @@ def check_trains(env_id: str, env_kwargs: dict[str, Any], agent: str) -> str:
     from rlnoise.config import Config
     from rlnoise.train import train
 
-    num_envs, num_steps = 4, gym.spec(env_id).max_episode_steps or 1
+    num_envs, num_steps = 4, check_env_id(env_id).max_episode_steps or 1
     with tempfile.TemporaryDirectory() as logdir:
         config = Config(
             env_id=env_id,

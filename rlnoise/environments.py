@@ -30,7 +30,7 @@ WRAPPED = " was raised from the environment creator"
 
 def env_arguments(env_id: str) -> list[str]:
     """The keyword arguments the environment's constructor takes, by name."""
-    creator = gym.envs.registration.load_env_creator(gym.spec(env_id).entry_point)
+    creator = gym.envs.registration.load_env_creator(check_env_id(env_id).entry_point)
     parameters = inspect.signature(creator).parameters.values()
     return [item.name for item in parameters if item.kind not in (item.VAR_POSITIONAL, item.VAR_KEYWORD)]
 
@@ -57,7 +57,7 @@ def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | Non
     `infos["final_info"]`.
     """
     env_kwargs = env_kwargs or {}
-    if gym.spec(env_id).vector_entry_point is None:
+    if check_env_id(env_id).vector_entry_point is None:
         return make_sync_vector_env(env_id, num_envs, env_kwargs)
     envs = gym.make_vec(env_id, num_envs, vectorization_mode="vector_entry_point", **env_kwargs)
     mode = envs.metadata.get("autoreset_mode")
