@@ -211,3 +211,17 @@ def test_draw_starts_seeds_the_vector_env_and_draws_once_per_distinct_seed() -> 
     assert vector.np_random_seed == 7  # seeded through gymnasium's VectorEnv.reset, as a native env must be
     draw_starts(vector, 5, draw)
     assert sizes[-1] == 4 and vector.np_random_seed == 5
+
+
+def test_check_env_says_what_a_native_vector_env_would_gain(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rlnoise.checks
+
+    gym.register("SlowBales-v0", entry_point=TwoBalesEnv, max_episode_steps=1)
+    try:
+        monkeypatch.setattr(rlnoise.checks, "SLOW_STEPS_PER_SECOND", 10**12)
+        with pytest.raises(rlnoise.checks.ContractWarning, match=r"steps/s, \d+ s of a default run's.*"):
+            rlnoise.checks.check_vector_env("SlowBales-v0", {})
+        monkeypatch.setattr(rlnoise.checks, "SLOW_STEPS_PER_SECOND", 0)
+        assert rlnoise.checks.check_vector_env("SlowBales-v0", {}).endswith("steps/s")
+    finally:
+        del gym.registry["SlowBales-v0"]
