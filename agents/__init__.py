@@ -24,12 +24,6 @@ def register(name: str, entry_point: str) -> None:
 
 
 def load(name: str) -> type[Policy]:
-    """The policy class registered under `name`, or under `Name` for `my_pkg.my_module:Name`.
-
-    The module of `my_pkg.my_module:Name` is imported first: it registers `Name`.
-    """
-    prefix, _, name = name.rpartition(":")
-    if prefix:
-        importlib.import_module(prefix)
+    """The policy class registered under `name` (a `my_module:name` is resolved by rlnoise first)."""
     module, _, attribute = AGENTS[name].partition(":")
     return getattr(importlib.import_module(module), attribute)

@@ -26,7 +26,7 @@ def evaluation_and_picture_seconds(env_id: str, repeats: int = 5) -> tuple[float
     import envs  # noqa: F401
     from rlnoise.config import Config
     from rlnoise.contract import mode_labels
-    from rlnoise.evaluation import evaluate
+    from rlnoise.evaluation import Evaluation, evaluate
     from rlnoise.pictures import picture
     from rlnoise.train import build_policy
 
@@ -37,7 +37,7 @@ def evaluation_and_picture_seconds(env_id: str, repeats: int = 5) -> tuple[float
 
     def once() -> tuple[float, float]:
         start = time.perf_counter()
-        _, episodes = evaluate(policy, adapter, env_id, {}, mode_labels(env), 32, 32, 1)
+        _, episodes = evaluate(policy, adapter, Evaluation(env_id, {}, mode_labels(env), 32, 32, 1))
         middle = time.perf_counter()
         picture(policy, adapter, env, episodes["sampled"].observations, "bench")
         return middle - start, time.perf_counter() - middle

@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
 
 from rlnoise.contract import Symmetry, draw_starts
 
@@ -265,8 +266,8 @@ class MultiGoalVectorEnv(VectorEnv):
         self.max_episode_steps = max_episode_steps
         self.single_observation_space = spaces.Box(-BOUND, BOUND, shape=(2,), dtype=np.float32)
         self.single_action_space = spaces.Box(-SPEED, SPEED, shape=(2,), dtype=np.float32)
-        self.observation_space = spaces.Box(-BOUND, BOUND, shape=(num_envs, 2), dtype=np.float32)
-        self.action_space = spaces.Box(-SPEED, SPEED, shape=(num_envs, 2), dtype=np.float32)
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
         self.positions = np.zeros((num_envs, 2), dtype=np.float32)
         self.steps = np.zeros(num_envs, dtype=np.int64)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
 
 from rlnoise.contract import Symmetry, draw_starts
 
@@ -28,6 +30,15 @@ def _check_scene(center: tuple[float, float], half_gap: tuple[float, float], wid
         raise ValueError(f"half_gap must be > 0, got {half_gap[0]}")
     if center[0] - half_gap[1] < -ACTION_LIMIT or center[1] + half_gap[1] > ACTION_LIMIT:
         raise ValueError(f"both bales must lie within [-{ACTION_LIMIT}, {ACTION_LIMIT}]")
+
+
+Range = tuple[float, float]
+
+
+def _draw_scene(rng: np.random.Generator, size: int | None, center: Range, half_gap: Range) -> np.ndarray:
+    """`size` scenes `[c, d]` (one when `size` is None), drawn alike by the single and the vector env."""
+    centers = rng.uniform(*center, size=size)  # drawn first, then the half-gaps
+    return np.stack([centers, rng.uniform(*half_gap, size=size)], axis=-1).astype(np.float32)
 
 
 def _hay(
@@ -147,9 +158,7 @@ class TwoBalesEnv(gym.Env):
         if options is not None and "observation" in options:
             self.scene = np.asarray(options["observation"], dtype=np.float32).copy()
         else:
-            center = self.np_random.uniform(*self.center_range)
-            half_gap = self.np_random.uniform(*self.half_gap_range)
-            self.scene = np.array([center, half_gap], dtype=np.float32)
+            self.scene = _draw_scene(self.np_random, None, self.center_range, self.half_gap_range)
         self.position = None
         return self.scene.copy(), {}
 
@@ -232,18 +241,10 @@ class TwoBalesVectorEnv(VectorEnv):
         single = TwoBalesEnv(center=center, half_gap=half_gap, width=width)
         self.single_observation_space = single.observation_space
         self.single_action_space = single.action_space
-        self.observation_space = spaces.Box(
-            np.tile(single.observation_space.low, (num_envs, 1)),
-            np.tile(single.observation_space.high, (num_envs, 1)),
-        )
-        self.action_space = spaces.Box(-ACTION_LIMIT, ACTION_LIMIT, (num_envs, 1), np.float32)
+        self.observation_space = batch_space(single.observation_space, num_envs)
+        self.action_space = batch_space(single.action_space, num_envs)
         self.scenes = np.zeros((num_envs, 2), dtype=np.float32)
         self._all = np.ones(num_envs, dtype=bool)
-
-    def _draw(self, rng: np.random.Generator, size: int | None) -> np.ndarray:
-        center = rng.uniform(*self.center_range, size=size)
-        half_gap = rng.uniform(*self.half_gap_range, size=size)
-        return np.stack([center, half_gap], axis=-1).astype(np.float32)
 
     def reset(
         self,
@@ -252,7 +253,8 @@ class TwoBalesVectorEnv(VectorEnv):
         options: dict[str, Any] | None = None,
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Draw new scenes: from one generator, or per environment for a list of seeds."""
-        self.scenes = draw_starts(self, seed, self._draw)
+        draw = partial(_draw_scene, center=self.center_range, half_gap=self.half_gap_range)
+        self.scenes = draw_starts(self, seed, draw)
         if options is not None and "observation" in options:
             self.scenes = np.broadcast_to(options["observation"], self.scenes.shape).copy()
         return self.scenes.copy(), {}
@@ -271,7 +273,7 @@ class TwoBalesVectorEnv(VectorEnv):
             "_between": self._all,
         }
         final_obs = self.scenes
-        self.scenes = self._draw(self.np_random, self.num_envs)
+        self.scenes = _draw_scene(self.np_random, self.num_envs, self.center_range, self.half_gap_range)
         infos = {
             "final_obs": final_obs,
             "_final_obs": self._all,

@@ -10,6 +10,7 @@ Only the `trains` check imports torch.
 from __future__ import annotations
 
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,12 +23,13 @@ from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
 
 from rlnoise.actions import nearest
-from rlnoise.config import env_defaults
+from rlnoise.config import Config, env_defaults
 from rlnoise.contract import ContractError, Symmetry, action_coordinates, mode_labels, symmetries
 from rlnoise.environments import check_env_id, make_sync_vector_env, make_vector_env
 from rlnoise.episodes import FirstEpisodes, play_first_episodes
 from rlnoise.errors import UsageError
-from rlnoise.metrics import MODES
+from rlnoise.metrics import EVALUATIONS
+from rlnoise.names import flag_name
 
 SEEDS = (3, 14, 15, 92)
 MAX_STEPS = 1000
@@ -115,7 +117,7 @@ def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
     missing = [mode for mode in ("ansi", "rgb_array") if mode not in render_modes]
     if missing:
         raise ContractError("declarations", f'metadata["render_modes"] is {render_modes}, without {missing}')
-    settings = ", ".join(f"--{name.replace('_', '-')} {value}" for name, value in defaults.items())
+    settings = ", ".join(f"{flag_name(name)} {value}" for name, value in defaults.items())
     names = ", ".join(symmetry.name for symmetry in symmetries(env)) or "none"
     return f"mode labels: {', '.join(labels)}; symmetries: {names}" + (
         f"; training defaults: {settings}" if settings else ""
@@ -144,6 +146,25 @@ def check_seed_determinism(env_id: str, env_kwargs: dict[str, Any]) -> str:
     return f"seeds {list(SEEDS)} replay exactly"
 
 
+SLOW_STEPS_PER_SECOND = 200_000
+"""Below this, `check-env` says what a native vector env would gain: a default run's 614,400
+steps then take over 3 s of stepping alone, where a batched numpy env takes well under 1 s."""
+
+
+def sync_steps_per_second(env_id: str, env_kwargs: dict[str, Any], seconds: float = 0.5) -> float:
+    """Steps per second of gymnasium's `SyncVectorEnv` of 64 copies, stepping random actions."""
+    vector = make_sync_vector_env(env_id, 64, env_kwargs)
+    vector.reset(seed=0)
+    batches = _actions(vector.action_space, 0, count=8)
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for actions in batches:
+            vector.step(actions)
+        steps += len(batches) * vector.num_envs
+    vector.close()
+    return steps / (time.perf_counter() - start)
+
+
 def check_vector_env(env_id: str, env_kwargs: dict[str, Any]) -> str:
     """Rule `vector-env`: the native vector env plays each environment as the single env does."""
     try:
@@ -151,7 +172,15 @@ def check_vector_env(env_id: str, env_kwargs: dict[str, Any]) -> str:
     except ValueError as error:
         raise ContractError("vector-env", str(error)) from error
     if check_env_id(env_id).vector_entry_point is None:
-        return "no native vector env: rlnoise uses gymnasium's SyncVectorEnv (slower)"
+        sps = sync_steps_per_second(env_id, env_kwargs)
+        note = f"no native vector env: gymnasium's SyncVectorEnv steps it at {sps:,.0f} steps/s"
+        if sps < SLOW_STEPS_PER_SECOND:
+            seconds = Config().total_timesteps / sps
+            raise ContractWarning(
+                f"{note}, {seconds:.0f} s of a default run's stepping; a native numpy vector env would "
+                f'take about 1 s (docs/adding-an-environment.md, section "A native vector env")'
+            )
+        return note
     singles = [_make(env_id, env_kwargs) for _ in SEEDS]
     actions = [_actions(vector.single_action_space, seed) for seed in SEEDS]
     episodes = [play(env, moves, seed=seed) for env, moves, seed in zip(singles, actions, SEEDS, strict=True)]
@@ -385,7 +414,6 @@ def check_render(env_id: str, env_kwargs: dict[str, Any]) -> str:
 
 def check_trains(env_id: str, env_kwargs: dict[str, Any], agent: str) -> str:
     """Rule `trains`: `agent` trains for two small updates and is evaluated both ways."""
-    from rlnoise.config import Config
     from rlnoise.train import train
 
     num_envs, num_steps = 4, check_env_id(env_id).max_episode_steps or 1
@@ -405,7 +433,7 @@ def check_trains(env_id: str, env_kwargs: dict[str, Any], agent: str) -> str:
             result = train(config, progress=False)
         except Exception as error:
             raise ContractError("trains", f"agent {agent!r}: {type(error).__name__}: {error}") from error
-    returns = [result[mode]["return"] for mode in MODES]
+    returns = [result[way]["return"] for way in EVALUATIONS]
     if not np.all(np.isfinite(returns)):
         raise ContractError("trains", f"agent {agent!r} evaluated to returns {returns}")
     return f"{result['global_step']} steps, sampled return {returns[0]:.3g}"

@@ -16,6 +16,7 @@ from typing import Any
 
 from rlnoise.errors import UsageError, first_line
 from rlnoise.files import parse_json
+from rlnoise.names import flag_name
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Config:
     env_id: str = flag("TwoBales-v0", "environment id, `Name-vN` or `my_pkg.my_module:Name-vN`")
     agent: str = flag("categorical", "policy family: a registered agent, or `my_pkg.my_module:name`")
     seed: int = flag(1, "seed of the environments, the network and the sampling", SEED)
-    run_name: str | None = flag(None, "run directory name under --logdir (default: env__agent__seed__time)")
+    run_name: str | None = flag(None, "run directory name under --logdir (default: ENV__AGENT__seedN__TIME)")
     logdir: str = flag("runs", "directory that holds the run directories")
     device: str = flag("cpu", "torch device, e.g. cpu or cuda")
     threads: int = flag(
@@ -164,7 +165,7 @@ def add_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> No
         if item.name in skip:
             continue
         default = item.default if item.default is not MISSING else item.default_factory()
-        name, text = f"--{item.name.replace('_', '-')}", item.metadata["help"]
+        name, text = flag_name(item.name), item.metadata["help"]
         if item.type == "bool":
             shown = "on" if default else "off"
             parser.add_argument(name, action=_GivenSwitch, default=default, help=f"{text} (default: {shown})")
@@ -216,10 +217,11 @@ def from_args(args: argparse.Namespace, **overrides: Any) -> Config:
 def check_names(config: Config) -> None:
     """Raise a UsageError unless the env id and the agent name are registered."""
     import agents
-    from rlnoise.environments import check_env_id, import_prefix
+    from rlnoise.environments import check_env_id
+    from rlnoise.names import resolve
 
     check_env_id(config.env_id)
-    if import_prefix(config.agent, "agent") not in agents.AGENTS:
+    if resolve(config.agent, "agent") not in agents.AGENTS:
         matches = difflib.get_close_matches(config.agent, agents.AGENTS, n=2)
         hint = f"did you mean {' or '.join(matches)}? " if matches else ""
         raise UsageError(f"unknown agent {config.agent!r}; {hint}valid: {', '.join(agents.AGENTS)}")
@@ -269,9 +271,8 @@ def read_config(directory: Path, trusted: set[str] | None) -> Config:
     config = from_dict(values, str(path))
     for name, value in (("env_id", config.env_id), ("agent", config.agent)):
         if ":" in value and trusted is not None and value not in trusted:
-            flag = f"--{name.replace('_', '-')}"
             raise UsageError(
                 f"{path} names {name} {value!r}, whose module would run on loading; "
-                f"to allow it, pass --trust-modules or {flag} {value}"
+                f"to allow it, pass --trust-modules or {flag_name(name)} {value}"
             )
     return config

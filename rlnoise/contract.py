@@ -27,7 +27,8 @@ instance:
 ``RULES`` lists what every environment must do; ``rlnoise.checks`` tests each rule, and
 ``rlnoise check-env ID`` runs those tests on any registered environment, including
 ``my_pkg.my_module:MyEnv-v0``. ``draw_starts`` helps a native vector environment draw its start
-states exactly as the single environment does, as the vector rule asks.
+states exactly as the single environment does, as the vector rule asks, and ``seed_vector_env``
+seeds its own generator.
 
 This module imports nothing but numpy and gymnasium, so an environment in a user's own package
 can depend on it without pulling in torch.
@@ -41,6 +42,7 @@ from typing import Any
 
 import numpy as np
 from gymnasium.utils import seeding
+from gymnasium.vector import VectorEnv
 
 
 @dataclass(frozen=True)
@@ -169,21 +171,27 @@ def landmarks(env: Any, observation: np.ndarray) -> dict[str, np.ndarray]:
     return {name: np.asarray(points, dtype=np.float64) for name, points in method(observation).items()}
 
 
+def seed_vector_env(vector_env: VectorEnv, seed: int | list[int | None] | None) -> None:
+    """Seed a native vector env's own generator (`np_random`) as gymnasium's `VectorEnv.reset`
+    does: with `seed`, or with the first seed of a list; leave it as it is for None."""
+    VectorEnv.reset(vector_env, seed=seed[0] if isinstance(seed, list | tuple) else seed)
+
+
 def draw_starts(
-    vector_env: Any,
+    vector_env: VectorEnv,
     seed: int | list[int] | None,
     draw: Callable[[np.random.Generator, int | None], np.ndarray],
 ) -> np.ndarray:
     """Start states for a native vector env's `reset(seed=...)`, drawn as the single env draws them.
 
-    `draw(generator, size)` returns `size` start states, or one when `size` is None. For a list of
-    seeds, copy `i` draws from a generator seeded with `seed[i]`, exactly as the single
-    environment's `reset(seed=seed[i])` does; otherwise every copy draws from the vector env's
-    own generator, seeded first when `seed` is an int.
+    `draw(generator, size)` returns `size` start states, or one when `size` is None; the single
+    environment's `reset` calls the same function with `self.np_random` and None. For a list of
+    seeds, copy `i` starts as the single environment's `reset(seed=seed[i])` does (copies with the
+    same seed share one draw); otherwise every copy draws from the vector env's own generator,
+    seeded first when `seed` is an int.
     """
+    seed_vector_env(vector_env, seed)
     if isinstance(seed, list | tuple):
-        vector_env._np_random, vector_env._np_random_seed = seeding.np_random(seed[0])
-        return np.stack([draw(seeding.np_random(one)[0], None) for one in seed])
-    if seed is not None:
-        vector_env._np_random, vector_env._np_random_seed = seeding.np_random(seed)
+        starts = {one: draw(seeding.np_random(one)[0], None) for one in dict.fromkeys(seed)}
+        return np.stack([starts[one] for one in seed])
     return draw(vector_env.np_random, vector_env.num_envs)

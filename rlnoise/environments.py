@@ -3,51 +3,20 @@
 from __future__ import annotations
 
 import difflib
-import importlib
 import inspect
 import json
-import os
-import sys
 from typing import Any
 
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from rlnoise.errors import UsageError, first_line
-
-
-def import_prefix(name: str, kind: str) -> str:
-    """Import the module of `my_pkg.my_module:Name` (it registers Name) and return `Name`.
-
-    The module is found on the usual path and in the current directory, as `python -m` finds
-    it; processes started later (the workers of `compare`) inherit that path. A module that
-    cannot be imported, or that raises on import, is a UsageError; a plain `Name` is returned as
-    it is.
-    """
-    module, colon, short = name.rpartition(":")
-    if colon and not (short and all(part.isidentifier() for part in module.split("."))):
-        raise UsageError(f"{kind} {name!r} is not `Name` or `my_pkg.my_module:Name`")
-    if module:
-        if os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())
-        try:
-            importlib.import_module(module)
-        except ImportError as error:
-            raise UsageError(
-                f"cannot import module {module!r} of {kind} {name!r}: {error} "
-                "(run from the directory that holds it, or add that directory to PYTHONPATH)"
-            ) from None
-        except Exception as error:  # the user's module raised while it was imported
-            raise UsageError(
-                f"module {module!r} of {kind} {name!r} raised {type(error).__name__} on import: "
-                f"{first_line(error)}"
-            ) from None
-    return short
+from rlnoise.names import resolve
 
 
 def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
     """The spec registered under `env_id` (`Name-vN` or `module:Name-vN`), or a UsageError."""
-    name = import_prefix(env_id, "env id")
+    name = resolve(env_id, "env id")
     if name in gym.registry:
         return gym.registry[name]
     matches = difflib.get_close_matches(name, gym.registry.keys(), n=3)

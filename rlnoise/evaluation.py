@@ -2,7 +2,8 @@
 
 Context `i` is the start state that `reset(seed=i)` gives, so every run of every agent on the
 same environment is evaluated on the same scenes. Each context is played `samples` times, in
-one vector environment of `contexts * samples` copies. Sampling noise comes from a torch
+one vector environment of `contexts * samples` copies, built once per run (`Evaluation.make_envs`)
+and reset with the contexts' seeds before each play. Sampling noise comes from a torch
 generator seeded by the run's seed, so the same run evaluates to the same figures.
 """
 
@@ -13,12 +14,13 @@ from typing import Any
 
 import numpy as np
 import torch
+from gymnasium.vector import VectorEnv
 
 from agents.base import Policy
 from rlnoise.actions import ActionAdapter
 from rlnoise.environments import make_vector_env
 from rlnoise.episodes import play_first_episodes
-from rlnoise.metrics import MODES, multimodality
+from rlnoise.metrics import EVALUATIONS, multimodality
 
 
 @dataclass
@@ -41,20 +43,32 @@ def observation_tensor(observations: np.ndarray, device: str) -> torch.Tensor:
     return torch.as_tensor(observations, dtype=torch.float32, device=device).reshape(len(observations), -1)
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """How a run is evaluated: its environment, how many start states, how many plays of each,
+    the seed of the sampling noise, and the torch device."""
+
+    env_id: str
+    env_kwargs: dict[str, Any]
+    labels: tuple[str, ...]
+    """The environment's mode labels (its good answers)."""
+    contexts: int
+    samples: int
+    seed: int
+    device: str = "cpu"
+
+    def make_envs(self) -> VectorEnv:
+        """The vector env of `contexts * samples` copies that `play` resets; build it once per run."""
+        return make_vector_env(self.env_id, self.contexts * self.samples, self.env_kwargs)
+
+
 @torch.no_grad()
 def play(
-    policy: Policy,
-    adapter: ActionAdapter,
-    env_id: str,
-    env_kwargs: dict[str, Any],
-    contexts: int,
-    samples: int,
-    deterministic: bool,
-    seed: int,
-    device: str = "cpu",
+    policy: Policy, adapter: ActionAdapter, evaluation: Evaluation, envs: VectorEnv, deterministic: bool
 ) -> Episodes:
-    """Play every context `samples` times, to the end of its first episode."""
-    envs = make_vector_env(env_id, contexts * samples, env_kwargs)
+    """Play every context `samples` times in `envs` (`evaluation.make_envs()`), to the end of its
+    first episode."""
+    device, samples = evaluation.device, evaluation.samples
 
     def choose(observations: np.ndarray) -> np.ndarray:
         return adapter.to_env(
@@ -63,16 +77,15 @@ def play(
 
     cuda = [torch.device(device).index or 0] if torch.device(device).type == "cuda" else []
     with torch.random.fork_rng(devices=cuda):
-        torch.manual_seed(seed)
-        seeds = [context for context in range(contexts) for _ in range(samples)]
+        torch.manual_seed(evaluation.seed)
+        seeds = [context for context in range(evaluation.contexts) for _ in range(samples)]
         played = play_first_episodes(envs, seeds, choose)
-    envs.close()
     return Episodes(
         observations=played.starts[::samples],
-        actions=played.actions.reshape(contexts, samples, *played.actions.shape[1:]),
-        returns=played.returns.reshape(contexts, samples),
-        modes=played.modes.reshape(contexts, samples),
-        between=played.between.reshape(contexts, samples),
+        actions=played.actions.reshape(evaluation.contexts, samples, *played.actions.shape[1:]),
+        returns=played.returns.reshape(evaluation.contexts, samples),
+        modes=played.modes.reshape(evaluation.contexts, samples),
+        between=played.between.reshape(evaluation.contexts, samples),
     )
 
 
@@ -82,29 +95,12 @@ def figures(episodes: Episodes, labels: tuple[str, ...]) -> dict[str, Any]:
 
 
 def evaluate(
-    policy: Policy,
-    adapter: ActionAdapter,
-    env_id: str,
-    env_kwargs: dict[str, Any],
-    labels: tuple[str, ...],
-    contexts: int,
-    samples: int,
-    seed: int,
-    device: str = "cpu",
+    policy: Policy, adapter: ActionAdapter, evaluation: Evaluation, envs: VectorEnv | None = None
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Episodes]]:
-    """Figures and episodes of both evaluation modes, sampled and deterministic."""
-    episodes = {
-        mode: play(
-            policy,
-            adapter,
-            env_id,
-            env_kwargs,
-            contexts,
-            samples,
-            mode == "deterministic",
-            seed,
-            device,
-        )
-        for mode in MODES
-    }
-    return {mode: figures(episodes[mode], labels) for mode in MODES}, episodes
+    """Figures and episodes of both evaluations, sampled and deterministic, played in `envs`
+    (made and closed here when not given)."""
+    played = envs or evaluation.make_envs()
+    episodes = {way: play(policy, adapter, evaluation, played, way == "deterministic") for way in EVALUATIONS}
+    if envs is None:
+        played.close()
+    return {way: figures(episodes[way], evaluation.labels) for way in EVALUATIONS}, episodes

@@ -105,6 +105,7 @@ def check_run(config: Config, episodes: int | None = None) -> None:
     from rlnoise.actions import ActionMappingError, make_adapter
     from rlnoise.contract import mode_labels
     from rlnoise.environments import make_env
+    from rlnoise.names import resolve
 
     check_names(config)
     check_run_name(config.run_name)
@@ -117,7 +118,7 @@ def check_run(config: Config, episodes: int | None = None) -> None:
             "(docs/adding-an-environment.md)"
         )
     try:
-        adapter = make_adapter(env, agents.load(config.agent).output, config.bins)
+        adapter = make_adapter(env, agents.load(resolve(config.agent, "agent")).output, config.bins)
     except ActionMappingError as error:
         raise UsageError(f"agent {config.agent!r} cannot act in {config.env_id}: {error}") from None
     num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1

@@ -52,8 +52,12 @@ CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 2000
 FIGURES = ("hit_rate", "between_rate", "coverage", "mode_entropy", "collapse_rate", "majority_share")
 OUTCOMES = ("averaged", "covering", "committed", "mixed", "diffuse")
-MODES = ("sampled", "deterministic")
-"""The two ways of evaluating a policy: sampling it, and playing its deterministic choice."""
+EVALUATIONS = ("sampled", "deterministic")
+"""The two evaluations of a policy: sampling it, and playing its deterministic choice (`Policy.mode`).
+
+Named apart from the good answers (`mode_labels`, `info["mode"]`), which metrics calls modes."""
+MODES = EVALUATIONS
+"""The old name of `EVALUATIONS`, still imported by rlnoise/commands/compare.py until it moves over."""
 
 
 def context_figures(

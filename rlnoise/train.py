@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import io
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -49,10 +49,11 @@ from rlnoise.config import Config, read_config
 from rlnoise.contract import mode_labels
 from rlnoise.environments import make_vector_env
 from rlnoise.errors import RunError, Terminated, UsageError
-from rlnoise.evaluation import MODES, evaluate, observation_tensor
+from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate, observation_tensor
 from rlnoise.files import unique_suffix, write_bytes, write_json
 from rlnoise.manifest import provenance, read_manifest, update_manifest
 from rlnoise.metrics import FIGURES, OUTCOMES
+from rlnoise.names import resolve, run_name
 from rlnoise.pictures import picture, save_png
 
 CHECKPOINT = "checkpoint.pt"
@@ -63,10 +64,7 @@ def run_directory(config: Config) -> Path:
 
     A default name ends in the time and a random tag, so runs started in the same second differ.
     """
-    name = (
-        config.run_name
-        or f"{config.env_id.replace(':', '_')}__{config.agent}__{config.seed}__{unique_suffix()}"
-    )
+    name = config.run_name or run_name(config.agent, config.seed, config.env_id, unique_suffix())
     directory = Path(config.logdir) / name
     try:
         directory.mkdir(parents=True)
@@ -120,7 +118,7 @@ def load_checkpoint(path: Path, modules: dict[str, Any]) -> tuple[int, int]:
 
 def build_policy(config: Config, env: gym.Env):
     """The policy of `config.agent` for `env`, and the adapter from its outputs to env actions."""
-    policy_class = agents.load(config.agent)
+    policy_class = agents.load(resolve(config.agent, "agent"))
     adapter = make_adapter(env, policy_class.output, config.bins)
     observation_size = int(np.prod(env.observation_space.shape))
     options = {name: getattr(config, name) for name in policy_class.options}
@@ -134,13 +132,13 @@ def finite(module: torch.nn.Module) -> bool:
 
 
 def figure_tags(results: dict[str, dict[str, Any]]) -> dict[str, float]:
-    """Both evaluation modes' return, multimodality figures and outcome shares, by TensorBoard tag."""
+    """Both evaluations' return, multimodality figures and outcome shares, by TensorBoard tag."""
     tags = {}
-    for mode in MODES:
-        tags[f"eval/{mode}/return"] = results[mode]["return"]
-        tags.update({f"multimodality/{mode}/{name}": results[mode][name] for name in FIGURES})
-        shares = results[mode]["outcome_shares"]
-        tags.update({f"multimodality/{mode}/share_{name}": shares[name] for name in OUTCOMES})
+    for way in EVALUATIONS:
+        tags[f"eval/{way}/return"] = results[way]["return"]
+        tags.update({f"multimodality/{way}/{name}": results[way][name] for name in FIGURES})
+        shares = results[way]["outcome_shares"]
+        tags.update({f"multimodality/{way}/share_{name}": shares[name] for name in OUTCOMES})
     return tags
 
 
@@ -166,7 +164,9 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
 
-    # Environment, policy and baseline.
+    # Environment, policy and baseline. A `module:Name` env id or agent is imported here when no
+    # command has done it (a compare worker, a library call).
+    resolve(config.env_id, "env id")
     env = gym.make(config.env_id, **config.env_kwargs)
     labels = mode_labels(env)
     envs = make_vector_env(config.env_id, config.num_envs, config.env_kwargs)
@@ -184,10 +184,21 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
     start_update, global_step = 0, 0
     if directory is None:
         directory = run_directory(config)
+        config = replace(config, run_name=directory.name)  # config.json records the name made
         write_json(directory / "config.json", asdict(config))
     elif (directory / CHECKPOINT).is_file():
         start_update, global_step = load_checkpoint(directory / CHECKPOINT, modules)
     update_manifest(directory, status="running", error=None, **provenance())
+    evaluation = Evaluation(
+        config.env_id,
+        config.env_kwargs,
+        labels,
+        config.eval_contexts,
+        config.eval_samples,
+        config.seed,
+        config.device,
+    )
+    evaluation_envs = evaluation.make_envs()
     writer = SummaryWriter(str(directory), purge_step=global_step + 1 if start_update else None)
     table = "\n".join(f"|{key}|{value}|" for key, value in asdict(config).items())
     writer.add_text("config", f"|setting|value|\n|-|-|\n{table}")
@@ -215,14 +226,11 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
         if not finite(policy):
             diverged(update, "weights")
         keep_weights(step)
-        results, episodes = evaluate(
-            policy, adapter, config.env_id, config.env_kwargs, labels,
-            config.eval_contexts, config.eval_samples, config.seed, config.device,
-        )  # fmt: skip
+        results, episodes = evaluate(policy, adapter, evaluation, evaluation_envs)
         for tag, value in figure_tags(results).items():
             writer.add_scalar(tag, value, step)
-        for mode in MODES:
-            writer.add_histogram(f"eval/{mode}/actions", episodes[mode].actions, step)
+        for way in EVALUATIONS:
+            writer.add_histogram(f"eval/{way}/actions", episodes[way].actions, step)
         title = f"{config.agent} on {config.env_id}, seed {config.seed}, step {step}"
         image = picture(policy, adapter, env, episodes["sampled"].observations, title, config.device)
         writer.add_image("pictures/policy", image, step, dataformats="HWC")
@@ -331,6 +339,8 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
 
     # Final evaluation, and the hparams: the settings beside the final figures.
     results = evaluate_now(global_step, update)
+    envs.close()
+    evaluation_envs.close()
     hyperparameters = {
         key: value for key, value in asdict(config).items() if isinstance(value, int | float | str)
     }

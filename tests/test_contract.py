@@ -18,7 +18,7 @@ import agents
 from envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv
 from rlnoise.checks import CHECKS, checks
 from rlnoise.cli import main
-from rlnoise.contract import RULES, ContractError, Symmetry
+from rlnoise.contract import RULES, ContractError, Symmetry, draw_starts
 
 BUILT_IN = sorted(
     spec.id
@@ -196,3 +196,32 @@ def test_check_env_unknown_id_is_one_line_exit_2(capsys: pytest.CaptureFixture) 
     assert captured.out == ""
     assert captured.err.count("\n") == 1
     assert "unknown env id 'TwoBale-v0'" in captured.err
+
+
+def test_draw_starts_seeds_the_vector_env_and_draws_once_per_distinct_seed() -> None:
+    vector = TwoBalesVectorEnv(4)
+    sizes: list[int | None] = []
+
+    def draw(generator: np.random.Generator, size: int | None) -> np.ndarray:
+        sizes.append(size)
+        return generator.uniform(size=2 if size is None else (size, 2))
+
+    starts = draw_starts(vector, [7, 7, 8, 7], draw)
+    assert sizes == [None, None] and (starts[0] == starts[3]).all() and (starts[0] != starts[2]).all()
+    assert vector.np_random_seed == 7  # seeded through gymnasium's VectorEnv.reset, as a native env must be
+    draw_starts(vector, 5, draw)
+    assert sizes[-1] == 4 and vector.np_random_seed == 5
+
+
+def test_check_env_says_what_a_native_vector_env_would_gain(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rlnoise.checks
+
+    gym.register("SlowBales-v0", entry_point=TwoBalesEnv, max_episode_steps=1)
+    try:
+        monkeypatch.setattr(rlnoise.checks, "SLOW_STEPS_PER_SECOND", 10**12)
+        with pytest.raises(rlnoise.checks.ContractWarning, match=r"steps/s, \d+ s of a default run's.*"):
+            rlnoise.checks.check_vector_env("SlowBales-v0", {})
+        monkeypatch.setattr(rlnoise.checks, "SLOW_STEPS_PER_SECOND", 0)
+        assert rlnoise.checks.check_vector_env("SlowBales-v0", {}).endswith("steps/s")
+    finally:
+        del gym.registry["SlowBales-v0"]

@@ -2,6 +2,7 @@
 
 import errno
 import fcntl
+import json
 import math
 import os
 import time
@@ -137,6 +138,13 @@ def test_default_run_names_made_in_the_same_second_differ(tmp_path, monkeypatch)
     config = Config(logdir=str(tmp_path))
     first, second = rlnoise.train.run_directory(config), rlnoise.train.run_directory(config)
     assert first != second and first.is_dir() and second.is_dir()
+
+
+def test_config_json_records_the_run_name_made(tmp_path):
+    config = Config(total_timesteps=64, num_envs=32, eval_contexts=2, eval_samples=2, logdir=str(tmp_path))
+    directory = Path(train(config, progress=False)["directory"])
+    assert json.loads((directory / "config.json").read_text())["run_name"] == directory.name
+    assert directory.name.startswith("TwoBales-v0__categorical__seed1__")
 
 
 def test_a_logdir_being_written_by_compare_is_refused_at_once(tmp_path, capsys):

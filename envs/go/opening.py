@@ -14,9 +14,10 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
 
 from envs.go.engine import BLACK, WHITE, GoPosition, playouts, point_name, symmetry_maps
-from rlnoise.contract import Symmetry
+from rlnoise.contract import Symmetry, seed_vector_env
 
 REWARD_MODES = ("table", "playout")
 COLOUR_NAMES = {BLACK: "Black", WHITE: "White"}
@@ -466,8 +467,8 @@ class GoOpeningVectorEnv(VectorEnv):
         self.reward_mode = reward_mode
         self.single_observation_space = single.observation_space
         self.single_action_space = single.action_space
-        self.observation_space = spaces.Box(0.0, 1.0, (num_envs, *single.observation_space.shape), np.float32)
-        self.action_space = spaces.MultiDiscrete(np.full(num_envs, single.action_space.n))
+        self.observation_space = batch_space(single.observation_space, num_envs)
+        self.action_space = batch_space(single.action_space, num_envs)
         self.mode_labels = single.mode_labels
         self.symmetries = single.symmetries
         self.action_coordinates = single.action_coordinates
@@ -488,8 +489,7 @@ class GoOpeningVectorEnv(VectorEnv):
             seeds = list(seed)
         else:
             seeds = [None if seed is None else seed + i for i in range(self.num_envs)]
-        if seeds[0] is not None:
-            self._np_random, self._np_random_seed = seeding.np_random(seeds[0])
+        seed_vector_env(self, seeds)
         if self.reward_mode == "playout":
             self.generators = [
                 seeding.np_random(s)[0] if s is not None or rng is None else rng

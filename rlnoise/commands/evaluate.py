@@ -12,6 +12,7 @@ from rlnoise.errors import UsageError, first_line
 from rlnoise.files import check_file, write_json
 from rlnoise.inputs import check_run
 from rlnoise.manifest import read_manifest
+from rlnoise.names import flag_name
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -88,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
     for name in ("env_id", "agent"):
         given = getattr(args, name)
         if given is not None and given != getattr(config, name):
-            flag = f"--{name.replace('_', '-')}"
-            raise UsageError(f"{flag} {given} does not match the run's {name} {getattr(config, name)!r}")
+            saved = getattr(config, name)
+            raise UsageError(f"{flag_name(name)} {given} does not match the run's {name} {saved!r}")
     manifest = read_manifest(directory)
     if manifest is None or manifest["status"] != "complete":
         status = "its status is unknown" if manifest is None else f"it is {manifest['status']}"
@@ -101,17 +102,16 @@ def run(args: argparse.Namespace) -> int:
     env, policy, adapter = load_policy(directory, config)
 
     from rlnoise.contract import mode_labels
-    from rlnoise.evaluation import MODES, evaluate
+    from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate
     from rlnoise.report import table
 
     seed = config.seed if args.seed is None else args.seed
-    results, _ = evaluate(
-        policy, adapter, config.env_id, config.env_kwargs, mode_labels(env),
-        contexts, samples, seed, config.device,
-    )  # fmt: skip
+    labels = mode_labels(env)
+    evaluation = Evaluation(config.env_id, config.env_kwargs, labels, contexts, samples, seed, config.device)
+    results, _ = evaluate(policy, adapter, evaluation)
     print(f"{config.agent} on {config.env_id}, run {directory}")
     print(f"evaluated on {contexts} contexts x {samples} samples, seed {seed}")
-    print(table({mode: results[mode] for mode in MODES}))
+    print(table({way: results[way] for way in EVALUATIONS}))
     if json_path is not None:
         settings = {"run": str(directory), "contexts": contexts, "samples": samples, "seed": seed}
         write_json(json_path, {**settings, **results})

@@ -10,6 +10,7 @@ from rlnoise.config import Config, add_flags, from_args, read_config
 from rlnoise.errors import UsageError
 from rlnoise.files import check_directory
 from rlnoise.inputs import check_run
+from rlnoise.names import flag_name
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train (or resume) as the flags say, print the summary table, and return the exit code."""
-    from rlnoise.metrics import MODES
+    from rlnoise.metrics import EVALUATIONS
     from rlnoise.report import table
     from rlnoise.train import resume, train
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         config = resumed_config(args)
         result = resume(args.resume, trusted=None)
     print(f"\n{config.agent} on {config.env_id}, seed {config.seed}, {result['global_step']} steps")
-    print(table({mode: result[mode] for mode in MODES}))
+    print(table({way: result[way] for way in EVALUATIONS}))
     print(f"\nrun directory: {result['directory']}  (tensorboard --logdir {config.logdir})")
     if result["interrupted"]:
         print(
@@ -68,7 +69,7 @@ def resumed_config(args: argparse.Namespace) -> Config:
     """The checked settings of the run `--resume` names; no other training flag may be given."""
     given = sorted(getattr(args, "given", set()))
     if given:
-        raise UsageError(f"--resume takes the run's own settings; drop --{given[0].replace('_', '-')}")
+        raise UsageError(f"--resume takes the run's own settings; drop {flag_name(given[0])}")
     config = read_config(Path(args.resume), None if args.trust_modules else set())
     check_run(config)
     return config

@@ -1,0 +1,68 @@
+"""Names: `module:Name` env ids and agents, run directories and flags, each rule in one place.
+
+An env id or agent name may be `my_pkg.my_module:Name`. `resolve` imports that module once per
+process (it registers `Name`) and returns `Name`; the commands call it where they check their
+inputs, and `rlnoise.train` calls it for a run started without a command (a `compare` worker, a
+library call), where the import has not happened yet. Imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+from rlnoise.errors import UsageError, first_line
+
+RESOLVED: dict[str, str] = {}
+"""The names resolved in this process, `my_module:Name` -> `Name`: each module is imported once."""
+
+
+def resolve(name: str, kind: str) -> str:
+    """Import the module of `my_pkg.my_module:Name` (it registers `Name`) and return `Name`.
+
+    The module is found on the usual path and in the current directory, as `python -m` finds
+    it; processes started later (the workers of `compare`) inherit that path. A module that
+    cannot be imported, or that raises on import, is a UsageError; a plain `Name` is returned as
+    it is.
+    """
+    if name in RESOLVED:
+        return RESOLVED[name]
+    module, colon, short = name.rpartition(":")
+    if colon and not (short and all(part.isidentifier() for part in module.split("."))):
+        raise UsageError(f"{kind} {name!r} is not `Name` or `my_pkg.my_module:Name`")
+    if module:
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            raise UsageError(
+                f"cannot import module {module!r} of {kind} {name!r}: {error} "
+                "(run from the directory that holds it, or add that directory to PYTHONPATH)"
+            ) from None
+        except Exception as error:  # the user's module raised while it was imported
+            raise UsageError(
+                f"module {module!r} of {kind} {name!r} raised {type(error).__name__} on import: "
+                f"{first_line(error)}"
+            ) from None
+    RESOLVED[name] = short
+    return short
+
+
+def file_name(name: str) -> str:
+    """An env id or agent name (`my_pkg.my_module:Name-v0`) as a file name."""
+    return name.replace(":", "_").replace("/", "_")
+
+
+def run_name(agent: str, seed: int, env_id: str | None = None, suffix: str | None = None) -> str:
+    """A run directory's default name: `<agent>__seed<seed>`, after `<env>__` and before `__<suffix>`
+    when given (a single run names its env and its time; a comparison's runs share both)."""
+    parts = [file_name(env_id)] if env_id else []
+    parts += [file_name(agent), f"seed{seed}"]
+    return "__".join([*parts, suffix] if suffix else parts)
+
+
+def flag_name(name: str) -> str:
+    """The command-line flag of a setting: `--env-id` for `env_id`."""
+    return f"--{name.replace('_', '-')}"

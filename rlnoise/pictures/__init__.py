@@ -1,0 +1,47 @@
+"""Pictures of where a policy acts, chosen from what its environment declares (docs/design.md section 7).
+
+A picture shows a few fixed scenes (the first distinct start states of the evaluation's
+contexts, so every run on an environment shows the same ones) in the environment's action
+coordinates. What is drawn follows from the declarations alone, never from the environment's id:
+
+- two coordinates (a board's points, a plane): one panel per scene; a choice policy's
+  probabilities as a heatmap over the points (a scatter where they form no grid), or a point
+  policy's point, its exploration spread (an ellipse of one standard deviation) and the action
+  that point plays (the point it rounds to, or is clipped to); the probability of the actions
+  that have no coordinates (a pass) in the panel's title. Declared points that form a board are
+  numbered from 1 (its rows and columns); a `Box`'s bins are labelled with their values. The axes
+  reach past the action range to show a point and its spread outside it (at most `REACH` range
+  widths; a point beyond that is drawn at the edge, with its coordinates);
+- any other number of coordinates: one strip per scene and coordinate; a choice policy's
+  probabilities (summed over the other coordinates), or a point policy's exploration density
+  around its point, and the action it plays;
+- a `Discrete` space without declared coordinates: its action numbers are the coordinate, so the
+  strip is a histogram of the policy's actions.
+
+Everywhere the deterministic action (what the deterministic evaluation plays) is marked, and the
+environment's `landmarks(observation)` (the bales, the stones) are drawn over the policy.
+matplotlib draws off screen (its Agg canvas) and is imported only when a picture is made.
+
+One module per job: `rlnoise.pictures.view` computes where the policy acts (torch),
+`rlnoise.pictures.panels` draws the boards, points and strips of a run's picture, and
+`rlnoise.pictures.results` draws compare's figure of a grid of runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rlnoise.pictures.panels import draw, save_png
+from rlnoise.pictures.results import results_picture
+from rlnoise.pictures.view import distinct_scenes, view
+
+__all__ = ["draw", "picture", "results_picture", "save_png", "view"]
+
+
+def picture(
+    policy: Any, adapter: Any, env: Any, observations: np.ndarray, title: str, device: str = "cpu"
+) -> np.ndarray:
+    """The picture of where the policy acts in the first distinct scenes of `observations`."""
+    return draw(view(policy, adapter, env, distinct_scenes(observations), device), title)

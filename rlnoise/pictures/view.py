@@ -1,0 +1,108 @@
+"""Where a policy acts in a few scenes, in its environment's action coordinates (uses torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from rlnoise.contract import action_coordinates, landmarks
+
+SCENES = 4
+
+
+@dataclass
+class View:
+    """Where a policy acts in each of a few scenes, in the environment's action coordinates."""
+
+    observations: np.ndarray
+    """The scenes' start observations, `[scenes, *observation_shape]`."""
+    coordinates: np.ndarray
+    """`[choices, dims]`: where each of the policy's choices lands, or each of the environment's
+    actions for a point policy on a `Discrete` space (`nan` rows: no coordinates); empty for a
+    point policy on a `Box`."""
+    low: np.ndarray
+    high: np.ndarray
+    """The extent of the action coordinates, `[dims]` each."""
+    played: np.ndarray
+    """`[scenes, dims]`: the coordinates of the deterministic action (`nan`: it has none)."""
+    landmarks: list[dict[str, np.ndarray]]
+    """Per scene, the environment's named points, each `[points, dims]`."""
+    probabilities: np.ndarray | None = None
+    """A choice policy's probability of each choice, `[scenes, choices]`."""
+    point: np.ndarray | None = None
+    """A point policy's point, before clipping or rounding, `[scenes, dims]`."""
+    spread: np.ndarray | None = None
+    """A point policy's exploration standard deviation, `[scenes, dims]`."""
+    indexed: bool = False
+    """The coordinate is the action number (the environment declares no coordinates)."""
+    numbered: bool = False
+    """The coordinates are the environment's declared points (a board's: number its rows and columns)."""
+
+
+def distinct_scenes(observations: np.ndarray, count: int = SCENES) -> np.ndarray:
+    """The first `count` distinct observations (an environment with one start state has one)."""
+    scenes: list[np.ndarray] = []
+    for observation in observations:
+        if not any(np.array_equal(observation, scene) for scene in scenes):
+            scenes.append(observation)
+        if len(scenes) == count:
+            break
+    return np.stack(scenes)
+
+
+def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: str = "cpu") -> View:
+    """Where `policy`, connected to `env` by `adapter`, acts in the scenes `observations`."""
+    import torch
+
+    from rlnoise.evaluation import observation_tensor
+
+    space = env.action_space
+    declared = None if isinstance(space, spaces.Box) else action_coordinates(env)
+    indexed = isinstance(space, spaces.Discrete) and declared is None
+    if isinstance(space, spaces.Box):
+        low, high = space.low.astype(np.float64).ravel(), space.high.astype(np.float64).ravel()
+        coordinates = adapter.points if policy.output == "choice" else np.empty((0, low.size))
+    else:
+        coordinates = np.arange(space.n, dtype=np.float64)[:, None] if indexed else declared
+        finite = coordinates[~np.isnan(coordinates).any(axis=1)]
+        half = np.array([half_step(finite[:, axis]) for axis in range(finite.shape[1])])
+        low, high = finite.min(axis=0) - half, finite.max(axis=0) + half
+
+    def where(actions: np.ndarray) -> np.ndarray:
+        """The coordinates of environment actions."""
+        if isinstance(space, spaces.Box):
+            return actions.reshape(len(actions), -1).astype(np.float64)
+        return coordinates[actions - int(space.start)]
+
+    with torch.no_grad():
+        inputs = observation_tensor(observations, device)
+        distribution = policy.distribution(inputs)
+        mode = policy.mode(inputs).cpu().numpy()
+    result = View(
+        observations=observations,
+        coordinates=coordinates,
+        low=low,
+        high=high,
+        played=where(adapter.to_env(mode)),
+        landmarks=[
+            {name: points.reshape(-1, low.size) for name, points in landmarks(env, scene).items()}
+            for scene in observations
+        ],
+        indexed=indexed,
+        numbered=declared is not None,
+    )
+    if policy.output == "choice":
+        result.probabilities = distribution.probs.cpu().numpy().astype(np.float64)
+    else:
+        result.point = mode.reshape(len(mode), -1).astype(np.float64)
+        result.spread = distribution.stddev.cpu().numpy().reshape(len(mode), -1).astype(np.float64)
+    return result
+
+
+def half_step(values: np.ndarray) -> float:
+    """Half the smallest gap between distinct values (0.5 when there is only one)."""
+    gaps = np.diff(np.unique(values))
+    return float(gaps.min()) / 2 if gaps.size else 0.5
