@@ -1,4 +1,4 @@
-"""Policy families behind one interface (`agents.base.Policy`), found by name.
+"""Policy families behind one interface (`rlnoise.agents.base.Policy`), found by name.
 
 The registry holds entry-point strings, `"module:Class"`, so listing or checking agent names
 imports no torch; `load` imports the module that defines the policy.
@@ -10,11 +10,11 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agents.base import Policy
+    from rlnoise.agents.base import Policy
 
 AGENTS: dict[str, str] = {
-    "regression": "agents.regression:RegressionPolicy",
-    "categorical": "agents.categorical:CategoricalPolicy",
+    "regression": "rlnoise.agents.regression:RegressionPolicy",
+    "categorical": "rlnoise.agents.categorical:CategoricalPolicy",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch.distributions import Distribution, Independent, Normal
 
-from agents.base import Policy, mlp
+from rlnoise.agents.base import Policy, mlp
 
 
 class RegressionPolicy(Policy):

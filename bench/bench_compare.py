@@ -23,7 +23,7 @@ def evaluation_and_picture_seconds(env_id: str, repeats: int = 5) -> tuple[float
     import gymnasium as gym
     import torch
 
-    import envs  # noqa: F401
+    from rlnoise import envs  # noqa: F401
     from rlnoise.config import Config
     from rlnoise.contract import mode_labels
     from rlnoise.evaluation import Evaluation, evaluate

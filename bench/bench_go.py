@@ -4,7 +4,7 @@ Run: ``python bench/bench_go.py [--seconds S]``. One figure per function; every 
 timed in the same run, single-threaded, so compare figures of one run only.
 
 - engine: complete random playouts from the empty board (uniform among non-eye-filling legal
-  moves, to two passes or 3*N*N moves), `envs.go.engine.playouts`;
+  moves, to two passes or 3*N*N moves), `rlnoise.envs.go.engine.playouts`;
 - OpenSpiel: `pyspiel` Go states played to the end from Python with uniform random legal
   actions (eyes may be filled), ``max_game_length`` 3*N*N to match the engine's limit;
 - the GoOpening-v0 environment's steps per second (see `bench_go_env.py` for both reward modes).
@@ -23,7 +23,7 @@ SIZES = (5, 7, 9)
 
 def engine_playouts_per_second(size: int, seconds: float) -> tuple[float, float]:
     """Complete engine playouts per second on an empty size x size board, and their mean length."""
-    from envs.go.engine import GoPosition, playout_lengths, playouts
+    from rlnoise.envs.go.engine import GoPosition, playout_lengths, playouts
 
     position = GoPosition.empty(size)
     playouts(position, 10, seed=0)  # compile or load the numba cache outside the timing

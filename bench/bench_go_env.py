@@ -19,7 +19,7 @@ import gymnasium as gym
 import numpy as np
 from timing import vector_steps_per_second
 
-import envs  # noqa: F401  registers the Go environments
+from rlnoise import envs  # noqa: F401  registers the Go environments
 from rlnoise.environments import make_sync_vector_env
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "adding-an-environment.md"
 PLANE = """import gymnasium as gym
 
-gym.register("Plane-v0", entry_point="envs.multi_goal:MultiGoalEnv", max_episode_steps={steps})
+gym.register("Plane-v0", entry_point="rlnoise.envs.multi_goal:MultiGoalEnv", max_episode_steps={steps})
 """
 ENVS = ("TwoBales-v0", "GoOpening-v0", "MultiGoal-v0", "fork:Fork-v0", "plane:Plane-v0")
 
@@ -40,7 +40,7 @@ def write_modules(directory: Path) -> None:
     """The guide's fork.py (its first Python block) and plane.py, in `directory`."""
     import gymnasium as gym
 
-    import envs  # noqa: F401
+    from rlnoise import envs  # noqa: F401
 
     fork = re.search(r"```python\n# fork.py\n(.*?)```", GUIDE.read_text(), re.S).group(1)
     (directory / "fork.py").write_text(fork)

@@ -17,7 +17,7 @@ import time
 import gymnasium as gym
 from timing import vector_steps_per_second
 
-import envs  # noqa: F401  registers TwoBales-v0
+from rlnoise import envs  # noqa: F401  registers TwoBales-v0
 
 
 def training_steps_per_second(agent: str) -> float:

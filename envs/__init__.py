@@ -8,14 +8,14 @@ import gymnasium as gym
 
 gym.register(
     id="TwoBales-v0",
-    entry_point="envs.two_bales:TwoBalesEnv",
-    vector_entry_point="envs.two_bales:TwoBalesVectorEnv",
+    entry_point="rlnoise.envs.two_bales:TwoBalesEnv",
+    vector_entry_point="rlnoise.envs.two_bales:TwoBalesVectorEnv",
 )
 
 gym.register(
     id="MultiGoal-v0",
-    entry_point="envs.multi_goal:MultiGoalEnv",
-    vector_entry_point="envs.multi_goal:MultiGoalVectorEnv",
+    entry_point="rlnoise.envs.multi_goal:MultiGoalEnv",
+    vector_entry_point="rlnoise.envs.multi_goal:MultiGoalVectorEnv",
     max_episode_steps=30,
 )
 
@@ -29,7 +29,7 @@ for _id, _table in (
 ):
     gym.register(
         id=_id,
-        entry_point="envs.go.opening:GoOpeningEnv",
-        vector_entry_point="envs.go.opening:GoOpeningVectorEnv",
+        entry_point="rlnoise.envs.go.opening:GoOpeningEnv",
+        vector_entry_point="rlnoise.envs.go.opening:GoOpeningVectorEnv",
         kwargs={"table": _table},
     )

@@ -475,7 +475,7 @@ def run_checks(env_id: str, env_kwargs: dict[str, Any] | None = None) -> Iterato
     A check that crashes (the environment raised an exception) fails its rule with that error; a
     `ContractWarning` passes it with a warning.
     """
-    import agents
+    from rlnoise import agents
 
     for name, rule, check in checks(list(agents.AGENTS)):
         try:

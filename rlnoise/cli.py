@@ -45,7 +45,7 @@ def terminate(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `rlnoise` with `argv` (default: the command line); return the exit code."""
-    import envs  # noqa: F401  registers the built-in environments (light: entry points only)
+    from rlnoise import envs  # noqa: F401  registers the built-in environments (light: entry points only)
 
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, terminate)

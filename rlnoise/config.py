@@ -216,7 +216,7 @@ def from_args(args: argparse.Namespace, **overrides: Any) -> Config:
 
 def check_names(config: Config) -> None:
     """Raise a UsageError unless the env id and the agent name are registered."""
-    import agents
+    from rlnoise import agents
     from rlnoise.environments import check_env_id
     from rlnoise.names import resolve
 

@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from gymnasium.vector import VectorEnv
 
-from agents.base import Policy
 from rlnoise.actions import ActionAdapter
+from rlnoise.agents.base import Policy
 from rlnoise.environments import make_vector_env
 from rlnoise.episodes import play_first_episodes
 from rlnoise.metrics import EVALUATIONS, multimodality

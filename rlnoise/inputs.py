@@ -101,7 +101,7 @@ def check_run(config: Config, episodes: int | None = None) -> None:
     """
     import numpy as np
 
-    import agents
+    from rlnoise import agents
     from rlnoise.actions import ActionMappingError, make_adapter
     from rlnoise.contract import mode_labels
     from rlnoise.environments import make_env

@@ -42,9 +42,9 @@ from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 from tqdm import tqdm
 
-import agents
-from agents.base import mlp
+from rlnoise import agents
 from rlnoise.actions import make_adapter
+from rlnoise.agents.base import mlp
 from rlnoise.config import Config, read_config
 from rlnoise.contract import mode_labels
 from rlnoise.environments import make_vector_env

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import envs  # noqa: F401  registers the built-in environments with gymnasium
+from rlnoise import envs  # noqa: F401  registers the built-in environments with gymnasium
 
 
 def refuse_constant(name: str) -> Any:

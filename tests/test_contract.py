@@ -14,16 +14,16 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import agents
-from envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv
+from rlnoise import agents
 from rlnoise.checks import CHECKS, checks
 from rlnoise.cli import main
 from rlnoise.contract import RULES, ContractError, Symmetry, draw_starts
+from rlnoise.envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv
 
 BUILT_IN = sorted(
     spec.id
     for spec in gym.registry.values()
-    if isinstance(spec.entry_point, str) and spec.entry_point.startswith("envs.")
+    if isinstance(spec.entry_point, str) and spec.entry_point.startswith("rlnoise.envs.")
 )
 CHECKS_BY_NAME = dict((name, check) for name, _, check in checks(list(agents.AGENTS)))
 

@@ -29,7 +29,7 @@ import random
 import numpy as np
 import pytest
 
-from envs.go.engine import (
+from rlnoise.envs.go.engine import (
     BLACK,
     EMPTY,
     WHITE,

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from conftest import read_strict_json
 
-from envs.go import TABLES_DIR
-from envs.go import values as go_values
-from envs.go.engine import GoPosition, parse_point, symmetry_maps
-from envs.go.evaluator import POSITION_NAMES, evaluate, move_classes, named_position
 from rlnoise.cli import main
+from rlnoise.envs.go import TABLES_DIR
+from rlnoise.envs.go import values as go_values
+from rlnoise.envs.go.engine import GoPosition, parse_point, symmetry_maps
+from rlnoise.envs.go.evaluator import POSITION_NAMES, evaluate, move_classes, named_position
 
 TABLES = sorted(TABLES_DIR.glob("*.json"))
 

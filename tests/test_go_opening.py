@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode
 
-from envs.go.engine import parse_point
-from envs.go.opening import GoOpeningEnv, GoOpeningVectorEnv, table_path
 from rlnoise.actions import nearest
 from rlnoise.checks import CHECKS
 from rlnoise.config import Config
 from rlnoise.environments import make_sync_vector_env
+from rlnoise.envs.go.engine import parse_point
+from rlnoise.envs.go.opening import GoOpeningEnv, GoOpeningVectorEnv, table_path
 from rlnoise.train import train
 
 MAIN = "GoOpening-v0"
 GO_IDS = sorted(
-    spec.id for spec in gym.registry.values() if spec.entry_point == "envs.go.opening:GoOpeningEnv"
+    spec.id for spec in gym.registry.values() if spec.entry_point == "rlnoise.envs.go.opening:GoOpeningEnv"
 )
 TABLE = json.loads(table_path("go7_tengen_komi9").read_text())
 VALUES = np.array([np.nan if v is None else v for v in TABLE["values"]])

@@ -21,7 +21,7 @@ ENV_ID = "my_pkg.my_env:MyBales-v0"
 USER_ENV = '''
 import gymnasium as gym
 
-from envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv
+from rlnoise.envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv
 
 
 class MyBalesEnv(TwoBalesEnv):
@@ -119,3 +119,27 @@ def test_a_user_env_that_does_not_say_what_is_between_reads_diffuse_and_is_warne
     deterministic = json.loads((logdir / "r" / "evaluation.json").read_text())["deterministic"]
     assert deterministic["hit_rate"] == 0.0
     assert deterministic["outcome"] == "diffuse"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", ["envs", "agents"])
+def test_a_user_module_named_like_rlnoise_s_folders_works(module: str, tmp_path: Path) -> None:
+    # rlnoise's envs/ and agents/ install as rlnoise.envs and rlnoise.agents: no clash.
+    (tmp_path / f"{module}.py").write_text(
+        "import gymnasium as gym\n"
+        "from rlnoise.envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv\n"
+        f"gym.register(id='Tripod-v0', entry_point='{module}:Tripod',\n"
+        f"             vector_entry_point='{module}:TripodVector')\n"
+        "Tripod, TripodVector = TwoBalesEnv, TwoBalesVectorEnv\n"
+    )
+    env_id = f"{module}:Tripod-v0"
+    checked = rlnoise("check-env", env_id, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.splitlines()[-1] == f"{env_id}: all rules pass"
+    trained = rlnoise(
+        "train", "--env-id", env_id, *SMALL, "--logdir", "runs", "--run-name", "r", cwd=tmp_path
+    )
+    assert trained.returncode == 0, trained.stderr
+    compared = rlnoise("compare", "--env-id", env_id, *SMALL, "--seeds", "1", "--logdir", "cmp", cwd=tmp_path)
+    assert compared.returncode == 0, compared.stderr
+    assert (tmp_path / "cmp" / "results.md").is_file()

@@ -11,8 +11,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from envs.multi_goal import GOALS, LABELS, MultiGoalEnv
 from rlnoise.config import Config, add_flags, from_args
+from rlnoise.envs.multi_goal import GOALS, LABELS, MultiGoalEnv
 from rlnoise.train import train
 
 

@@ -10,7 +10,7 @@ from gymnasium import spaces
 from matplotlib.image import imread
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-import envs  # noqa: F401  registers TwoBales-v0
+from rlnoise import envs  # noqa: F401  registers TwoBales-v0
 from rlnoise.config import Config
 from rlnoise.pictures.panels import _board, new_figure
 from rlnoise.pictures.view import View, distinct_scenes, view

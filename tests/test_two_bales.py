@@ -4,9 +4,9 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import envs  # noqa: F401
-from envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv
+from rlnoise import envs  # noqa: F401
 from rlnoise.environments import make_sync_vector_env
+from rlnoise.envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv
 
 
 def test_scene_is_drawn_from_the_documented_ranges():

@@ -1,7 +1,8 @@
-"""Small-board Go: the engine (`envs.go.engine`), the move evaluator (`envs.go.evaluator`), the
-`go-values` tool (`envs.go.values`) and the value tables it made (`envs/go/tables/*.json`).
+"""Small-board Go: the engine (`rlnoise.envs.go.engine`), the move evaluator
+(`rlnoise.envs.go.evaluator`), the `go-values` tool (`rlnoise.envs.go.values`) and the value
+tables it made (`envs/go/tables/*.json`).
 
-Only the standard library is imported here, so `import envs.go` does not load numba.
+Only the standard library is imported here, so `import rlnoise.envs.go` does not load numba.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Move evaluator: expected final score margin of every move, from random playouts.
 
 For a position, each legal move (and passing) is valued by the mean Tromp-Taylor margin,
-in points and **for the player to move**, of random playouts (see `envs.go.engine`) that
+in points and **for the player to move**, of random playouts (see `rlnoise.envs.go.engine`) that
 start after that move. Moves that a symmetry of the position maps onto each other form an
 equivalence class; one representative per class (its lowest action) is played out, and every
 member gets its value and standard error. Illegal moves get NaN.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs.go.engine import (
+from rlnoise.envs.go.engine import (
     WHITE,
     GoPosition,
     default_max_moves,

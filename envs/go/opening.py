@@ -16,8 +16,8 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from envs.go.engine import BLACK, WHITE, GoPosition, playouts, point_name, symmetry_maps
 from rlnoise.contract import Symmetry, seed_vector_env
+from rlnoise.envs.go.engine import BLACK, WHITE, GoPosition, playouts, point_name, symmetry_maps
 
 REWARD_MODES = ("table", "playout")
 COLOUR_NAMES = {BLACK: "Black", WHITE: "White"}
@@ -68,7 +68,7 @@ def table_path(table: str | Path) -> Path:
     path = Path(table)
     if path.suffix == ".json" or path.exists():
         return path
-    return Path(str(importlib.resources.files("envs.go") / "tables" / f"{table}.json"))
+    return Path(str(importlib.resources.files("rlnoise.envs.go") / "tables" / f"{table}.json"))
 
 
 def planes(position: GoPosition) -> np.ndarray:
@@ -85,7 +85,7 @@ def load_opening(table: str | Path, mode_tolerance: float = 0.5) -> Opening:
         raise ValueError(f"mode_tolerance must be >= 0, got {mode_tolerance}")
     path = table_path(table)
     if not path.is_file():
-        shipped = importlib.resources.files("envs.go") / "tables"
+        shipped = importlib.resources.files("rlnoise.envs.go") / "tables"
         names = sorted(
             item.name.removesuffix(".json") for item in shipped.iterdir() if item.name.endswith(".json")
         )

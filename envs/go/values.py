@@ -2,7 +2,7 @@
 
 Example: ``rlnoise go-values --board 7 --position tengen --komi 9 --playouts 200000 --seed 0
 --out envs/go/tables/go7_tengen_komi9.json``. Values are expected final Tromp-Taylor margins,
-in points, for the player to move (see `envs.go.evaluator`). `rlnoise.commands.go_values` is its
+in points, for the player to move (see `rlnoise.envs.go.evaluator`). `rlnoise.commands.go_values` is its
 command-line entry (it checks the output path and writes the file); this module holds the
 flags, their checks and the table. It imports only the
 standard library at module level, so `rlnoise --help` does not load numba.
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from envs.go.evaluator import MoveValues
+    from rlnoise.envs.go.evaluator import MoveValues
 
 POSITIONS = ("empty", "tengen")
 MIN_BOARD, MAX_BOARD = 2, 19
@@ -87,7 +87,7 @@ def _number(x: float) -> float | None:
 
 def table(result: MoveValues, args: argparse.Namespace) -> dict:
     """The JSON table of an evaluation made with these flags."""
-    from envs.go.engine import BLACK, ENGINE_VERSION, point_name
+    from rlnoise.envs.go.engine import BLACK, ENGINE_VERSION, point_name
 
     pos = result.position
     n = pos.size
@@ -135,7 +135,7 @@ def value_position(args: argparse.Namespace) -> dict:
     """
     from tqdm import tqdm
 
-    from envs.go.evaluator import evaluate, move_classes, named_position
+    from rlnoise.envs.go.evaluator import evaluate, move_classes, named_position
 
     position = named_position(args.position, args.board)
     n_classes = len(move_classes(position))

@@ -117,7 +117,7 @@ def start_worker(stop: Any) -> None:
     global STOP
     STOP = stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import envs  # noqa: F401  registers the built-in environments
+    from rlnoise import envs  # noqa: F401  registers the built-in environments
 
 
 def train_one(settings: dict[str, Any]) -> dict[str, Any] | None:

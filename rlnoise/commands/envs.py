@@ -8,7 +8,7 @@ from typing import Any
 
 from rlnoise.errors import UsageError
 
-OWN_PACKAGE = "envs."
+OWN_PACKAGE = "rlnoise.envs."
 MODES_WIDTH = 40
 
 

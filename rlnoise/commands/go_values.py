@@ -1,4 +1,4 @@
-"""`rlnoise go-values`: the command-line entry of the Go tool `envs.go.values`.
+"""`rlnoise go-values`: the command-line entry of the Go tool `rlnoise.envs.go.values`.
 
 It values every move of a small-board Go position by random playouts and writes a JSON table
 (the tables shipped in `envs/go/tables/`). The flags, their checks and the table live with the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from envs.go import values
+from rlnoise.envs.go import values
 from rlnoise.errors import UsageError
 from rlnoise.files import check_file, write_json
 
