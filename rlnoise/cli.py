@@ -4,17 +4,19 @@ Each command module exposes `add_parser(subparsers)` and `run(args) -> int`, and
 nothing heavy at module level, so `rlnoise --help` and `rlnoise envs` start without torch.
 A user mistake is reported as one line on stderr with exit code 2, a run that could not finish
 (a file it could not write, a diverged training) as one line with exit code 1, never as a traceback.
+SIGTERM stops a command as Ctrl-C does (it raises `Terminated`, a KeyboardInterrupt): exit 143.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from rlnoise.errors import RunError, UsageError
+from rlnoise.errors import RunError, Terminated, UsageError, interrupt_exit_code
 
 COMMANDS = ("train", "evaluate", "compare", "envs", "check-env", "go-values")
 
@@ -36,13 +38,22 @@ def build_parser() -> Parser:
     return parser
 
 
+def terminate(signum: int, frame: object) -> None:
+    """On SIGTERM, raise `Terminated` where the program is, as Ctrl-C raises KeyboardInterrupt."""
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `rlnoise` with `argv` (default: the command line); return the exit code."""
     import envs  # noqa: F401  registers the built-in environments (light: entry points only)
 
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, terminate)
     try:
         return args.run(args)
+    except KeyboardInterrupt as error:  # a second Ctrl-C or SIGTERM while a run saves
+        print(f"rlnoise {args.command}: interrupted", file=sys.stderr)
+        return interrupt_exit_code(error)
     except UsageError as error:
         print(f"rlnoise {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -11,9 +11,10 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
-from rlnoise.errors import UsageError
+from rlnoise.errors import UsageError, first_line
 from rlnoise.files import parse_json
 
 
@@ -52,7 +53,12 @@ class Config:
     run_name: str | None = flag(None, "run directory name under --logdir (default: env__agent__seed__time)")
     logdir: str = flag("runs", "directory that holds the run directories")
     device: str = flag("cpu", "torch device, e.g. cpu or cuda")
-    threads: int = flag(1, "torch CPU threads; 1 suits these small networks and runs sharing cores", POSITIVE)
+    threads: int = flag(
+        1,
+        "torch CPU threads; 1 suits these small networks and runs sharing cores "
+        "(another count can change the figures' last digits)",
+        POSITIVE,
+    )
     # Algorithm: change these to train longer, faster, or with more or less entropy.
     total_timesteps: int = flag(614_400, "environment steps to train for", POSITIVE)
     num_envs: int = flag(1024, "environments stepped together in one batch", POSITIVE)
@@ -241,3 +247,31 @@ def from_dict(values: dict[str, Any], source: str) -> Config:
         if check is not None and not check.test(value):
             raise UsageError(f"{source}: {name} must be {check.valid}, got {value!r}")
     return Config(**values)
+
+
+def read_config(directory: Path, trusted: set[str] | None) -> Config:
+    """The settings of the run saved in `directory`, each checked as a flag, or a UsageError.
+
+    A `module:Name` env id or agent would import, so run, that module: it is refused unless it is
+    in `trusted` (the names the user gave on the command line; None trusts every module).
+    """
+    if not directory.is_dir():
+        raise UsageError(f"no run directory {directory}")
+    path = directory / "config.json"
+    if not path.is_file():
+        raise UsageError(f"{directory} is not a run directory: it has no config.json")
+    try:
+        values = parse_json(path.read_text())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise UsageError(f"corrupted {path}: {first_line(error)}") from None
+    if not isinstance(values, dict):
+        raise UsageError(f"corrupted {path}: not a JSON object")
+    config = from_dict(values, str(path))
+    for name, value in (("env_id", config.env_id), ("agent", config.agent)):
+        if ":" in value and trusted is not None and value not in trusted:
+            flag = f"--{name.replace('_', '-')}"
+            raise UsageError(
+                f"{path} names {name} {value!r}, whose module would run on loading; "
+                f"to allow it, pass --trust-modules or {flag} {value}"
+            )
+    return config

@@ -11,10 +11,16 @@ evaluates every `eval_every` updates and at the end. Everything a run writes goe
   `rlnoise.pictures`) at every evaluation, and the hparams with the final figures);
 - `config.json`, `model.pt` (the policy's weights, saved before each evaluation),
   `evaluation.json` (the final figures), `policy.png` (the final picture), each written whole
-  or not at all (`rlnoise.files`).
+  or not at all (`rlnoise.files`);
+- `checkpoint.pt`, after each evaluation but the last: everything training carries from one
+  update to the next (policy, baseline, optimiser, update counter, random generators). The
+  vector env is then reset with a seed drawn from the run's seed and the update, so a run that
+  `resume` continues from its checkpoint replays exactly what the uninterrupted run did;
+- `manifest.json` (`rlnoise.manifest`): the status, the steps of the weights and the checkpoint,
+  the command, the version and the commit.
 
-An interrupted run (Ctrl-C) stops collecting, evaluates and saves what it has, and records the
-step it reached.
+An interrupted run (Ctrl-C or SIGTERM) stops collecting, evaluates and saves what it has, and
+records the step it reached.
 
 A non-finite loss, entropy, gradient or weight stops the run with a `RunError` ("training
 diverged at update N: ..."); `model.pt` then holds the last finite weights, from the step named.
@@ -39,14 +45,17 @@ from tqdm import tqdm
 import agents
 from agents.base import mlp
 from rlnoise.actions import make_adapter
-from rlnoise.config import Config
+from rlnoise.config import Config, read_config
 from rlnoise.contract import mode_labels
 from rlnoise.environments import make_vector_env
-from rlnoise.errors import RunError, UsageError
+from rlnoise.errors import RunError, Terminated, UsageError
 from rlnoise.evaluation import MODES, evaluate, observation_tensor
 from rlnoise.files import unique_suffix, write_bytes, write_json
+from rlnoise.manifest import provenance, read_manifest, update_manifest
 from rlnoise.metrics import FIGURES, OUTCOMES
 from rlnoise.pictures import picture, save_png
+
+CHECKPOINT = "checkpoint.pt"
 
 
 def run_directory(config: Config) -> Path:
@@ -70,11 +79,43 @@ def run_directory(config: Config) -> Path:
     return directory
 
 
-def save_weights(policy: torch.nn.Module, path: Path) -> None:
-    """Write the policy's weights to `path` atomically (`rlnoise.files`)."""
-    weights = io.BytesIO()
-    torch.save(policy.state_dict(), weights)
-    write_bytes(path, weights.getvalue())
+def save_torch(data: Any, path: Path) -> None:
+    """Write tensors and state dicts to `path` atomically (`rlnoise.files`)."""
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    write_bytes(path, buffer.getvalue())
+
+
+def checkpoint_seed(seed: int, update: int) -> int:
+    """The seed the vector env is reset with after the checkpoint of `update`."""
+    return int(np.random.SeedSequence([seed, update]).generate_state(1)[0])
+
+
+def save_checkpoint(path: Path, update: int, global_step: int, modules: dict[str, Any]) -> None:
+    """Everything training carries to the next update: the modules' and optimiser's states, the
+    counters and the random generators' states."""
+    state = np.random.get_state()
+    save_torch(
+        {
+            "update": update,
+            "global_step": global_step,
+            "torch_rng": torch.get_rng_state(),
+            "numpy_rng": [state[0], state[1].tolist(), *state[2:]],
+            **{name: module.state_dict() for name, module in modules.items()},
+        },
+        path,
+    )
+
+
+def load_checkpoint(path: Path, modules: dict[str, Any]) -> tuple[int, int]:
+    """Restore what `save_checkpoint` saved into `modules` and the generators; the update and step."""
+    checkpoint = torch.load(path, weights_only=True)
+    for name, module in modules.items():
+        module.load_state_dict(checkpoint[name])
+    torch.set_rng_state(checkpoint["torch_rng"])
+    name, keys, *rest = checkpoint["numpy_rng"]
+    np.random.set_state((name, np.array(keys, dtype=np.uint32), *rest))
+    return checkpoint["update"], checkpoint["global_step"]
 
 
 def build_policy(config: Config, env: gym.Env):
@@ -103,8 +144,23 @@ def figure_tags(results: dict[str, dict[str, Any]]) -> dict[str, float]:
     return tags
 
 
-def train(config: Config, progress: bool = True) -> dict[str, Any]:
-    """Train one agent on one environment as `config` says; return the final evaluation."""
+def resume(directory: str | Path, progress: bool = True, trusted: set[str] | None = None) -> dict[str, Any]:
+    """Continue the run in `directory` from its last checkpoint (from the start when it has none).
+
+    `trusted` as in `rlnoise.config.read_config`: the `module:Name` names config.json may import.
+    """
+    directory = Path(directory)
+    config = read_config(directory, trusted)
+    if (read_manifest(directory) or {}).get("status") == "complete":
+        raise UsageError(f"run {directory} is complete; nothing to resume")
+    return train(config, progress, directory)
+
+
+def train(config: Config, progress: bool = True, directory: Path | None = None) -> dict[str, Any]:
+    """Train one agent on one environment as `config` says; return the final evaluation.
+
+    With `directory` (see `resume`), continue the run saved there instead of starting a new one.
+    """
     # Seeding: the same seed gives the same run on the CPU.
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
@@ -120,13 +176,19 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
     baseline = mlp(observation_size, 1, config.hidden).to(config.device)
     parameters = [*policy.parameters(), *baseline.parameters()]
     optimizer = torch.optim.Adam(parameters, lr=config.learning_rate)
+    modules = {"policy": policy, "baseline": baseline, "optimizer": optimizer}
     batch_size = config.num_envs * num_steps
     num_updates = max(1, config.total_timesteps // batch_size)
 
-    # Where the run's results go.
-    directory = run_directory(config)
-    write_json(directory / "config.json", asdict(config))
-    writer = SummaryWriter(str(directory))
+    # Where the run's results go; a resumed run continues from its checkpoint.
+    start_update, global_step = 0, 0
+    if directory is None:
+        directory = run_directory(config)
+        write_json(directory / "config.json", asdict(config))
+    elif (directory / CHECKPOINT).is_file():
+        start_update, global_step = load_checkpoint(directory / CHECKPOINT, modules)
+    update_manifest(directory, status="running", error=None, **provenance())
+    writer = SummaryWriter(str(directory), purge_step=global_step + 1 if start_update else None)
     table = "\n".join(f"|{key}|{value}|" for key, value in asdict(config).items())
     writer.add_text("config", f"|setting|value|\n|-|-|\n{table}")
 
@@ -135,15 +197,18 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
     def keep_weights(step: int) -> None:
         """Save the policy's weights, those reached at `step`."""
         nonlocal saved_step
-        save_weights(policy, directory / "model.pt")
+        save_torch(policy.state_dict(), directory / "model.pt")
         saved_step = step
+        update_manifest(directory, weights_step=step)
 
     def diverged(update: int, value: str) -> NoReturn:
         """Stop the run with one line: model.pt holds the last finite weights."""
         bar.close()
         writer.close()
         kept = "no weights saved" if saved_step is None else f"last good weights kept from step {saved_step}"
-        raise RunError(f"training diverged at update {update}: non-finite {value}; {kept}")
+        message = f"training diverged at update {update}: non-finite {value}; {kept}"
+        update_manifest(directory, status="failed", error=message)
+        raise RunError(message)
 
     def evaluate_now(step: int, update: int) -> dict[str, dict[str, Any]]:
         """Save the weights, then evaluate both ways and log the figures and where the policy acts."""
@@ -176,15 +241,21 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
     dones = torch.zeros((num_steps, config.num_envs), device=config.device)
     episode_returns = np.zeros(config.num_envs)
 
-    next_observation, _ = envs.reset(seed=config.seed)
-    global_step, update = 0, 0
-    start_time = time.time()
+    reset_seed = checkpoint_seed(config.seed, start_update) if start_update else config.seed
+    next_observation, _ = envs.reset(seed=reset_seed)
+    update = start_update
+    start_time, start_step = time.time(), global_step
     bar = tqdm(
-        total=num_updates * batch_size, unit="step", unit_scale=True, disable=not progress, leave=False
+        total=num_updates * batch_size,
+        initial=global_step,
+        unit="step",
+        unit_scale=True,
+        disable=not progress,
+        leave=False,
     )
-    interrupted = False
+    stopped_by = None
     try:
-        for update in range(1, num_updates + 1):
+        for update in range(start_update + 1, num_updates + 1):
             # Collect a rollout of `num_steps` steps in every environment.
             finished_returns = []
             for step in range(num_steps):
@@ -237,7 +308,7 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
             optimizer.step()
 
             # Logging.
-            sps = int(global_step / (time.time() - start_time))
+            sps = int((global_step - start_step) / (time.time() - start_time))
             if finished_returns:
                 writer.add_scalar("charts/episodic_return", float(np.mean(finished_returns)), global_step)
                 bar.set_postfix(ret=f"{np.mean(finished_returns):.3f}", SPS=sps)
@@ -250,8 +321,12 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
                 writer.add_histogram("charts/actions", actions, global_step)
                 if update < num_updates:
                     evaluate_now(global_step, update)
-    except KeyboardInterrupt:
-        interrupted = True
+                    save_checkpoint(directory / CHECKPOINT, update, global_step, modules)
+                    update_manifest(directory, checkpoint_step=global_step)
+                    next_observation, _ = envs.reset(seed=checkpoint_seed(config.seed, update))
+                    episode_returns[:] = 0.0
+    except KeyboardInterrupt as error:
+        stopped_by = "SIGTERM" if isinstance(error, Terminated) else "SIGINT"
     bar.close()
 
     # Final evaluation, and the hparams: the settings beside the final figures.
@@ -262,6 +337,7 @@ def train(config: Config, progress: bool = True) -> dict[str, Any]:
     for summary in hparams(hyperparameters, {tag: 0.0 for tag in figure_tags(results)}):
         writer.file_writer.add_summary(summary)
     writer.close()
-    evaluation = {"global_step": global_step, "interrupted": interrupted, **results}
+    evaluation = {"global_step": global_step, "interrupted": stopped_by is not None, **results}
     write_json(directory / "evaluation.json", evaluation)
-    return {"directory": str(directory), **evaluation}
+    update_manifest(directory, status="interrupted" if stopped_by else "complete", stopped_by=stopped_by)
+    return {"directory": str(directory), "stopped_by": stopped_by, **evaluation}

@@ -84,6 +84,16 @@ def test_compare_records_a_command_that_parses_back_to_its_settings():
     assert from_args(args, agent="regression", logdir="") == replace(base, agent="regression", logdir="")
 
 
+def test_compare_records_settings_that_override_an_env_s_training_defaults():
+    # MultiGoal-v0 declares --bins 5 --num-envs 256 --learning-rate 0.001: rlnoise's global
+    # defaults, given on the command line, must come back as given, not as the env's.
+    flags = ["--env-id", "MultiGoal-v0", "--bins", "41", "--num-envs", "1024", "--learning-rate", "0.003"]
+    base = from_args(build_parser().parse_args(["compare", *flags]), agent="regression", logdir="")
+    words = shlex.split(command(base, ["regression"], [1]))
+    again = from_args(build_parser().parse_args(words[1:]), agent="regression", logdir="")
+    assert again == base and (again.bins, again.num_envs, again.learning_rate) == (41, 1024, 0.003)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

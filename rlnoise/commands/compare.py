@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from rlnoise import metrics
-from rlnoise.config import POSITIVE, SEED, Config, add_flags, flag_type, from_args
+from rlnoise.config import POSITIVE, SEED, Config, add_flags, env_defaults, flag_type, from_args
 from rlnoise.files import check_directory, locked_directory, unique_suffix, write_json, write_text
 from rlnoise.inputs import check_run
 from rlnoise.metrics import MODES
@@ -288,10 +288,12 @@ def rows(summary: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, 
 
 
 def command(base: Config, agents: list[str], seeds: list[int]) -> str:
-    """The `rlnoise compare` command that trains this grid again."""
+    """The `rlnoise compare` command that trains this grid again: every setting that differs from
+    what the command line gives when its flag is left out (the env's training_defaults, else
+    rlnoise's own)."""
     parts = ["rlnoise", "compare", "--env-id", base.env_id, "--agents", ",".join(agents)]
     parts += ["--seeds", ",".join(map(str, seeds))]
-    defaults = Config()
+    defaults = replace(Config(), **env_defaults(base.env_id, base.env_kwargs))
     for item in fields(Config):
         value = getattr(base, item.name)
         if item.name in (*OWN_FLAGS, "env_id") or value == getattr(defaults, item.name):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import POSITIVE, SEED, Config, flag_type, from_dict
+from rlnoise.config import POSITIVE, SEED, Config, flag_type, read_config
 from rlnoise.errors import UsageError, first_line
-from rlnoise.files import check_file, parse_json, write_json
+from rlnoise.files import check_file, write_json
 from rlnoise.inputs import check_run
+from rlnoise.manifest import read_manifest
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -46,34 +48,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--env-id", help="the run's env id, to trust its module (must match config.json)")
     parser.add_argument("--agent", help="the run's agent, to trust its module (must match config.json)")
     parser.set_defaults(run=run)
-
-
-def read_config(directory: Path, trusted: set[str] | None) -> Config:
-    """The settings of the run saved in `directory`, each checked as a flag, or a UsageError.
-
-    A `module:Name` env id or agent would import, so run, that module: it is refused unless it is
-    in `trusted` (the names the user gave on the command line; None trusts every module).
-    """
-    if not directory.is_dir():
-        raise UsageError(f"no run directory {directory}")
-    path = directory / "config.json"
-    if not path.is_file():
-        raise UsageError(f"{directory} is not a run directory: it has no config.json")
-    try:
-        values = parse_json(path.read_text())
-    except (ValueError, UnicodeDecodeError) as error:
-        raise UsageError(f"corrupted {path}: {first_line(error)}") from None
-    if not isinstance(values, dict):
-        raise UsageError(f"corrupted {path}: not a JSON object")
-    config = from_dict(values, str(path))
-    for name, value in (("env_id", config.env_id), ("agent", config.agent)):
-        if ":" in value and trusted is not None and value not in trusted:
-            flag = f"--{name.replace('_', '-')}"
-            raise UsageError(
-                f"{path} names {name} {value!r}, whose module would run on loading; "
-                f"to allow it, pass --trust-modules or {flag} {value}"
-            )
-    return config
 
 
 def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
@@ -116,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
         if given is not None and given != getattr(config, name):
             flag = f"--{name.replace('_', '-')}"
             raise UsageError(f"{flag} {given} does not match the run's {name} {getattr(config, name)!r}")
+    manifest = read_manifest(directory)
+    if manifest is None or manifest["status"] != "complete":
+        status = "its status is unknown" if manifest is None else f"it is {manifest['status']}"
+        step = f", weights from step {manifest.get('weights_step')}" if manifest else ""
+        print(f"rlnoise evaluate: note: {directory} is not a complete run ({status}{step})", file=sys.stderr)
     contexts = args.contexts or config.eval_contexts
     samples = args.samples or config.eval_samples
     check_run(config, episodes=contexts * samples)
