@@ -157,13 +157,13 @@ def draw(view: View, title: str) -> np.ndarray:
     dims = view.played.shape[1]
     scenes = len(view.observations)
     if dims == 2:
-        figure, axes = _figure(1, scenes, (3.6, 3.5), left=0.5, right=1.0)
+        figure, axes = figure_grid(1, scenes, (3.6, 3.5), left=0.5, right=1.0)
         vmax = None if view.probabilities is None else float(view.probabilities.max())
         shown = [_board(ax, view, scene, vmax) for scene, ax in enumerate(axes[0])]
         if vmax is not None:
             figure.colorbar(shown[0], ax=list(axes[0]), fraction=0.2 / scenes, pad=0.03, label="probability")
     else:
-        figure, axes = _figure(dims, 1, (6.6, 0.6 * scenes + 0.5), left=1.7, right=0.3)
+        figure, axes = figure_grid(dims, 1, (6.6, 0.6 * scenes + 0.5), left=1.7, right=0.3)
         for axis, ax in enumerate(axes[:, 0]):
             _ridges(ax, view, axis)
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -173,10 +173,10 @@ def draw(view: View, title: str) -> np.ndarray:
     for handle in legend.legend_handles:
         if hasattr(handle, "set_sizes"):
             handle.set_sizes([50])
-    return _pixels(figure)
+    return pixels(figure)
 
 
-def _figure(rows: int, columns: int, cell: tuple[float, float], left: float, right: float):
+def figure_grid(rows: int, columns: int, cell: tuple[float, float], left: float, right: float):
     """An off-screen figure with a grid of axes, margins in inches, room for a title and a legend."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -197,7 +197,7 @@ def _figure(rows: int, columns: int, cell: tuple[float, float], left: float, rig
     return figure, axes
 
 
-def _pixels(figure: Any) -> np.ndarray:
+def pixels(figure: Any) -> np.ndarray:
     """The figure rendered as an RGB array."""
     figure.canvas.draw()
     return np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
@@ -431,7 +431,7 @@ def results_picture(
     widths = [image.shape[1] / DPI for image in pictures.values()] or [8.0]
     top = max([image.shape[0] / DPI for image in pictures.values()] or [0.1])
     width = max(sum(widths) + 0.4, 10.0)
-    figure, _ = _figure(1, 1, (width, top + 4.2), left=0, right=0)  # each picture at its own size
+    figure, _ = figure_grid(1, 1, (width, top + 4.2), left=0, right=0)  # each picture at its own size
     figure.clear()
     layout = GridSpec(2, columns, figure=figure, height_ratios=(top + 0.3, 3.5), width_ratios=widths)
     for column, (agent, image) in enumerate(pictures.items()):
@@ -454,7 +454,7 @@ def results_picture(
     figure.legend(handles, labels, loc="lower center", ncol=len(bars), fontsize=9, frameon=False)
     figure.suptitle(title, fontsize=12)
     figure.tight_layout(rect=(0, 0.04, 1, 1))
-    return _pixels(figure)
+    return pixels(figure)
 
 
 OUTCOME_COLOURS = {
