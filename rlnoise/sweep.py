@@ -27,6 +27,7 @@ seed's outcome; `rlnoise.phase` turns the summaries of a sweep's points into the
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import itertools
 import json
@@ -151,7 +152,7 @@ def parse_axis(text: str) -> Axis:
         texts = texts or [str(round(value)) if kind is int else repr(value) for value in numbers]
         try:
             values = [parse(part) for part in texts]
-        except Exception as error:  # argparse.ArgumentTypeError: the setting's own check
+        except argparse.ArgumentTypeError as error:  # the setting's own check
             raise ValueError(f"{name}: {error}") from None
     if len(set(map(json.dumps, values))) < len(values):
         raise ValueError(f"{name} takes a value twice in {text!r}")

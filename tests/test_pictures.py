@@ -12,7 +12,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 import envs  # noqa: F401  registers TwoBales-v0
 from rlnoise.config import Config
-from rlnoise.pictures import View, _board, _figure, distinct_scenes, view
+from rlnoise.pictures import View, _board, distinct_scenes, figure_grid, view
 from rlnoise.train import build_policy, train
 
 
@@ -139,7 +139,7 @@ def test_every_evaluation_logs_the_picture_and_the_run_saves_the_last_one(tmp_pa
 
 def drawn_board(seen, scene=0):
     """The axes `_board` draws one scene of a view on."""
-    figure, axes = _figure(1, 1, (3.6, 3.5), left=0.5, right=1.0)
+    figure, axes = figure_grid(1, 1, (3.6, 3.5), left=0.5, right=1.0)
     _board(axes[0, 0], seen, scene, vmax=1.0 if seen.probabilities is not None else None)
     figure.canvas.draw()
     return axes[0, 0]

@@ -137,6 +137,8 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     base = from_args(args, agent=args.agents[0], logdir="")
     grid = Grid(base, args.agents, args.seeds, axes)
     grid.check()
+    if args.address and args.backend != "ray":
+        raise UsageError("--address joins a Ray cluster: give it with --backend ray")
     if args.backend == "ray":
         import_ray()
     if args.resume and not args.logdir:
