@@ -156,6 +156,8 @@ def test_command_writes_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
         (["--playouts", "0"], "--playouts must be at least 2"),
         (["--seed", "-1"], "--seed must be >= 0"),
         (["--out", "/nonexistent/dir/t.json"], "does not exist"),
+        (["--komi", "1e308"], "--komi must be within ±49"),
+        (["--komi", "nan"], "--komi must be within ±49"),
     ],
 )
 def test_command_rejects_bad_input(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:

@@ -65,8 +65,8 @@ def check(args: argparse.Namespace) -> None:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
     if args.max_moves is not None and args.max_moves < 1:
         raise ValueError(f"--max-moves must be >= 1, got {args.max_moves}")
-    if not math.isfinite(args.komi):
-        raise ValueError(f"--komi must be a finite number, got {args.komi}")
+    if not abs(args.komi) <= args.board**2:  # also refuses nan: no margin exceeds the board's points
+        raise ValueError(f"--komi must be within ±{args.board**2} (the board's points), got {args.komi}")
 
 
 def _command_line(args: argparse.Namespace) -> str:

@@ -25,12 +25,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--resume",
         metavar="RUN_DIR",
         help="continue an unfinished run from its last checkpoint, with the settings of its config.json "
-        "(no other training flag); it ends with the figures the run would have had uninterrupted",
+        "(no other training flag); it ends with the figures the run would have had uninterrupted "
+        "(default: none, train a new run)",
     )
     parser.add_argument(
         "--trust-modules",
         action="store_true",
-        help="with --resume: let the run's config.json import the `module:Name` env id or agent it names",
+        help="with --resume: let the run's config.json import the `module:Name` env id or agent it names "
+        "(default: off)",
     )
     parser.set_defaults(run=run)
 
