@@ -214,3 +214,26 @@ def test_the_ray_backend_gives_the_local_backend_figures(tmp_path):
             )
             assert read_strict_json(Path(run["directory"]) / "config.json")["logdir"] == str(logdir)
     assert figures["ray"] == figures["local"]
+
+
+def test_a_transition_is_the_interpolated_crossing_of_one_half_in_log_x_for_a_log_range():
+    from rlnoise.phase import crossings
+
+    assert crossings([0.1, 0.3, 0.5], [0.0, 0.25, 0.75], log=False) == [pytest.approx(0.4)]
+    assert crossings([0.01, 1.0], [0.0, 1.0], log=True) == [pytest.approx(0.1)]
+    assert crossings([1, 2, 3], [0.2, 0.4, None], log=False) == []
+
+
+def test_twobales_predicts_the_regressor_averages_above_sigma_c():
+    import gymnasium as gym
+
+    from rlnoise.contract import theories
+
+    env = gym.make("TwoBales-v0", half_gap=0.6)
+    (theory,) = theories(env)
+    observation, _ = env.reset(seed=0)
+    critical = (0.6**2 - 0.1**2) ** 0.5
+    assert (theory.agent, theory.mode, theory.outcome) == ("regression", "deterministic", "averaged")
+    assert theory.predict(env.unwrapped, observation, {"sigma": critical + 0.01}) == "averaged"
+    assert theory.predict(env.unwrapped, observation, {"sigma": critical - 0.01}) == "committed"
+    assert theory.scene[1](observation) == pytest.approx(0.6)
