@@ -17,7 +17,8 @@ The runs train on a backend:
 
 Stopping. Ctrl-C or SIGTERM to the main process stops the grid: runs not started are dropped,
 each run in flight gets the same signal (forwarded by pid) and saves what it reached, as
-`rlnoise train` does, and the results written say they are partial. `resume=True` trains only
+`rlnoise train` does, and the results written say they are partial. On Ray the unfinished tasks
+are cancelled, and a run in flight there is dropped. `resume=True` trains only
 the runs without a complete evaluation: finished runs are read back, an interrupted run
 continues from its checkpoint (`rlnoise.train.resume`).
 
