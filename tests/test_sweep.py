@@ -237,3 +237,11 @@ def test_twobales_predicts_the_regressor_averages_above_sigma_c():
     assert theory.predict(env.unwrapped, observation, {"sigma": critical + 0.01}) == "averaged"
     assert theory.predict(env.unwrapped, observation, {"sigma": critical - 0.01}) == "committed"
     assert theory.scene[1](observation) == pytest.approx(0.6)
+
+
+def test_compare_resume_refuses_a_directory_without_its_grid(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("keep me")
+    assert main(["compare", "--logdir", str(tmp_path), "--resume"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "holds no readable results.json" in error
+    assert os.listdir(tmp_path) == ["notes.txt"]
