@@ -261,19 +261,23 @@ def default_jobs() -> int:
 # -- Training one run, in whichever process runs it ----------------------------------------------
 
 
-def run_complete(directory: Path) -> bool:
-    """Whether the run in `directory` finished: its manifest says `complete`, or, for a run written
-    before manifests, its `evaluation.json` says it was not interrupted."""
+def finished_evaluation(directory: Path) -> dict[str, Any] | None:
+    """The final evaluation of the run in `directory` if it finished, else None: finished when its
+    manifest says `complete`, or, for a run written before manifests, when its `evaluation.json`
+    says it was not interrupted."""
     from rlnoise.manifest import read_manifest
 
-    manifest = read_manifest(directory)
-    if manifest is not None:
-        return manifest["status"] == "complete"
     try:
         evaluation = parse_json((directory / "evaluation.json").read_text())
     except (OSError, ValueError, UnicodeDecodeError):
-        return False
-    return isinstance(evaluation, dict) and evaluation.get("interrupted") is False
+        return None
+    if not isinstance(evaluation, dict):
+        return None
+    manifest = read_manifest(directory)
+    complete = (
+        evaluation.get("interrupted") is False if manifest is None else manifest["status"] == "complete"
+    )
+    return evaluation if complete else None
 
 
 def execute(config: Config, directory: Path | None) -> dict[str, Any]:
@@ -494,9 +498,8 @@ def record(item: dict[str, Any], result: dict[str, Any] | None, error: BaseExcep
         )
 
 
-def read_finished(run: Run, previous: dict[str, Any] | None) -> dict[str, Any]:
-    """The record of a run that finished before this session, from its evaluation.json."""
-    evaluation = parse_json((run.directory / "evaluation.json").read_text())
+def read_finished(run: Run, evaluation: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The record of a run that finished before this session, from its evaluation."""
     item = entry(run)
     record(item, {**evaluation, "seconds": (previous or {}).get("seconds")}, None)
     return item
@@ -542,8 +545,9 @@ def train_grid(
 
     records, todo = [], []
     for index, run in enumerate(runs):
-        if previous is not None and run.directory.is_dir() and run_complete(run.directory):
-            records.append(read_finished(run, previous.get(run.directory.name)))
+        evaluation = finished_evaluation(run.directory) if previous is not None else None
+        if evaluation is not None:
+            records.append(read_finished(run, evaluation, previous.get(run.directory.name)))
         else:
             records.append(entry(run))
             todo.append(index)
