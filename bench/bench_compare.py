@@ -66,7 +66,7 @@ def grid_seconds(env_id: str, seeds: str, jobs: int) -> tuple[float, list[float]
 
 def main() -> None:
     """Print the figures."""
-    from rlnoise.commands.compare import default_jobs
+    from rlnoise.sweep import default_jobs
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env-id", default="TwoBales-v0")

@@ -11,7 +11,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from rlnoise.contract import Symmetry, draw_starts
+from rlnoise.contract import Symmetry, Theory, draw_starts
 
 ACTION_LIMIT = 2.0
 CENTER_RANGE = (-0.5, 0.5)
@@ -61,6 +61,19 @@ def _between(center: np.ndarray, half_gap: np.ndarray, position: np.ndarray) -> 
     """Whether each donkey stopped closer to the midpoint `c` than to either bale."""
     to_nearest_bale = np.abs(np.abs(position - center) - half_gap)
     return np.abs(position - center) < to_nearest_bale
+
+
+def _smoothed_optimum(env: TwoBalesEnv, observation: np.ndarray, settings: dict[str, Any]) -> str:
+    """The regressor's deterministic outcome in a scene: averaged when its noise merges the bumps.
+
+    Gaussian exploration noise `sigma` turns each bump of width `w` into one of width
+    `sqrt(w^2 + sigma^2)`; the sum of two such bumps at `c +- d` has its maximum at the midpoint
+    exactly when `sqrt(w^2 + sigma^2) > d`, i.e. `sigma > sqrt(d^2 - w^2)`, and at one bale's side
+    otherwise (the max of the two bumps, the reward, has the same smoothed optimum up to the
+    small overlap of the bumps).
+    """
+    critical = np.sqrt(max(float(observation[1]) ** 2 - env.width**2, 0.0))
+    return "averaged" if settings["sigma"] > critical else "committed"
 
 
 def _mirror_observation(observation: np.ndarray) -> np.ndarray:
@@ -113,6 +126,8 @@ class TwoBalesEnv(gym.Env):
     - `mode_labels`: `("left", "right")`.
     - `symmetries`: the mirror `c -> -c`, `a -> -a`.
     - `landmarks(observation)`: the two bales, `{"bales": [[c - d], [c + d]]}`.
+    - `theories`: the regression agent, evaluated deterministically, averages when its
+      exploration noise exceeds `sigma_c = sqrt(d^2 - w^2)` and commits below it.
 
     ## Arguments
 
@@ -129,6 +144,16 @@ class TwoBalesEnv(gym.Env):
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     mode_labels = ("left", "right")
     symmetries = (Symmetry("mirror", _mirror_observation, _mirror_action),)
+    theories = (
+        Theory(
+            agent="regression",
+            mode="deterministic",
+            outcome="averaged",
+            statement="averaged when sigma > sigma_c = sqrt(d^2 - w^2), committed below",
+            predict=_smoothed_optimum,
+            scene=("half gap d", lambda observation: float(observation[1])),
+        ),
+    )
 
     def __init__(
         self,

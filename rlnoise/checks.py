@@ -13,7 +13,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
 
@@ -24,11 +24,19 @@ from gymnasium.utils.env_checker import check_env
 
 from rlnoise.actions import nearest
 from rlnoise.config import Config, env_defaults
-from rlnoise.contract import ContractError, Symmetry, action_coordinates, mode_labels, symmetries
+from rlnoise.contract import (
+    ContractError,
+    Symmetry,
+    Theory,
+    action_coordinates,
+    mode_labels,
+    symmetries,
+    theories,
+)
 from rlnoise.environments import check_env_id, make_sync_vector_env, make_vector_env
 from rlnoise.episodes import FirstEpisodes, play_first_episodes
 from rlnoise.errors import UsageError
-from rlnoise.metrics import EVALUATIONS
+from rlnoise.metrics import EVALUATIONS, OUTCOMES
 from rlnoise.names import flag_name
 
 SEEDS = (3, 14, 15, 92)
@@ -113,15 +121,37 @@ def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
         defaults = env_defaults(env_id, env_kwargs)
     except UsageError as error:
         raise ContractError("declarations", str(error)) from error
+    for theory in theories(env):
+        _check_theory(env, theory)
     render_modes = env.metadata.get("render_modes", [])
     missing = [mode for mode in ("ansi", "rgb_array") if mode not in render_modes]
     if missing:
         raise ContractError("declarations", f'metadata["render_modes"] is {render_modes}, without {missing}')
     settings = ", ".join(f"{flag_name(name)} {value}" for name, value in defaults.items())
     names = ", ".join(symmetry.name for symmetry in symmetries(env)) or "none"
-    return f"mode labels: {', '.join(labels)}; symmetries: {names}" + (
-        f"; training defaults: {settings}" if settings else ""
+    predictions = "; ".join(f"{theory.agent} {theory.mode}: {theory.statement}" for theory in theories(env))
+    return (
+        f"mode labels: {', '.join(labels)}; symmetries: {names}"
+        + (f"; training defaults: {settings}" if settings else "")
+        + (f"; theories: {predictions}" if predictions else "")
     )
+
+
+def _check_theory(env: gym.Env, theory: Theory) -> None:
+    """Raise ContractError unless `theory` is a Theory that predicts outcome labels for start states."""
+    if not isinstance(theory, Theory):
+        raise ContractError("declarations", f"theories holds {theory!r}, not a Theory")
+    if theory.mode not in EVALUATIONS or theory.outcome not in OUTCOMES:
+        problem = f"theory of {theory.agent!r} has mode {theory.mode!r} and outcome {theory.outcome!r}"
+        raise ContractError("declarations", problem)
+    settings = asdict(Config(env_id=env.spec.id if env.spec else "", agent=theory.agent))
+    for seed in SEEDS:
+        observation, _ = env.reset(seed=seed)
+        predicted = theory.predict(env.unwrapped, observation, settings)
+        if predicted not in OUTCOMES:
+            raise ContractError(
+                "declarations", f"theory of {theory.agent!r} predicts {predicted!r}, not one of {OUTCOMES}"
+            )
 
 
 def check_seed_determinism(env_id: str, env_kwargs: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from typing import NoReturn
 
 from rlnoise.errors import RunError, Terminated, UsageError, interrupt_exit_code
 
-COMMANDS = ("train", "evaluate", "compare", "envs", "check-env", "go-values")
+COMMANDS = ("train", "evaluate", "compare", "sweep", "envs", "check-env", "go-values")
 
 
 class Parser(argparse.ArgumentParser):

@@ -23,6 +23,10 @@ instance:
 - ``landmarks(observation)``: a method; the named points of the scene that an observation
   describes, in action coordinates, one row each (the bales, the stones on the board), which
   rlnoise's pictures draw beside where the policy acts.
+- ``theories``: what theory predicts for an agent here, as ``rlnoise.contract.Theory``: the
+  outcome one evaluation mode of one agent should have from a start state, given the run's
+  settings. ``rlnoise sweep`` draws it beside the measured outcomes and reports the predicted
+  transition beside the measured one.
 
 ``RULES`` lists what every environment must do; ``rlnoise.checks`` tests each rule, and
 ``rlnoise check-env ID`` runs those tests on any registered environment, including
@@ -55,6 +59,26 @@ class Symmetry:
 
 
 @dataclass(frozen=True)
+class Theory:
+    """A prediction: the outcome of one agent's evaluation mode from a start state, given the settings.
+
+    `predict(env, observation, settings)` returns an outcome label (`rlnoise.metrics.OUTCOMES`)
+    for the start state `observation` of the unwrapped `env`, where `settings` holds the run's
+    training settings (the fields of `rlnoise.config.Config`, as a dict). The transition is
+    where the share of start states in `outcome` crosses one half.
+    `scene`, when given, names the property of a start state that the prediction depends on and
+    computes it from the observation, so that a sweep can plot each start state against it.
+    """
+
+    agent: str
+    mode: str
+    outcome: str
+    statement: str
+    predict: Callable[[Any, np.ndarray, dict[str, Any]], str]
+    scene: tuple[str, Callable[[np.ndarray], float]] | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     """One rule of the contract: its name, what it requires, and how to mend an environment that breaks it."""
 
@@ -74,7 +98,8 @@ RULES = (
         "declarations",
         "mode_labels is a non-empty tuple of distinct strings, symmetries a tuple of "
         "rlnoise.contract.Symmetry, action_coordinates (Discrete spaces only) one row per action, "
-        "training_defaults valid training settings, "
+        "training_defaults valid training settings, theories rlnoise.contract.Theory predicting an "
+        "outcome label for the start states, "
         'and metadata["render_modes"] includes "ansi" and "rgb_array"',
         "set these class attributes on the environment class (see rlnoise/contract.py)",
     ),
@@ -155,6 +180,11 @@ def symmetries(env: Any) -> tuple[Symmetry, ...]:
 def training_defaults(env: Any) -> dict[str, Any]:
     """The training settings an environment declares it trains well with (empty when none)."""
     return dict(getattr(env.unwrapped, "training_defaults", {}))
+
+
+def theories(env: Any) -> tuple[Theory, ...]:
+    """The theories an environment declares (empty when it declares none)."""
+    return tuple(getattr(env.unwrapped, "theories", ()))
 
 
 def action_coordinates(env: Any) -> np.ndarray | None:

@@ -111,12 +111,13 @@ def has_content(directory: Path) -> bool:
 
 
 @contextmanager
-def locked_directory(directory: Path, flag: str) -> Iterator[Path]:
+def locked_directory(directory: Path, flag: str, reuse: bool = False) -> Iterator[Path]:
     """Make `directory` (new or empty) and hold its lock while the block writes in it.
 
-    Another process holding the lock, or a directory with content, is a UsageError, raised at once.
+    Another process holding the lock, or a directory with content, is a UsageError, raised at once;
+    with `reuse` (a grid continued where it stopped), content is allowed.
     """
-    if has_content(directory) and not (directory / LOCK).exists():
+    if has_content(directory) and not (directory / LOCK).exists() and not reuse:
         raise UsageError(f"{flag} {directory} already exists and is not empty; choose another {flag}")
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -128,6 +129,6 @@ def locked_directory(directory: Path, flag: str) -> Iterator[Path]:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise UsageError(f"{flag} {directory} is being written by another rlnoise process") from None
-        if has_content(directory):
+        if has_content(directory) and not reuse:
             raise UsageError(f"{flag} {directory} already exists and is not empty; choose another {flag}")
         yield directory

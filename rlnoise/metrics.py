@@ -30,8 +30,9 @@ The outcome of one start state, the first rule that applies:
 
 The run's outcome is the most common per-state outcome when it holds more than half of the
 start states, else `mixed`. `outcome_shares` gives the share of start states in each outcome
-(with 95% Wilson intervals in `outcome_intervals`), and `intervals` a 95% percentile-bootstrap
-interval over start states for every figure's mean.
+(with 95% Wilson intervals in `outcome_intervals`), `state_outcomes` the outcome of each start
+state in order, and `intervals` a 95% percentile-bootstrap interval over start states for every
+figure's mean.
 """
 
 from __future__ import annotations
@@ -56,8 +57,6 @@ EVALUATIONS = ("sampled", "deterministic")
 """The two evaluations of a policy: sampling it, and playing its deterministic choice (`Policy.mode`).
 
 Named apart from the good answers (`mode_labels`, `info["mode"]`), which metrics calls modes."""
-MODES = EVALUATIONS
-"""The old name of `EVALUATIONS`, still imported by rlnoise/commands/compare.py until it moves over."""
 
 
 def context_figures(
@@ -139,6 +138,7 @@ def summarise(per_state: dict[str, Sequence[float]], outcomes: Sequence[str]) ->
     shares = {name: counts[name] / len(outcomes) for name in OUTCOMES}
     summary["outcome_shares"] = shares
     summary["outcome_intervals"] = {name: share_interval(counts[name], len(outcomes)) for name in OUTCOMES}
+    summary["state_outcomes"] = list(outcomes)
     summary["outcome"] = run_outcome(shares)
     return summary
 

@@ -50,9 +50,9 @@ def resolve(name: str, kind: str) -> str:
     return short
 
 
-def file_name(name: str) -> str:
-    """An env id or agent name (`my_pkg.my_module:Name-v0`) as a file name."""
-    return name.replace(":", "_").replace("/", "_")
+def file_name(name: object) -> str:
+    """An env id, agent name (`my_pkg.my_module:Name-v0`) or setting value as a plain file name."""
+    return str(name).replace(":", "_").replace("/", "_")
 
 
 def run_name(agent: str, seed: int, env_id: str | None = None, suffix: str | None = None) -> str:

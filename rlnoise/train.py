@@ -8,7 +8,8 @@ evaluates every `eval_every` updates and at the end. Everything a run writes goe
 
 - TensorBoard events (`charts/`, `losses/`, `eval/`, `multimodality/`, the config as text,
   histograms of actions, the picture of where the policy acts (`pictures/policy`, see
-  `rlnoise.pictures`) at every evaluation, and the hparams with the final figures);
+  `rlnoise.pictures`) at every evaluation, and the hparams with the final figures: every
+  setting, each env keyword argument as `env.KEY`);
 - `config.json`, `model.pt` (the policy's weights, saved before each evaluation),
   `evaluation.json` (the final figures), `policy.png` (the final picture), each written whole
   or not at all (`rlnoise.files`);
@@ -341,9 +342,8 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
     results = evaluate_now(global_step, update)
     envs.close()
     evaluation_envs.close()
-    hyperparameters = {
-        key: value for key, value in asdict(config).items() if isinstance(value, int | float | str)
-    }
+    settings = {**asdict(config), **{f"env.{key}": value for key, value in config.env_kwargs.items()}}
+    hyperparameters = {key: value for key, value in settings.items() if isinstance(value, int | float | str)}
     for summary in hparams(hyperparameters, {tag: 0.0 for tag in figure_tags(results)}):
         writer.file_writer.add_summary(summary)
     writer.close()

@@ -12,8 +12,8 @@ from dataclasses import replace
 import pytest
 
 from rlnoise.cli import build_parser, main
-from rlnoise.commands.compare import OWN_FLAGS, command
 from rlnoise.config import Config, from_args
+from rlnoise.sweep import OWN_FLAGS, Grid
 
 
 def rlnoise(*args, cwd=None):
@@ -78,7 +78,7 @@ def test_norm_adv_switch_overrides_the_env_training_defaults_only_when_given(fla
 
 def test_compare_records_a_command_that_parses_back_to_its_settings():
     base = replace(Config(), norm_adv=True, learning_rate=0.01, env_kwargs={"width": 0.2})
-    words = shlex.split(command(base, ["regression"], [1, 2]))
+    words = shlex.split(Grid(base, ["regression"], [1, 2]).command("compare"))
     assert "--norm-adv" in words and "True" not in words
     args = build_parser().parse_args(words[1:])
     assert from_args(args, agent="regression", logdir="") == replace(base, agent="regression", logdir="")
@@ -89,7 +89,7 @@ def test_compare_records_settings_that_override_an_env_s_training_defaults():
     # defaults, given on the command line, must come back as given, not as the env's.
     flags = ["--env-id", "MultiGoal-v0", "--bins", "41", "--num-envs", "1024", "--learning-rate", "0.003"]
     base = from_args(build_parser().parse_args(["compare", *flags]), agent="regression", logdir="")
-    words = shlex.split(command(base, ["regression"], [1]))
+    words = shlex.split(Grid(base, ["regression"], [1]).command("compare"))
     again = from_args(build_parser().parse_args(words[1:]), agent="regression", logdir="")
     assert again == base and (again.bins, again.num_envs, again.learning_rate) == (41, 1024, 0.003)
 

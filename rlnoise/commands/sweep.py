@@ -1,0 +1,177 @@
+"""`rlnoise sweep`: train agents x seeds x varied settings in parallel, and draw the phase diagram.
+
+The grid, its backends and its files are `rlnoise.sweep`, `rlnoise.phase` and
+`rlnoise.results`; this module parses the flags (shared with `rlnoise compare`, the grid with
+nothing varied) and prints what the grid gave.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from rlnoise.config import POSITIVE, SEED, add_flags, flag_type, from_args
+from rlnoise.sweep import Axis
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Seeds from `1-5`, `1,2,3` or a mix such as `1-3,7`: distinct, in the order given."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            first, _, last = part.strip().partition("-")
+            numbers = range(int(first), int(last or first) + 1)
+            if not numbers or not (SEED.test(numbers[0]) and SEED.test(numbers[-1])):
+                raise ValueError
+            seeds += [seed for seed in numbers if seed not in seeds]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected seeds such as 1-5 or 1,2,3, each {SEED.valid}, got {text!r}"
+        ) from None
+    return seeds
+
+
+def parse_agents(text: str) -> list[str]:
+    """Agent names from a comma-separated list."""
+    agents = [name.strip() for name in text.split(",") if name.strip()]
+    if not agents:
+        raise argparse.ArgumentTypeError(f"expected agent names such as regression,categorical, got {text!r}")
+    return list(dict.fromkeys(agents))
+
+
+def parse_vary(text: str) -> Axis:
+    """A `--vary NAME=VALUES` flag as an `Axis` (an argparse type: a mistake is one line, exit 2)."""
+    from rlnoise.sweep import parse_axis
+
+    try:
+        return parse_axis(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_grid_flags(parser: argparse.ArgumentParser, name: str) -> None:
+    """The flags of a grid: agents, seeds, jobs, log directory, backend, resume, and every training flag."""
+    from rlnoise.sweep import OWN_FLAGS, default_jobs
+
+    parser.add_argument(
+        "--agents",
+        type=parse_agents,
+        default="regression,categorical",
+        help='comma-separated agent names (default: "regression,categorical")',
+    )
+    parser.add_argument(
+        "--seeds", type=parse_seeds, default="1-5", help='seeds, such as 1-5 or 1,2,3 (default: "1-5")'
+    )
+    parser.add_argument(
+        "--jobs",
+        type=flag_type(int, POSITIVE),
+        default=default_jobs(),
+        help="runs trained at once, one process each; with a local Ray, its CPUs "
+        "(default: the number of cores)",
+    )
+    parser.add_argument(
+        "--logdir",
+        help=f"directory of the {name}, new or empty (default: runs/{name}-<env-id>-<time>-<tag>)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the grid in --logdir: train only its runs without a complete evaluation, "
+        "an interrupted run from its checkpoint (default: off)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default="local",
+        help="local: worker processes on this machine; ray: one Ray task per run (pip install -e '.[ray]') "
+        "(default: local)",
+    )
+    parser.add_argument(
+        "--address",
+        help="with --backend ray: the Ray cluster to join, e.g. auto (default: start a local Ray)",
+    )
+    add_flags(parser, skip=OWN_FLAGS)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `sweep` subcommand: --vary, the grid's flags and every training flag."""
+    parser = subparsers.add_parser(
+        "sweep",
+        help="train agents x seeds x varied settings in parallel and draw the phase diagram",
+        description="Train every agent with every seed at every combination of the varied settings, each "
+        "run in its own directory under LOGDIR, then write sweep.md, sweep.json and phase.png there (the "
+        "outcome and figures against the settings, beside what theory predicts) and print the tables.",
+    )
+    parser.add_argument(
+        "--vary",
+        action="append",
+        type=parse_vary,
+        required=True,
+        metavar="NAME=VALUES",
+        help="a setting to vary (repeatable): a training setting (sigma, ent_coef or ent-coef, ...) or "
+        "an env keyword argument env.KEY; VALUES a list 0.1,0.2,0.4, a linear range 0.1:1.2:12 or a log "
+        "range log:0.001:1:10 (12 and 10 values) (default: none; at least one)",
+    )
+    add_grid_flags(parser, "sweep")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train the sweep, write and print its results; return the exit code."""
+    return run_grid(args, args.vary, "sweep")
+
+
+def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
+    """Check the grid, train it (or continue it), write its results and print them; the exit code."""
+    from rlnoise.errors import UsageError, interrupt_exit_code
+    from rlnoise.files import check_directory, locked_directory, unique_suffix
+    from rlnoise.names import file_name
+    from rlnoise.results import json_name, write_comparison, write_started, write_sweep
+    from rlnoise.sweep import Grid, import_ray, make_backend, read_previous, train_grid
+
+    names = [axis.name for axis in axes]
+    if len(set(names)) < len(names):
+        raise UsageError(f"--vary names a setting twice: {', '.join(names)}")
+    base = from_args(args, agent=args.agents[0], logdir="")
+    grid = Grid(base, args.agents, args.seeds, axes)
+    grid.check()
+    if args.address and args.backend != "ray":
+        raise UsageError("--address joins a Ray cluster: give it with --backend ray")
+    if args.backend == "ray":
+        import_ray()
+    if args.resume and not args.logdir:
+        raise UsageError("--resume needs --logdir, the directory of the grid to continue")
+    directory = Path(args.logdir or f"runs/{name}-{file_name(base.env_id)}-{unique_suffix()}")
+    check_directory(directory, "--logdir")
+    previous = read_previous(directory / json_name(grid), grid, "--logdir") if args.resume else None
+    runs = grid.runs(directory)
+    jobs = min(args.jobs, len(runs))
+    with locked_directory(directory, "--logdir", reuse=args.resume):
+        start = time.perf_counter()
+        backend = make_backend(args.backend, jobs, ("envs",), args.address)
+        records, interrupt = train_grid(
+            runs, backend, previous, on_change=lambda records: write_started(directory, grid, records)
+        )
+        seconds = time.perf_counter() - start
+        write = write_sweep if axes else write_comparison
+        text = write(directory, grid, records, interrupt is not None)
+    cells = f"{', '.join(args.agents)} x seeds {','.join(map(str, args.seeds))}"
+    cells += "".join(f" x {axis.name} ({len(axis.values)} values)" for axis in axes)
+    print(f"\n{base.env_id}: {len(runs)} runs ({cells}) in {seconds:.0f} s, {backend.description}\n")
+    print(text)
+    files = "sweep.md, sweep.json, phase.png" if axes else "results.md, results.json, results.png"
+    print(f"\nresults: {directory}/{files}")
+    print(f"TensorBoard: tensorboard --logdir {directory}")
+    if interrupt is not None:
+        finished = sum(item["status"] == "finished" for item in records)
+        again = shlex.join([*shlex.split(grid.command(name)), "--logdir", str(directory), "--resume"])
+        print(
+            f"interrupted: {finished} of {len(records)} runs finished; the results are partial. "
+            f"To finish the grid: {again}",
+            file=sys.stderr,
+        )
+        return interrupt_exit_code(interrupt)
+    return 1 if any(item["status"] == "failed" for item in records) else 0

@@ -1,0 +1,413 @@
+"""Phase diagrams: outcomes and figures as functions of the varied settings, beside theory.
+
+For each point of a sweep (one value of every varied setting) and each agent and evaluation
+mode, `point_summary` gives:
+
+- `seed_shares`: the share of seeds whose run has each outcome, with a 95% Wilson interval
+  (scipy, `rlnoise.metrics.share_interval`);
+- `state_shares`: the share of start states in each outcome, averaged over seeds;
+- `figures`: each figure's mean, standard deviation and values over seeds, with `interval`, a
+  95% Student-t interval of the mean over seeds (scipy).
+
+Transitions are measured along the first varied setting, for each value of the others: the
+setting at which the share of start states in an outcome crosses one half, interpolated
+linearly (in the logarithm for a log range). Where the environment declares a
+`rlnoise.contract.Theory` for an agent and evaluation mode, the predicted share of start states
+in its outcome is computed on a fine grid of the setting, for the sweep's own evaluation start
+states, and its crossing is the predicted transition.
+
+`phase_picture` draws one varied setting as curves (shares with their intervals, return,
+collapse rate and mode entropy with theirs, the prediction dashed), and, where the theory names
+a property of the scene, each start state's averaged share against that property with the
+predicted curve; two or more varied settings as heatmaps of the most common outcome with its
+share, one per value of the third and later settings.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import asdict, fields, replace
+from typing import Any
+
+import numpy as np
+
+from rlnoise.config import Config
+from rlnoise.metrics import CONFIDENCE, EVALUATIONS, OUTCOMES, share_interval
+from rlnoise.sweep import ENV, Grid, summarize, with_settings
+
+HALF = 0.5
+FINE = 200
+"""Values of the setting at which a theory's prediction is computed for its curve and crossing."""
+SHOWN = ("return", "collapse_rate", "mode_entropy")
+LABELS = {
+    "return": "return (reward per episode)",
+    "collapse_rate": "collapse rate (share of episodes)",
+    "mode_entropy": "mode entropy (0 to 1)",
+}
+UNITS = {
+    "sigma": "action units",
+    "ent_coef": "bonus per nat of entropy",
+    "learning_rate": "Adam step size",
+    "total_timesteps": "environment steps",
+    "num_envs": "environments",
+    "hidden": "units per layer",
+    "bins": "actions per dimension",
+}
+
+
+def mean_interval(values: Sequence[float | None]) -> list[float | None]:
+    """The 95% Student-t interval of the mean of the finite values (None ends with fewer than two)."""
+    from scipy.stats import t
+
+    finite = np.array([value for value in values if value is not None and np.isfinite(value)], dtype=float)
+    if len(finite) < 2:
+        return [None, None]
+    if np.all(finite == finite[0]):
+        return [float(finite[0])] * 2
+    low, high = t.interval(
+        CONFIDENCE, len(finite) - 1, loc=finite.mean(), scale=finite.std(ddof=1) / np.sqrt(len(finite))
+    )
+    return [float(low), float(high)]
+
+
+def point_summary(records: list[dict[str, Any]], agents: list[str]) -> dict[str, Any]:
+    """`rlnoise.sweep.summarize` of one point, with seed shares, state shares and intervals over seeds."""
+    summary = summarize(records, agents)
+    for modes in summary.values():
+        for entry in modes.values():
+            outcomes = list(entry["outcomes"].values())
+            entry["seed_shares"] = {
+                name: {
+                    "share": outcomes.count(name) / len(outcomes),
+                    "interval": share_interval(outcomes.count(name), len(outcomes)),
+                }
+                for name in OUTCOMES
+            }
+            states = list(entry["outcome_shares"].values())
+            entry["state_shares"] = {
+                name: float(np.mean([shares[name] for shares in states])) for name in OUTCOMES
+            }
+            for figure in entry["figures"].values():
+                figure["interval"] = mean_interval(figure["values"])
+    return summary
+
+
+def crossings(xs: Sequence[float], ys: Sequence[float], log: bool) -> list[float]:
+    """Where the curve through `(xs, ys)` crosses one half, interpolated (in log x for a log range)."""
+    positions = np.log(np.asarray(xs, dtype=float)) if log else np.asarray(xs, dtype=float)
+    found = []
+    for i in range(len(ys) - 1):
+        low, high = ys[i], ys[i + 1]
+        if None in (low, high) or (low >= HALF) == (high >= HALF):
+            continue
+        fraction = (HALF - low) / (high - low)
+        position = positions[i] + fraction * (positions[i + 1] - positions[i])
+        found.append(float(np.exp(position) if log else position))
+    return found
+
+
+def numeric(values: Sequence[Any]) -> bool:
+    """Whether every value is a number (not a boolean)."""
+    return all(isinstance(value, int | float) and not isinstance(value, bool) for value in values)
+
+
+def fine_values(grid: Grid) -> list[Any]:
+    """The first axis's values, filled in finely between its ends when they are numbers."""
+    axis = grid.axes[0]
+    if not numeric(axis.values):
+        return list(axis.values)
+    low, high = min(axis.values), max(axis.values)
+    values = np.geomspace(low, high, FINE) if axis.log else np.linspace(low, high, FINE)
+    return sorted({*map(float, values), *axis.values})
+
+
+def theory_states(
+    grid: Grid, theory: Any, rest: dict[str, Any], xs: Sequence[Any]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Whether the theory predicts its outcome for each start state at each value `xs` of the first
+    axis (`[values, states]`), and each start state's scene property (None without one)."""
+    from rlnoise.environments import make_env
+
+    rows, scenes, made = [], None, {}
+    for x in xs:
+        config = replace(with_settings(grid.base, {grid.axes[0].name: x, **rest}), agent=theory.agent)
+        key = repr(sorted(config.env_kwargs.items()))
+        if key not in made:
+            env = make_env(config.env_id, config.env_kwargs)
+            made[key] = (env, [env.reset(seed=seed)[0] for seed in range(config.eval_contexts)])
+        env, observations = made[key]
+        settings = asdict(config)
+        rows.append(
+            [
+                theory.predict(env.unwrapped, observation, settings) == theory.outcome
+                for observation in observations
+            ]
+        )
+        if theory.scene is not None:
+            scenes = np.array([theory.scene[1](observation) for observation in observations])
+    return np.array(rows, dtype=float), scenes
+
+
+def lines(grid: Grid) -> list[dict[str, Any]]:
+    """Each combination of the second and later axes' values: the rest of a line along the first axis."""
+    names = [axis.name for axis in grid.axes[1:]]
+    return [dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values()[1:])]
+
+
+def declared_theories(grid: Grid) -> list[Any]:
+    """The theories the environment declares for agents of the grid."""
+    from rlnoise.contract import theories
+    from rlnoise.environments import make_env
+
+    return [
+        theory
+        for theory in theories(make_env(grid.base.env_id, grid.base.env_kwargs))
+        if theory.agent in grid.agents
+    ]
+
+
+def state_matrix(points: list[dict[str, Any]], agent: str, mode: str, outcome: str) -> np.ndarray | None:
+    """The share of seeds in which each start state has `outcome`, at each point (`[points, states]`)."""
+    rows = []
+    for point in points:
+        records = [
+            item for item in point["records"] if item["agent"] == agent and item["status"] == "finished"
+        ]
+        if not records:
+            return None
+        states = np.array([[state == outcome for state in item[mode]["state_outcomes"]] for item in records])
+        rows.append(states.mean(axis=0))
+    return np.array(rows)
+
+
+def analyse(grid: Grid, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The sweep's points with their summaries, the transitions along the first axis, the theories' curves."""
+    points = []
+    for point in grid.points():
+        mine = [item for item in records if item.get("settings") == point]
+        points.append({"settings": point, "records": mine, "summary": point_summary(mine, grid.agents)})
+    axis = grid.axes[0]
+    transitions, curves = [], []
+    theories = {(theory.agent, theory.mode): theory for theory in declared_theories(grid)}
+    for rest in lines(grid):
+        along = [
+            point for point in points if all(point["settings"][name] == value for name, value in rest.items())
+        ]
+        xs = [point["settings"][axis.name] for point in along]
+        for agent, mode in itertools.product(grid.agents, EVALUATIONS):
+            summaries = [point["summary"].get(agent, {}).get(mode) for point in along]
+            theory = theories.get((agent, mode))
+            for outcome in OUTCOMES:
+                ys = [None if entry is None else entry["state_shares"][outcome] for entry in summaries]
+                measured = crossings(xs, ys, axis.log) if numeric(xs) else []
+                if not measured and (theory is None or theory.outcome != outcome):
+                    continue
+                item = {
+                    "agent": agent,
+                    "mode": mode,
+                    "outcome": outcome,
+                    "along": axis.name,
+                    "at": rest,
+                    "measured": measured,
+                }
+                if theory is not None and theory.outcome == outcome:
+                    fine = fine_values(grid)
+                    predicted, scenes = theory_states(grid, theory, rest, fine)
+                    shares = predicted.mean(axis=1)
+                    item.update(predicted=crossings(fine, shares, axis.log), theory=theory.statement)
+                    curve = {
+                        "agent": agent,
+                        "mode": mode,
+                        "outcome": outcome,
+                        "at": rest,
+                        "values": fine,
+                        "shares": shares.tolist(),
+                    }
+                    states = state_matrix(along, agent, mode, outcome)
+                    if (
+                        theory.scene is not None
+                        and scenes is not None
+                        and states is not None
+                        and np.ptp(scenes) > 0
+                    ):
+                        curve["scene"] = {
+                            "name": theory.scene[0],
+                            "values": scenes.tolist(),
+                            "measured_shares": states.tolist(),
+                            "measured": [
+                                crossings(xs, states[:, i], axis.log)[:1] for i in range(states.shape[1])
+                            ],
+                            "predicted": [
+                                crossings(fine, predicted[:, i], axis.log)[:1]
+                                for i in range(predicted.shape[1])
+                            ],
+                        }
+                    curves.append(curve)
+                transitions.append(item)
+    return {"points": points, "transitions": transitions, "curves": curves}
+
+
+def axis_label(name: str) -> str:
+    """A varied setting's name with its unit or meaning."""
+    if name.startswith(ENV):
+        return f"{name} (environment argument)"
+    help_text = next(item.metadata["help"] for item in fields(Config) if item.name == name)
+    return f"{name} ({UNITS.get(name, help_text.split(' (')[0])})"
+
+
+def format_value(value: Any) -> str:
+    """A setting's value as a short label."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def phase_picture(grid: Grid, analysis: dict[str, Any], title: str) -> np.ndarray:
+    """The phase diagram as an RGB image: curves for one varied setting, heatmaps for more."""
+    from rlnoise.pictures.panels import new_figure, pixels
+
+    rows = [(agent, mode) for agent in grid.agents for mode in EVALUATIONS]
+    scene_curves = [curve for curve in analysis["curves"] if "scene" in curve]
+    if len(grid.axes) == 1:
+        figure, axes = new_figure(len(rows) + len(scene_curves), 4, (4.2, 2.9), left=0.6, right=0.3)
+        for row, (agent, mode) in enumerate(rows):
+            _curves(axes[row], grid, analysis, agent, mode)
+        for row, curve in enumerate(scene_curves, start=len(rows)):
+            _scenes(axes[row][0], grid, curve)
+            for ax in axes[row][1:]:
+                ax.axis("off")
+    else:
+        names = [axis.name for axis in grid.axes[2:]]
+        combinations = [
+            dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values()[2:])
+        ]
+        figure, axes = new_figure(len(rows), len(combinations), (5.5, 3.6), left=0.8, right=1.2)
+        for row, (agent, mode) in enumerate(rows):
+            for column, others in enumerate(combinations):
+                _heatmap(axes[row][column], grid, analysis, agent, mode, others)
+    figure.suptitle(title, fontsize=12)
+    figure.tight_layout(rect=(0, 0, 1, 0.97))
+    return pixels(figure)
+
+
+def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: str) -> None:
+    """One row: the share of seeds per outcome with Wilson intervals, then the figures with t intervals."""
+    from rlnoise.pictures.results import OUTCOME_COLOURS
+
+    axis = grid.axes[0]
+    xs = [point["settings"][axis.name] for point in analysis["points"]]
+    entries = [point["summary"].get(agent, {}).get(mode) for point in analysis["points"]]
+    shown = [(x, entry) for x, entry in zip(xs, entries, strict=True) if entry is not None]
+    ax = axes[0]
+    for outcome in OUTCOMES:
+        if not any(entry["seed_shares"][outcome]["share"] for _, entry in shown):
+            continue
+        share = [entry["seed_shares"][outcome]["share"] for _, entry in shown]
+        low, high = zip(*(entry["seed_shares"][outcome]["interval"] for _, entry in shown), strict=True)
+        positions = [x for x, _ in shown]
+        ax.plot(positions, share, "o-", color=OUTCOME_COLOURS[outcome], label=outcome, markersize=4)
+        ax.fill_between(positions, low, high, color=OUTCOME_COLOURS[outcome], alpha=0.15)
+    for curve in analysis["curves"]:
+        if (curve["agent"], curve["mode"]) == (agent, mode):
+            ax.plot(
+                curve["values"],
+                curve["shares"],
+                "k--",
+                linewidth=1,
+                label=f"theory: {curve['outcome']} states",
+            )
+    for item in analysis["transitions"]:
+        if (item["agent"], item["mode"]) == (agent, mode) and item.get("predicted"):
+            ax.axvline(
+                item["predicted"][0], color="black", linestyle=":", linewidth=1, label="predicted transition"
+            )
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_ylabel("share of seeds", fontsize=8)
+    ax.set_title(f"{agent} {mode}: outcome (95% Wilson)", fontsize=9)
+    ax.legend(fontsize=6, loc="best")
+    for ax, name in zip(axes[1:], SHOWN, strict=True):
+        positions = [x for x, _ in shown]
+        means = [entry["figures"][name]["mean"] for _, entry in shown]
+        intervals = [entry["figures"][name]["interval"] for _, entry in shown]
+        low = [
+            mean if interval[0] is None else interval[0]
+            for mean, interval in zip(means, intervals, strict=True)
+        ]
+        high = [
+            mean if interval[1] is None else interval[1]
+            for mean, interval in zip(means, intervals, strict=True)
+        ]
+        ax.plot(positions, means, "o-", color="C0", markersize=4, label="mean over seeds")
+        ax.fill_between(positions, low, high, color="C0", alpha=0.2, label="95% interval (t)")
+        ax.set_ylabel(LABELS[name], fontsize=8)
+        ax.set_title(f"{agent} {mode}: {name}", fontsize=9)
+        ax.legend(fontsize=6, loc="best")
+    for ax in axes:
+        if axis.log:
+            ax.set_xscale("log")
+        ax.set_xlabel(axis_label(axis.name), fontsize=8)
+        ax.tick_params(labelsize=7)
+
+
+def _scenes(ax: Any, grid: Grid, curve: dict[str, Any]) -> None:
+    """Each start state's measured share of seeds in the theory's outcome, against its scene property."""
+    axis = grid.axes[0]
+    scene = curve["scene"]
+    xs = list(axis.values)
+    values = np.array(scene["values"])
+    shares = np.array(scene["measured_shares"])
+    grid_x, grid_y = np.meshgrid(values, xs)
+    points = ax.scatter(grid_x, grid_y, c=shares, cmap="Reds", vmin=0, vmax=1, s=18, edgecolors="none")
+    order = np.argsort(values)
+    predicted = [scene["predicted"][i][0] if scene["predicted"][i] else np.nan for i in order]
+    ax.plot(values[order], predicted, "k-", linewidth=1.2, label="theory: transition per start state")
+    measured = [(values[i], found[0]) for i, found in enumerate(scene["measured"]) if found]
+    if measured:
+        ax.plot(*zip(*measured, strict=True), "kx", markersize=5, label="measured: share crosses 0.5")
+    ax.figure.colorbar(points, ax=ax, label=f"share of seeds {curve['outcome']}")
+    if axis.log:
+        ax.set_yscale("log")
+    ax.set_xlabel(f"start state's {scene['name']}", fontsize=8)
+    ax.set_ylabel(axis_label(axis.name), fontsize=8)
+    ax.set_title(f"{curve['agent']} {curve['mode']}, per start state", fontsize=9)
+    ax.legend(fontsize=6, loc="upper left")
+
+
+def _heatmap(
+    ax: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: str, others: dict[str, Any]
+) -> None:
+    """The most common outcome over seeds, with its share, for each value of the first two axes."""
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import Patch
+
+    from rlnoise.pictures.results import OUTCOME_COLOURS
+
+    first, second = grid.axes[0], grid.axes[1]
+    image = np.ones((len(second.values), len(first.values), 3))
+    for point in analysis["points"]:
+        settings = point["settings"]
+        if any(settings[name] != value for name, value in others.items()):
+            continue
+        entry = point["summary"].get(agent, {}).get(mode)
+        if entry is None:
+            continue
+        row, column = second.values.index(settings[second.name]), first.values.index(settings[first.name])
+        shares = entry["seed_shares"]
+        common = max(OUTCOMES, key=lambda name: shares[name]["share"])
+        share = shares[common]["share"]
+        image[row, column] = 1 - share * (1 - np.array(to_rgb(OUTCOME_COLOURS[common])))
+        ax.text(column, row, f"{common}\n{share:.0%}", ha="center", va="center", fontsize=6)
+    ax.imshow(image, origin="lower", aspect="auto")
+    ax.set_xticks(
+        range(len(first.values)), [format_value(value) for value in first.values], fontsize=7, rotation=45
+    )
+    ax.set_yticks(range(len(second.values)), [format_value(value) for value in second.values], fontsize=7)
+    ax.set_xlabel(axis_label(first.name), fontsize=8)
+    ax.set_ylabel(axis_label(second.name), fontsize=8)
+    where = "".join(f", {name} {format_value(value)}" for name, value in others.items())
+    ax.set_title(f"{agent} {mode}{where}: most common outcome, share of seeds", fontsize=8)
+    ax.legend(
+        handles=[Patch(color=OUTCOME_COLOURS[name], label=name) for name in OUTCOMES],
+        fontsize=6,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )

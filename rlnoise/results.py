@@ -1,0 +1,226 @@
+"""The files a grid writes beside its runs: `results.*` for a comparison, `sweep.*` for a sweep.
+
+A comparison (nothing varied): `results.json` (the command that reproduces it, the settings,
+every run's figures and status, per agent and evaluation mode each figure's mean, standard
+deviation and values over seeds and every seed's outcome), `results.md` (the same as tables)
+and `results.png` (each agent's first picture above its figures).
+
+A sweep: `sweep.json` (the command, the varied settings, every run's settings, seed, final
+figures, outcome and wall time, each point's summary with intervals over seeds, the measured
+and predicted transitions), `sweep.md` (tables per agent and evaluation mode, the transitions)
+and `phase.png` (`rlnoise.phase`), also logged to TensorBoard as `phase` in the sweep's
+directory. Each JSON file is written first when the grid starts, so that `--resume` knows the
+grid even after a crash.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from rlnoise.files import write_json, write_text
+from rlnoise.metrics import EVALUATIONS, OUTCOMES
+from rlnoise.sweep import FIGURES, Grid, status_line, summarize
+
+COMPARISON = "results.json"
+SWEEP = "sweep.json"
+
+
+def json_name(grid: Grid) -> str:
+    """The JSON file of the grid's results: `results.json` for a comparison, `sweep.json` for a sweep."""
+    return SWEEP if grid.axes else COMPARISON
+
+
+def format_spread(figure: dict[str, Any]) -> str:
+    """`mean ± std`, or `nan` when no seed gave a number."""
+    return "nan" if math.isnan(figure["mean"]) else f"{figure['mean']:.3f} ± {figure['std']:.3f}"
+
+
+def outcome_counts(outcomes: list[str]) -> str:
+    """How many seeds had each outcome: `covering 4/5, mixed 1/5`."""
+    counts = {outcome: outcomes.count(outcome) for outcome in dict.fromkeys(outcomes)}
+    return ", ".join(f"{outcome} {count}/{len(outcomes)}" for outcome, count in counts.items())
+
+
+def rows(summary: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """The rows of the figures table (mean ± std, outcome counts) and of the outcomes per seed, each
+    with the outcomes of its start states."""
+    from rlnoise.report import format_shares
+
+    figures, outcomes = {}, {}
+    for agent, modes in summary.items():
+        for mode, entry in modes.items():
+            name = f"{agent} {mode}"
+            cells = {key: format_spread(value) for key, value in entry["figures"].items()}
+            cells["outcome"] = outcome_counts(list(entry["outcomes"].values()))
+            figures[name] = cells
+            outcomes[name] = {
+                f"seed {seed}": f"{outcome} ({format_shares(entry['outcome_shares'][seed])})"
+                for seed, outcome in entry["outcomes"].items()
+            }
+    return figures, outcomes
+
+
+def header(grid: Grid, records: list[dict[str, Any]], interrupted: bool, name: str) -> dict[str, Any]:
+    """What both kinds of results record first: the command, the status and the grid."""
+    return {
+        "command": grid.command(name),
+        "complete": all(item["status"] == "finished" for item in records),
+        "status": status_line(records, interrupted),
+        **grid.identity(),
+    }
+
+
+def write_comparison(directory: Path, grid: Grid, records: list[dict[str, Any]], interrupted: bool) -> str:
+    """Write results.json, results.md and results.png; return the text tables."""
+    from matplotlib.image import imread
+
+    from rlnoise.pictures import results_picture, save_png
+    from rlnoise.report import markdown, table
+
+    summary = summarize(records, grid.agents)
+    results = {**header(grid, records, interrupted, "compare"), "summary": summary, "runs": records}
+    write_json(directory / COMPARISON, results)
+
+    figures, outcomes = rows(summary)
+    seed_columns = [f"seed {seed}" for seed in grid.seeds]
+    columns = (*FIGURES, "outcome")
+    text = table(figures, "agent / evaluation", columns) + "\n\n"
+    text += table(outcomes, "outcome per seed", seed_columns)
+    lines = [
+        f"# rlnoise compare: {grid.base.env_id}",
+        "",
+        f"Command: `{results['command']}`",
+        "",
+        f"{results['status']}. Figures: mean ± standard deviation over seeds; the outcome counts seeds. "
+        "Per seed: the run's outcome, and in brackets the outcomes of its start states (docs/design.md).",
+        "",
+        markdown(figures, "agent / evaluation", columns),
+        "",
+        markdown(outcomes, "outcome per seed", seed_columns),
+        "",
+        "![results](results.png)",
+    ]
+    write_text(directory / "results.md", "\n".join(lines) + "\n")
+
+    pictures = {}
+    for agent in summary:
+        first = next(item for item in records if item["agent"] == agent and item["status"] == "finished")
+        picture_path = Path(first["directory"]) / "policy.png"
+        if picture_path.exists():
+            pictures[f"{agent} (seed {first['seed']})"] = imread(picture_path)[..., :3]
+    if summary:
+        title = f"{grid.base.env_id}: {', '.join(summary)} over seeds {','.join(map(str, grid.seeds))}"
+        save_png(results_picture(pictures, summary, title), directory / "results.png")
+    return text
+
+
+def write_started(directory: Path, grid: Grid, records: list[dict[str, Any]]) -> None:
+    """Write the grid's JSON file as it stands while it trains: its identity and the runs' records."""
+    name = "sweep" if grid.axes else "compare"
+    write_json(directory / json_name(grid), {**header(grid, records, False, name), "runs": records})
+
+
+def format_value(value: Any) -> str:
+    """A number with three decimals, or `nan` for a missing one."""
+    return "nan" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+
+
+def format_interval(figure: dict[str, Any]) -> str:
+    """`mean [low, high]` over seeds."""
+    low, high = figure["interval"]
+    bounds = "" if low is None else f" [{low:.3f}, {high:.3f}]"
+    return format_value(figure["mean"]) + bounds
+
+
+def transition_rows(transitions: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """One row per transition: measured and predicted crossings of one half."""
+    from rlnoise.phase import format_value as short
+
+    found = {}
+    for item in transitions:
+        where = "".join(f", {name} {short(value)}" for name, value in item["at"].items())
+        name = f"{item['agent']} {item['mode']}: {item['outcome']}{where}"
+        found[name] = {
+            "measured": ", ".join(f"{value:.3g}" for value in item["measured"]) or "no crossing",
+            "predicted": ", ".join(f"{value:.3g}" for value in item.get("predicted", [])) or "",
+            "theory": item.get("theory", ""),
+        }
+    return found
+
+
+def write_sweep(directory: Path, grid: Grid, records: list[dict[str, Any]], interrupted: bool) -> str:
+    """Write sweep.json, sweep.md and phase.png (also to TensorBoard); return the text tables."""
+    from rlnoise.phase import analyse, phase_picture
+    from rlnoise.phase import format_value as short
+    from rlnoise.pictures import save_png
+    from rlnoise.report import markdown, table
+
+    analysis = analyse(grid, records)
+    points = [
+        {key: value for key, value in point.items() if key != "records"} for point in analysis["points"]
+    ]
+    results = {
+        **header(grid, records, interrupted, "sweep"),
+        "points": points,
+        "transitions": analysis["transitions"],
+        "theory": analysis["curves"],
+        "runs": records,
+    }
+    write_json(directory / SWEEP, results)
+
+    names = [axis.name for axis in grid.axes]
+    columns = ("outcome", "return", "collapse_rate", "mode_entropy", *[f"{o} states" for o in OUTCOMES])
+    sections, texts = [], []
+    for agent in grid.agents:
+        for mode in EVALUATIONS:
+            body = {}
+            for point in points:
+                entry = point["summary"].get(agent, {}).get(mode)
+                if entry is None:
+                    continue
+                label = ", ".join(f"{name} {short(point['settings'][name])}" for name in names)
+                body[label] = {
+                    "outcome": outcome_counts(list(entry["outcomes"].values())),
+                    **{
+                        name: format_interval(entry["figures"][name])
+                        for name in ("return", "collapse_rate", "mode_entropy")
+                    },
+                    **{f"{o} states": f"{entry['state_shares'][o]:.0%}" for o in OUTCOMES},
+                }
+            if body:
+                sections += [f"## {agent}, {mode}", "", markdown(body, "settings", columns), ""]
+                texts.append(f"{agent}, {mode}\n" + table(body, "settings", columns))
+    transitions = transition_rows(analysis["transitions"])
+    along = f"along {names[0]}" + (f", for each value of {', '.join(names[1:])}" if names[1:] else "")
+    transition_columns = ("measured", "predicted", "theory")
+    lines = [
+        f"# rlnoise sweep: {grid.base.env_id}",
+        "",
+        f"Command: `{results['command']}`",
+        "",
+        f"{results['status']}. Per point: the count of seeds in each outcome; return, collapse rate and "
+        "mode entropy as mean [95% t interval] over seeds; the share of start states in each outcome, "
+        "averaged over seeds.",
+        "",
+        *sections,
+        f"## Transitions ({along})",
+        "",
+        "Where the share of start states in an outcome crosses one half, interpolated; "
+        "beside it the crossing that the environment's theory predicts, where it declares one.",
+        "",
+        markdown(transitions, "agent, mode: outcome", transition_columns) if transitions else "None found.",
+        "",
+        "![phase diagram](phase.png)",
+    ]
+    write_text(directory / "sweep.md", "\n".join(lines) + "\n")
+
+    image = phase_picture(grid, analysis, f"{grid.base.env_id}: {results['status']}")
+    save_png(image, directory / "phase.png")
+    from torch.utils.tensorboard import SummaryWriter
+
+    with SummaryWriter(str(directory)) as writer:
+        writer.add_image("phase", image, dataformats="HWC")
+    texts.append(table(transitions, "transition", transition_columns) if transitions else "no transitions")
+    return "\n\n".join(texts)

@@ -1,0 +1,247 @@
+"""`rlnoise sweep`: the grid's values, its files, the regression transition, bad input, stop and resume."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import read_strict_json
+from matplotlib.image import imread
+
+from rlnoise.cli import main
+from rlnoise.sweep import parse_axis
+
+TINY = ["--total-timesteps", "2048", "--num-envs", "256", "--eval-contexts", "4", "--eval-samples", "8"]
+# The schedule of tests/test_compare.py, on which the regressor already shows its outcome.
+SHORT = ["--total-timesteps", "76800", "--num-envs", "256", "--learning-rate", "0.01", "--eval-every", "150"]
+FIXED_SCENE = ["--env-kwargs", '{"half_gap": 0.6}']
+
+
+def test_values_are_lists_linear_and_log_ranges_of_any_setting():
+    assert parse_axis("sigma=0.1,0.2,0.4").values == (0.1, 0.2, 0.4)
+    linear = parse_axis("sigma=0.1:1.2:12")
+    assert linear.values[:3] == (0.1, 0.2, 0.3) and len(linear.values) == 12 and not linear.log
+    log = parse_axis("ent-coef=log:0.001:1:4")
+    assert log.name == "ent_coef" and log.values == (0.001, 0.01, 0.1, 1.0) and log.log
+    assert parse_axis("total_timesteps=1000:3000:3").values == (1000, 2000, 3000)
+    assert parse_axis("env.half_gap=0.5,0.6").values == (0.5, 0.6)
+
+
+@pytest.mark.parametrize(
+    ("vary", "message"),
+    [
+        ("sigm=0.1,0.2", "unknown setting 'sigm'; did you mean sigma?"),
+        ("sigma=0.1:1.2", "malformed range '0.1:1.2'"),
+        ("sigma=log:0:1:5", "malformed range"),
+        ("sigma=-1,0.5", "sigma: must be > 0, got -1"),
+        ("total_timesteps=1.5", "expected a number of type int"),
+        ("seed=1,2", "use --agents, --seeds or env.KEY"),
+        ("sigma", "expected NAME=VALUES"),
+    ],
+)
+def test_bad_vary_is_one_line_exit_2_and_starts_no_run(tmp_path, capsys, vary, message):
+    logdir = tmp_path / "never"
+    with pytest.raises(SystemExit) as exit:
+        main(["sweep", "--vary", vary, "--logdir", str(logdir)])
+    assert exit.value.code == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and message in error, error
+    assert not logdir.exists()
+
+
+def test_an_env_value_the_env_rejects_exits_2_before_any_run(tmp_path, capsys):
+    logdir = tmp_path / "never"
+    assert main(["sweep", "--vary", "env.half_gap=0.5,-1", "--logdir", str(logdir)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "half_gap must be > 0" in error
+    assert not logdir.exists()
+
+
+def test_backend_ray_without_ray_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails, as without the extra
+    logdir = tmp_path / "never"
+    assert main(["sweep", "--vary", "sigma=0.3,0.9", "--backend", "ray", "--logdir", str(logdir)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "pip install -e '.[ray]'" in error
+    assert not logdir.exists()
+
+
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory):
+    """2 values x 2 seeds of the regressor, tiny runs."""
+    logdir = tmp_path_factory.mktemp("sweep") / "small"
+    flags = ["--agents", "regression", "--seeds", "1-2", "--vary", "sigma=0.3,0.9", "--jobs", "2"]
+    code = main(["sweep", *flags, *TINY, *FIXED_SCENE, "--logdir", str(logdir)])
+    return code, logdir
+
+
+@pytest.mark.slow
+def test_a_small_sweep_writes_its_runs_json_markdown_and_phase_diagram(small_sweep):
+    code, logdir = small_sweep
+    assert code == 0
+    names = {f"regression__sigma={sigma}__seed{seed}" for sigma in (0.3, 0.9) for seed in (1, 2)}
+    assert names <= {path.name for path in logdir.iterdir()}
+    for name in names:
+        assert (logdir / name / "evaluation.json").is_file() and (logdir / name / "manifest.json").is_file()
+    results = read_strict_json(logdir / "sweep.json")
+    assert results["complete"] and results["vary"][0]["name"] == "sigma"
+    assert [(run["settings"]["sigma"], run["seed"]) for run in results["runs"]] == [
+        (0.3, 1),
+        (0.3, 2),
+        (0.9, 1),
+        (0.9, 2),
+    ]
+    assert all(run["status"] == "finished" and run["seconds"] > 0 for run in results["runs"])
+    point = results["points"][0]
+    assert point["settings"] == {"sigma": 0.3}
+    entry = point["summary"]["regression"]["deterministic"]
+    shares = entry["seed_shares"]
+    assert sum(share["share"] for share in shares.values()) == pytest.approx(1.0)
+    assert all(
+        0 <= share["interval"][0] <= share["share"] <= share["interval"][1] <= 1 for share in shares.values()
+    )
+    assert len(entry["figures"]["return"]["values"]) == 2 and len(entry["figures"]["return"]["interval"]) == 2
+    theory = next(item for item in results["transitions"] if item["outcome"] == "averaged")
+    assert theory["predicted"] == [pytest.approx((0.6**2 - 0.1**2) ** 0.5, abs=0.005)]
+    assert "--vary sigma=0.3,0.9" in results["command"] and "half_gap" in results["command"]
+    markdown = (logdir / "sweep.md").read_text()
+    assert "## regression, deterministic" in markdown and "![phase diagram](phase.png)" in markdown
+    picture = imread(logdir / "phase.png")
+    assert picture.ndim == 3 and picture.shape[0] > 400 and picture.shape[1] > 800
+    assert any(path.name.startswith("events.out") for path in logdir.iterdir())  # phase.png in TensorBoard
+
+
+@pytest.mark.slow
+def test_resume_refuses_a_directory_that_holds_another_grid(small_sweep, capsys):
+    _, logdir = small_sweep
+    flags = ["--agents", "regression", "--seeds", "1-3", "--vary", "sigma=0.3,0.9", *TINY, *FIXED_SCENE]
+    before = sorted(path.name for path in logdir.iterdir())
+    assert main(["sweep", *flags, "--logdir", str(logdir), "--resume"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "holds another grid (its seeds differ)" in error
+    assert sorted(path.name for path in logdir.iterdir()) == before
+
+
+@pytest.mark.slow
+def test_the_regressor_commits_at_small_sigma_and_averages_at_large_sigma(tmp_path):
+    logdir = tmp_path / "transition"
+    flags = ["--agents", "regression", "--seeds", "1-3", "--vary", "sigma=0.3,0.9"]
+    assert main(["sweep", *flags, *SHORT, *FIXED_SCENE, "--logdir", str(logdir)]) == 0
+    results = read_strict_json(logdir / "sweep.json")
+    outcomes = {
+        point["settings"]["sigma"]: set(point["summary"]["regression"]["deterministic"]["outcomes"].values())
+        for point in results["points"]
+    }
+    assert outcomes == {0.3: {"committed"}, 0.9: {"averaged"}}
+    averaged = next(item for item in results["transitions"] if item["outcome"] == "averaged")
+    assert 0.3 < averaged["measured"][0] < 0.9
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (from /proc: children, their children, ...)."""
+    found, frontier = set(), [pid]
+    while frontier:
+        parent = frontier.pop()
+        for task in Path(f"/proc/{parent}/task").iterdir():
+            children = (task / "children").read_text().split()
+            found.update(map(int, children))
+            frontier += map(int, children)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_main_process_stops_the_workers_saves_and_resume_finishes(tmp_path):
+    logdir = tmp_path / "stopped"
+    flags = ["--agents", "categorical", "--seeds", "1-3", "--jobs", "2", "--vary", "ent_coef=0.2"]
+    schedule = ["--total-timesteps", "51200", "--num-envs", "256", "--eval-every", "20"]
+    command = [sys.executable, "-m", "rlnoise.cli", "sweep", *flags, *schedule, "--logdir", str(logdir)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(logdir.glob("*/checkpoint.pt")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = descendants(process.pid)
+    assert workers, "the sweep started no worker"
+    process.send_signal(signal.SIGTERM)  # the main process only, as a job scheduler does
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stderr
+    assert "--resume" in stderr and "Traceback" not in stderr
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if alive(pid)], "processes left behind"
+    results = read_strict_json(logdir / "sweep.json")
+    statuses = [run["status"] for run in results["runs"]]
+    assert "interrupted" in statuses and not results["complete"], statuses
+    interrupted = next(run for run in results["runs"] if run["status"] == "interrupted")
+    assert read_strict_json(Path(interrupted["directory"]) / "manifest.json")["status"] == "interrupted"
+
+    finished_before = {
+        run["directory"]: os.stat(Path(run["directory"]) / "evaluation.json").st_mtime_ns
+        for run in results["runs"]
+        if run["status"] == "finished"
+    }
+    assert main(["sweep", *flags, *schedule, "--logdir", str(logdir), "--resume"]) == 0
+    resumed = read_strict_json(logdir / "sweep.json")
+    assert resumed["complete"] and all(run["status"] == "finished" for run in resumed["runs"])
+    for directory, mtime in finished_before.items():
+        assert os.stat(Path(directory) / "evaluation.json").st_mtime_ns == mtime  # left alone
+
+
+@pytest.mark.slow
+def test_the_ray_backend_gives_the_local_backend_figures(tmp_path):
+    pytest.importorskip("ray")
+    flags = ["--agents", "regression", "--seeds", "1-2", "--vary", "sigma=0.3,0.9", "--jobs", "2", *TINY]
+    figures = {}
+    for backend in ("local", "ray"):
+        logdir = tmp_path / backend
+        assert main(["sweep", *flags, "--backend", backend, "--logdir", str(logdir)]) == 0
+        runs = read_strict_json(logdir / "sweep.json")["runs"]
+        figures[backend] = [{mode: run[mode] for mode in ("sampled", "deterministic")} for run in runs]
+        for run in runs:  # the files came back into the driver's directory
+            assert {"config.json", "evaluation.json", "model.pt", "manifest.json"} <= set(
+                os.listdir(run["directory"])
+            )
+            assert read_strict_json(Path(run["directory"]) / "config.json")["logdir"] == str(logdir)
+    assert figures["ray"] == figures["local"]
+
+
+def test_a_transition_is_the_interpolated_crossing_of_one_half_in_log_x_for_a_log_range():
+    from rlnoise.phase import crossings
+
+    assert crossings([0.1, 0.3, 0.5], [0.0, 0.25, 0.75], log=False) == [pytest.approx(0.4)]
+    assert crossings([0.01, 1.0], [0.0, 1.0], log=True) == [pytest.approx(0.1)]
+    assert crossings([1, 2, 3], [0.2, 0.4, None], log=False) == []
+
+
+def test_twobales_predicts_the_regressor_averages_above_sigma_c():
+    import gymnasium as gym
+
+    from rlnoise.contract import theories
+
+    env = gym.make("TwoBales-v0", half_gap=0.6)
+    (theory,) = theories(env)
+    observation, _ = env.reset(seed=0)
+    critical = (0.6**2 - 0.1**2) ** 0.5
+    assert (theory.agent, theory.mode, theory.outcome) == ("regression", "deterministic", "averaged")
+    assert theory.predict(env.unwrapped, observation, {"sigma": critical + 0.01}) == "averaged"
+    assert theory.predict(env.unwrapped, observation, {"sigma": critical - 0.01}) == "committed"
+    assert theory.scene[1](observation) == pytest.approx(0.6)
+
+
+def test_compare_resume_refuses_a_directory_without_its_grid(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("keep me")
+    assert main(["compare", "--logdir", str(tmp_path), "--resume"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "holds no readable results.json" in error
+    assert os.listdir(tmp_path) == ["notes.txt"]
