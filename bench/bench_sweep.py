@@ -39,7 +39,7 @@ def sweep_seconds(grid: Grid, directory: Path) -> float:
     from rlnoise.sweep import make_backend, train_grid
 
     start = time.perf_counter()
-    records, _ = train_grid(grid.runs(directory / "sweep"), make_backend("local", 1, ("envs",)))
+    records, _ = train_grid(grid.runs(directory / "sweep"), make_backend("local", 1, ("rlnoise.envs",)))
     write_sweep(directory / "sweep", grid, records, False)
     return time.perf_counter() - start
 
@@ -49,7 +49,7 @@ def ray_start_seconds() -> float:
     from rlnoise.sweep import make_backend
 
     start = time.perf_counter()
-    make_backend("ray", 2, ("envs",)).close()
+    make_backend("ray", 2, ("rlnoise.envs",)).close()
     return time.perf_counter() - start
 
 

@@ -151,7 +151,7 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     jobs = min(args.jobs, len(runs))
     with locked_directory(directory, "--logdir", reuse=args.resume):
         start = time.perf_counter()
-        backend = make_backend(args.backend, jobs, ("envs",), args.address)
+        backend = make_backend(args.backend, jobs, ("rlnoise.envs",), args.address)
         records, interrupt = train_grid(
             runs, backend, previous, on_change=lambda records: write_started(directory, grid, records)
         )
