@@ -11,6 +11,10 @@ Point numbering is OpenSpiel's: action ``a = row * N + col``, row 0 the bottom r
 "1"), col 0 column "A"; ``N * N`` is pass. Colours: ``EMPTY = 0``, ``BLACK = 1``,
 ``WHITE = 2``.
 
+Imported as ``rlnoise.envs.go.engine``. Its numba functions are compiled on first use and
+cached beside this file; a cache made under the old import name ``envs.go.engine`` is
+invalidated by this file's change.
+
 Playouts: both players choose uniformly at random among their legal moves that do not fill
 one of their own eyes (see `_is_eye`), and pass when there is none. A playout ends after two
 consecutive passes or after ``max_moves`` moves (passes included; default ``3 * N * N``),
