@@ -10,7 +10,7 @@ import time
 import pytest
 from conftest import read_strict_json
 
-import rlnoise.train
+import rlnoise.run
 from rlnoise.cli import main
 from rlnoise.config import Config
 from rlnoise.manifest import read_manifest
@@ -30,7 +30,7 @@ def test_a_run_that_crashed_after_its_second_checkpoint_resumes_to_the_same_figu
     assert read_manifest(tmp_path / "whole")["status"] == "complete"
 
     saved = []
-    original = rlnoise.train.save_checkpoint
+    original = rlnoise.run.save_checkpoint
 
     def crash_after_the_second(*args, **kwargs):
         original(*args, **kwargs)
@@ -38,10 +38,10 @@ def test_a_run_that_crashed_after_its_second_checkpoint_resumes_to_the_same_figu
         if len(saved) == 2:
             raise RuntimeError("the machine went down")
 
-    monkeypatch.setattr(rlnoise.train, "save_checkpoint", crash_after_the_second)
+    monkeypatch.setattr(rlnoise.run, "save_checkpoint", crash_after_the_second)
     with pytest.raises(RuntimeError):
         train(Config(**{**config.__dict__, "run_name": "crashed"}), progress=False)
-    monkeypatch.setattr(rlnoise.train, "save_checkpoint", original)
+    monkeypatch.setattr(rlnoise.run, "save_checkpoint", original)
     manifest = read_manifest(tmp_path / "crashed")
     assert saved == [2, 4] and manifest["status"] == "running"
     assert manifest["checkpoint_step"] == 2 * 64  # it names a checkpoint once that is written

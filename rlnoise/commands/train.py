@@ -40,18 +40,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train (or resume) as the flags say, print the summary table, and return the exit code."""
+    from rlnoise.interrupts import interrupt, stop_on_signals
     from rlnoise.metrics import EVALUATIONS
     from rlnoise.report import table
     from rlnoise.train import resume, train
 
+    config = from_args(args) if args.resume is None else resumed_config(args)
     if args.resume is None:
-        config = from_args(args)
         check_run(config)
         check_directory(config.logdir, "--logdir")
-        result = train(config)
-    else:
-        config = resumed_config(args)
-        result = resume(args.resume, trusted=None)
+    # Ctrl-C or SIGTERM: the run stops before its next update and saves what it reached; a
+    # second one interrupts the saving (`rlnoise.cli` reports it).
+    with stop_on_signals(repeat=interrupt) as stop:
+        if args.resume is None:
+            result = train(config, stop=stop)
+        else:
+            result = resume(args.resume, trusted=None, stop=stop)
     print(f"\n{config.agent} on {config.env_id}, seed {config.seed}, {result['global_step']} steps")
     print(table({way: result[way] for way in EVALUATIONS}))
     print(f"\nrun directory: {result['directory']}  (tensorboard --logdir {config.logdir})")
