@@ -86,6 +86,19 @@ class Config:
         None, "clip the total gradient norm of policy and baseline to this (default: no clipping)", POSITIVE
     )
     gamma: float = flag(0.99, "discount factor of returns over time", UNIT_INTERVAL)
+    # PPO (CleanRL's names and meaning; the learned value function is the baseline above).
+    num_minibatches: int = flag(4, "minibatches each rollout is split into", POSITIVE, "ppo")
+    update_epochs: int = flag(4, "passes over each rollout", POSITIVE, "ppo")
+    clip_coef: float = flag(
+        0.2, "the surrogate's clipping coefficient (the ratio stays in 1 +- it)", POSITIVE, "ppo"
+    )
+    gae_lambda: float = flag(0.95, "lambda of the generalized advantage estimate", UNIT_INTERVAL, "ppo")
+    clip_vloss: bool = flag(True, "clip the value function's change as the surrogate's", algo="ppo")
+    vf_coef: float = flag(0.5, "weight of the value loss", NON_NEGATIVE, "ppo")
+    anneal_lr: bool = flag(True, "decay the learning rate linearly to 0 over training", algo="ppo")
+    target_kl: float | None = flag(
+        None, "stop an update's epochs once the approximate KL exceeds this (default: never)", POSITIVE, "ppo"
+    )
     # Agent: how the policy is built and how it explores.
     hidden: int = flag(64, "units in each of the two hidden layers", POSITIVE)
     sigma: float = flag(1.0, "regression agent: standard deviation of its exploration noise", POSITIVE)

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-ALGORITHMS = ("reinforce",)
+ALGORITHMS = ("reinforce", "ppo")
 """The names `--algo` takes; each is the module `rlnoise.algorithms.<name>`."""
 
 
