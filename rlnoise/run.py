@@ -134,6 +134,13 @@ def figure_tags(results: dict[str, dict[str, Any]]) -> dict[str, float]:
     return tags
 
 
+def log_ratio(modes: np.ndarray, labels: tuple[str, str]) -> float:
+    """log(n_a / n_b): how much more often the episodes reached good answer `a` than `b`, with one
+    episode added to each count so that a policy that never reaches one stays finite."""
+    counts = [int(np.sum(modes == label)) + 1 for label in labels]
+    return float(np.log(counts[0] / counts[1]))
+
+
 def loss_tags(figures: dict[str, torch.Tensor]) -> dict[str, float]:
     """An update's loss figures by TensorBoard tag: "value loss" is `losses/value_loss`."""
     return {f"losses/{name.replace(' ', '_')}": value.item() for name, value in figures.items()}
@@ -286,6 +293,10 @@ class Run:
             self.writer.add_scalar(tag, value, step)
         for way in EVALUATIONS:
             self.writer.add_histogram(f"eval/{way}/actions", episodes[way].actions, step)
+        labels = self.evaluation.labels
+        if len(labels) >= 2:  # 0 when sampled play reaches the first two good answers alike
+            ratio = log_ratio(episodes["sampled"].modes, (labels[0], labels[1]))
+            self.writer.add_scalar("multimodality/log_ratio", ratio, step)
         title = f"{config.agent} on {config.env_id}, seed {config.seed}, step {step}"
         observations = episodes["sampled"].observations
         image = picture(self.policy, self.adapter, self.env, observations, title, config.device)
