@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-ALGORITHMS = ("reinforce", "ppo")
+ALGORITHMS = ("reinforce", "ppo", "bc")
 """The names `--algo` takes; each is the module `rlnoise.algorithms.<name>`."""
 
 
