@@ -18,8 +18,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train",
         help="train one agent on one environment",
-        description="Train one agent with REINFORCE (learned baseline, entropy bonus) and evaluate it "
-        "both ways, sampled and deterministic. Results go to LOGDIR/RUN_NAME/.",
+        description="Train one agent with REINFORCE (learned baseline, entropy bonus), PPO or behaviour "
+        "cloning (--algo) and evaluate it both ways, sampled and deterministic. "
+        "Results go to LOGDIR/RUN_NAME/.",
     )
     add_flags(parser)
     parser.add_argument(
