@@ -156,12 +156,13 @@ def test_interrupted_run_evaluates_and_saves_what_it_has(tmp_path):
         "stopped",
     ]
     process = subprocess.Popen(
-        [*command, "--total-timesteps", "100000000"], stderr=subprocess.PIPE, text=True
+        [*command, "--total-timesteps", "100000000", "--eval-every", "1"], stderr=subprocess.PIPE, text=True
     )
-    deadline = time.monotonic() + 60
-    while not list((tmp_path / "stopped").glob("events.*")) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(1.0)
+    manifest = tmp_path / "stopped" / "manifest.json"
+    deadline = time.monotonic() + 240
+    while '"checkpoint_step"' not in (manifest.read_text() if manifest.exists() else ""):
+        assert time.monotonic() < deadline, "no update finished in 240 s"
+        time.sleep(0.2)  # wait for an update, however loaded the machine
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 130
     evaluation = json.loads((tmp_path / "stopped" / "evaluation.json").read_text())
