@@ -41,15 +41,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train (or resume) as the flags say, print the summary table, and return the exit code."""
+    if args.resume is None:
+        config = from_args(args)
+        check_run(config)
+        check_directory(config.logdir, "--logdir")
+    else:
+        config = resumed_config(args)
+
     from rlnoise.interrupts import interrupt, stop_on_signals
-    from rlnoise.metrics import EVALUATIONS
+    from rlnoise.metrics import EVALUATIONS  # torch: imported once the input is known to be good
     from rlnoise.report import table
     from rlnoise.train import resume, train
 
-    config = from_args(args) if args.resume is None else resumed_config(args)
-    if args.resume is None:
-        check_run(config)
-        check_directory(config.logdir, "--logdir")
     # Ctrl-C or SIGTERM: the run stops before its next update and saves what it reached; a
     # second one interrupts the saving (`rlnoise.cli` reports it).
     with stop_on_signals(repeat=interrupt) as stop:
