@@ -20,8 +20,9 @@ sys.exit(code)
 
 
 def envs(*args, cwd=None):
-    return subprocess.run([sys.executable, "-P", "-c", LIST_WITHOUT_TORCH, *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)  # fmt: skip
+    # -P: the current directory is not on the path, as for the installed `rlnoise` command
+    command = [sys.executable, "-P", "-c", LIST_WITHOUT_TORCH, *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
 def test_envs_lists_rlnoise_environments_without_importing_torch_or_compiling_go():

@@ -151,7 +151,7 @@ def test_a_scene_is_labelled_with_the_names_the_env_declares_for_its_observation
 
 
 def test_a_bar_without_height_is_still_seen():
-    figure, axes = new_figure(1, 1, (3.0, 2.0), left=0.5, right=0.2)
+    _, axes = new_figure(1, 1, (3.0, 2.0), left=0.5, right=0.2)
     ax = axes[0, 0]
     _mark_empty(ax, 0.0, 0.2, float("nan"), "C0")
     _mark_empty(ax, 1.0, 0.2, 0.0, "C1")
