@@ -3,7 +3,9 @@
 `status` is `running` while it trains, then `complete`, `interrupted` (Ctrl-C or SIGTERM: its
 weights and figures are those of the step reached) or `failed` (with `error`). `weights_step`
 is the step of the weights in `model.pt`, `checkpoint_step` that of `checkpoint.pt`, from which
-`rlnoise train --resume` continues. `command`, `version` and `commit` say what made the run.
+`rlnoise train --resume` continues. `step` is the step training has reached, written every
+`PROGRESS_SECONDS` while it runs (compare and sweep show it in their progress bar). `command`,
+`version` and `commit` say what made the run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from rlnoise.files import parse_json, write_json
 
 MANIFEST = "manifest.json"
 STATUSES = ("running", "complete", "interrupted", "failed")
+PROGRESS_SECONDS = 2.0
+"""How often a running run writes its `step`, and compare's and sweep's progress bar reads it."""
 
 
 def provenance() -> dict[str, Any]:

@@ -52,7 +52,7 @@ from rlnoise.contract import mode_labels
 from rlnoise.errors import RunError, UsageError
 from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate
 from rlnoise.files import unique_suffix, write_bytes, write_json
-from rlnoise.manifest import provenance, update_manifest
+from rlnoise.manifest import PROGRESS_SECONDS, provenance, update_manifest
 from rlnoise.metrics import FIGURES, OUTCOMES
 from rlnoise.names import run_name
 from rlnoise.pictures import picture, save_png
@@ -200,6 +200,7 @@ class Run:
         seed = checkpoint_seed(self.config.seed, self.update) if self.update else self.config.seed
         self.collector.reset(seed)
         self.start_time, self.start_step = time.time(), self.global_step
+        self.shown_at = self.start_time
         self.bar = tqdm(
             total=self.num_updates * self.batch_size,
             initial=self.global_step,
@@ -268,6 +269,9 @@ class Run:
         for tag, value in scalars.items():
             writer.add_scalar(tag, value, step)
         self.bar.update(self.batch_size)
+        if time.time() - self.shown_at >= PROGRESS_SECONDS:  # for compare's and sweep's progress bar
+            update_manifest(self.directory, step=step)
+            self.shown_at = time.time()
 
     def end_update(self, modules: dict[str, Any]) -> None:
         """Every `eval_every` updates but the last: evaluate, checkpoint `modules`, and reset the

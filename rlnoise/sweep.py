@@ -51,6 +51,7 @@ from rlnoise.errors import Terminated, UsageError
 from rlnoise.files import parse_json, write_bytes
 from rlnoise.inputs import check_run
 from rlnoise.interrupts import stop_on_signals
+from rlnoise.manifest import PROGRESS_SECONDS, read_manifest
 from rlnoise.metrics import EVALUATIONS
 from rlnoise.names import file_name, flag_name
 
@@ -262,7 +263,6 @@ def finished_evaluation(directory: Path) -> dict[str, Any] | None:
     """The final evaluation of the run in `directory` if it finished, else None: finished when its
     manifest says `complete`, or, for a run written before manifests, when its `evaluation.json`
     says it was not interrupted."""
-    from rlnoise.manifest import read_manifest
 
     try:
         evaluation = parse_json((directory / "evaluation.json").read_text())
@@ -368,11 +368,11 @@ class LocalBackend:
         """Queue one run; return its handle."""
         return self.pool.submit(local_task, asdict(run.config), resume)
 
-    def wait(self, handles: list[Any]) -> list[Any]:
-        """The handles of runs that have ended, waiting for at least one."""
+    def wait(self, handles: list[Any], timeout: float | None = None) -> list[Any]:
+        """The handles of runs that have ended, waiting for at least one or `timeout` seconds."""
         from concurrent.futures import FIRST_COMPLETED, wait
 
-        return list(wait(handles, return_when=FIRST_COMPLETED).done)
+        return list(wait(handles, timeout=timeout, return_when=FIRST_COMPLETED).done)
 
     def finish(self, handle: Any, run: Run) -> tuple[dict[str, Any] | None, BaseException | None]:
         """A run's result (None if it never started) or the exception that ended it."""
@@ -423,9 +423,9 @@ class RayBackend:
         options = self.task.options(num_cpus=run.config.threads, max_retries=0)
         return options.remote(asdict(run.config), files, self.modules)
 
-    def wait(self, handles: list[Any]) -> list[Any]:
-        """The refs of runs that have ended, waiting for at least one."""
-        return self.ray.wait(handles, num_returns=1)[0]
+    def wait(self, handles: list[Any], timeout: float | None = None) -> list[Any]:
+        """The refs of runs that have ended, waiting for at least one or `timeout` seconds."""
+        return self.ray.wait(handles, num_returns=1, timeout=timeout)[0]
 
     def finish(self, handle: Any, run: Run) -> tuple[dict[str, Any] | None, BaseException | None]:
         """A run's result, its files written into the driver's log directory, or its exception."""
@@ -493,6 +493,18 @@ def read_finished(run: Run, evaluation: dict[str, Any], previous: dict[str, Any]
     return item
 
 
+def steps_in_flight(runs: list[Run]) -> str:
+    """The steps the runs that have started have reached, from their manifests (runs on this
+    machine; a Ray cluster's runs write theirs where they train)."""
+    started = [(read_manifest(run.directory) or {}, run) for run in runs if run.directory.is_dir()]
+    started = [(manifest, run) for manifest, run in started if manifest.get("status") == "running"]
+    if not started:
+        return ""
+    reached = sum(manifest.get("step", 0) for manifest, _ in started)
+    total = sum(run.config.total_timesteps for _, run in started)
+    return f"{len(started)} in flight: {reached / 1e3:,.0f}k of {total / 1e3:,.0f}k steps"
+
+
 def describe(item: dict[str, Any]) -> str:
     """One line on a run that has ended."""
     point = "".join(f", {name} {value}" for name, value in item.get("settings", {}).items())
@@ -544,7 +556,10 @@ def train_grid(
     pending = {backend.submit(runs[index], runs[index].directory.is_dir()): index for index in todo}
 
     def collect(done: list[Any]) -> None:
-        """Record the runs that have ended, and show them."""
+        """Record the runs that have ended, and show them; else show the steps of those in flight."""
+        if not done:
+            bar.set_postfix_str(steps_in_flight([runs[index] for index in pending.values()]))
+            return
         for handle in done:
             index = pending.pop(handle)
             record(records[index], *backend.finish(handle, runs[index]))
@@ -558,7 +573,7 @@ def train_grid(
     try:
         try:
             while pending:
-                collect(backend.wait(list(pending)))
+                collect(backend.wait(list(pending), timeout=PROGRESS_SECONDS))
         except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM (`Terminated`)
             interrupt = error
             with signals_ignored():

@@ -12,7 +12,9 @@ from conftest import read_strict_json
 from matplotlib.image import imread
 
 from rlnoise.cli import main
-from rlnoise.sweep import parse_axis
+from rlnoise.config import Config
+from rlnoise.files import write_json
+from rlnoise.sweep import Run, parse_axis, steps_in_flight
 
 TINY = ["--total-timesteps", "2048", "--num-envs", "256", "--eval-contexts", "4", "--eval-samples", "8"]
 # The schedule of tests/test_compare.py, on which the regressor already shows its outcome.
@@ -256,3 +258,16 @@ def test_a_sweep_along_the_algorithm_writes_its_results(tmp_path):
     results = read_strict_json(tmp_path / "s" / "sweep.json")
     assert [run["settings"]["algo"] for run in results["runs"]] == ["reinforce", "bc"]
     assert (tmp_path / "s" / "phase.png").is_file()
+
+
+def test_the_progress_bar_shows_the_steps_of_the_runs_in_flight(tmp_path):
+    runs = [Run(Config(logdir=str(tmp_path), run_name=f"r{n}", total_timesteps=1000), {}) for n in range(3)]
+    runs[0].directory.mkdir()
+    write_json(runs[0].directory / "manifest.json", {"status": "running", "step": 250})
+    runs[1].directory.mkdir()
+    write_json(runs[1].directory / "manifest.json", {"status": "running"})  # started, no step yet
+    # runs[2] is queued: no directory, not counted
+    assert steps_in_flight(runs) == "2 in flight: 0k of 2k steps"
+    write_json(runs[1].directory / "manifest.json", {"status": "running", "step": 1500})
+    assert steps_in_flight(runs) == "2 in flight: 2k of 2k steps"
+    assert steps_in_flight(runs[2:]) == ""
