@@ -43,7 +43,7 @@ from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 from tqdm import tqdm
 
-from rlnoise import agents
+from rlnoise import agents, noise
 from rlnoise.actions import make_adapter
 from rlnoise.agents.base import mlp
 from rlnoise.config import Config, read_config
@@ -55,6 +55,7 @@ from rlnoise.files import unique_suffix, write_bytes, write_json
 from rlnoise.manifest import provenance, read_manifest, update_manifest
 from rlnoise.metrics import FIGURES, OUTCOMES
 from rlnoise.names import resolve, run_name
+from rlnoise.noise import NoiseSources
 from rlnoise.pictures import picture, save_png
 
 CHECKPOINT = "checkpoint.pt"
@@ -124,6 +125,7 @@ def build_policy(config: Config, env: gym.Env):
     observation_size = int(np.prod(env.observation_space.shape))
     options = {name: getattr(config, name) for name in policy_class.options}
     policy = policy_class(observation_size, adapter.action_size, hidden=config.hidden, **options)
+    noise.apply(policy, config)  # the noise sources inside the network, if any
     return policy.to(config.device), adapter
 
 
@@ -173,6 +175,7 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
     envs = make_vector_env(config.env_id, config.num_envs, config.env_kwargs)
     num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1
     policy, adapter = build_policy(config, env)
+    sources = NoiseSources(policy, config)  # hooks of the noise sources (rlnoise.noise); no-ops when off
     observation_size = policy.observation_size
     baseline = mlp(observation_size, 1, config.hidden).to(config.device)
     parameters = [*policy.parameters(), *baseline.parameters()]
@@ -227,7 +230,8 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
         if not finite(policy):
             diverged(update, "weights")
         keep_weights(step)
-        results, episodes = evaluate(policy, adapter, evaluation, evaluation_envs)
+        with sources.evaluating():
+            results, episodes = evaluate(policy, adapter, evaluation, evaluation_envs)
         for tag, value in figure_tags(results).items():
             writer.add_scalar(tag, value, step)
         for way in EVALUATIONS:
@@ -269,17 +273,19 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
             finished_returns = []
             for step in range(num_steps):
                 observations[step] = observation_tensor(next_observation, config.device)
-                with torch.no_grad():
+                with torch.no_grad(), sources.acting():
                     outputs[step] = policy.distribution(observations[step]).sample()
                 actions = adapter.to_env(outputs[step].cpu().numpy())
                 next_observation, reward, terminated, truncated, _ = envs.step(actions)
                 done = terminated | truncated
                 rewards[step] = torch.as_tensor(reward, dtype=torch.float32, device=config.device)
                 dones[step] = torch.as_tensor(done, dtype=torch.float32, device=config.device)
+                sources.stepped(dones[step])
                 episode_returns += reward
                 finished_returns.extend(episode_returns[done])
                 episode_returns[done] = 0.0
             global_step += batch_size
+            sources.collected(observation_tensor(next_observation, config.device))
 
             # Returns: discounted rewards to the end of each episode, bootstrapped from the
             # baseline's value where the rollout cut an episode short.
@@ -314,6 +320,7 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
                     diverged(update, name)
             if config.max_grad_norm is not None:
                 torch.nn.utils.clip_grads_with_norm_(parameters, config.max_grad_norm, gradient_norm)
+            sources.perturb_gradients(update - 1)
             optimizer.step()
 
             # Logging.
@@ -325,6 +332,8 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
             writer.add_scalar("losses/policy_loss", policy_loss.item(), global_step)
             writer.add_scalar("losses/value_loss", value_loss.item(), global_step)
             writer.add_scalar("losses/entropy", entropy.item(), global_step)
+            for tag, value in sources.scales(update - 1).items():
+                writer.add_scalar(tag, value, global_step)
             bar.update(batch_size)
             if update % config.eval_every == 0:
                 writer.add_histogram("charts/actions", actions, global_step)
@@ -334,6 +343,7 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
                     update_manifest(directory, checkpoint_step=global_step)
                     next_observation, _ = envs.reset(seed=checkpoint_seed(config.seed, update))
                     episode_returns[:] = 0.0
+                    sources.restarted()
     except KeyboardInterrupt as error:
         stopped_by = "SIGTERM" if isinstance(error, Terminated) else "SIGINT"
     bar.close()
