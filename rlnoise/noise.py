@@ -217,16 +217,15 @@ class ParameterNoise(nn.Module):
     def adapt(self, policy: Policy, observations: torch.Tensor) -> None:
         """Measure the distance the copies' perturbations cause on `observations` (one per copy) and
         move the scale towards the target."""
+        outputs = policy.mode if policy.output == "point" else policy.distribution
         with torch.random.fork_rng(devices=[]):  # the same dropout masks and NoisyNet noise both ways
             torch.manual_seed(0)
-            plain = policy.distribution(observations)
-            plain_mode = policy.mode(observations)
+            plain = outputs(observations)
             torch.manual_seed(0)
             with self.acting():
-                perturbed = policy.distribution(observations)
-                perturbed_mode = policy.mode(observations)
+                perturbed = outputs(observations)
         if policy.output == "point":
-            self.distance = float(((perturbed_mode - plain_mode) ** 2).mean().sqrt())
+            self.distance = float(((perturbed - plain) ** 2).mean().sqrt())
         else:
             self.distance = float(kl_divergence(plain, perturbed).mean())
         self.scale *= self.factor if self.distance < self.target else 1 / self.factor
@@ -304,7 +303,7 @@ class NoiseSources:
             tags["noise/param_noise_distance"] = self.parameter_noise.distance
         noisy = [module for module in self.policy.modules() if isinstance(module, NoisyLinear)]
         for index, layer in enumerate(noisy):
-            tags[f"noise/noisy_sigma/layer{index}"] = float(layer.weight_sigma.abs().mean())
+            tags[f"noise/noisy_sigma/layer{index}"] = layer.weight_sigma.detach().abs().mean().item()
         if self.eta > 0:
             tags["noise/grad_noise_std"] = gradient_noise_std(self.eta, self.decay, update)
         return tags
