@@ -24,8 +24,15 @@ def figures(result: dict) -> dict:
     return {mode: result[mode] for mode in ("sampled", "deterministic")}
 
 
-def test_a_run_that_crashed_after_its_second_checkpoint_resumes_to_the_same_figures(tmp_path, monkeypatch):
-    config = Config(agent="categorical", seed=3, logdir=str(tmp_path), **SMALL)
+NOISE = {"dropout": 0.1, "param_noise": 0.1, "noisy_net": True, "grad_noise": 0.01}
+"""Every noise source on (rlnoise/noise.py): their draws and the adapted scale resume exactly too."""
+
+
+@pytest.mark.parametrize("noise", [{}, NOISE], ids=["plain", "noise"])
+def test_a_run_that_crashed_after_its_second_checkpoint_resumes_to_the_same_figures(
+    tmp_path, monkeypatch, noise
+):
+    config = Config(agent="categorical", seed=3, logdir=str(tmp_path), **SMALL, **noise)
     uninterrupted = train(Config(**{**config.__dict__, "run_name": "whole"}), progress=False)
     assert read_manifest(tmp_path / "whole")["status"] == "complete"
 
