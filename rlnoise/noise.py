@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -168,27 +169,26 @@ class ParameterNoise(nn.Module):
         self.distance = float("nan")
         self.active = False
         self.noise: list[tuple[torch.Tensor, torch.Tensor]] | None = None
-        self.shapes = [(linear, linear.weight.shape) for linear in linears]
-        for linear in linears:
-            linear.register_forward_hook(self.perturb)
+        self.shapes = [linear.weight.shape for linear in linears]
+        for index, linear in enumerate(linears):
+            linear.register_forward_hook(partial(self.perturb, index))
 
     def draw(self, copies: int, device: torch.device) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """Standard Gaussian noise for `copies` copies: per layer, the weights' and the bias's."""
         return [
             (torch.randn(copies, *shape, device=device), torch.randn(copies, shape[0], device=device))
-            for _, shape in self.shapes
+            for shape in self.shapes
         ]
 
     def perturb(
-        self, linear: nn.Module, inputs: tuple[torch.Tensor], output: torch.Tensor
+        self, index: int, linear: nn.Module, inputs: tuple[torch.Tensor], output: torch.Tensor
     ) -> torch.Tensor | None:
-        """Forward hook: add copy `i`'s perturbation to row `i` of the layer's output while acting."""
+        """Forward hook of layer `index`: while acting, add copy `i`'s perturbation to output row `i`."""
         if not (self.active and linear.training):
             return None
         (x,) = inputs
         if self.noise is None or len(self.noise[0][0]) != len(x):
             self.noise = self.draw(len(x), x.device)
-        index = next(i for i, (layer, _) in enumerate(self.shapes) if layer is linear)
         weight_noise, bias_noise = self.noise[index]
         return output + self.scale * (torch.bmm(weight_noise, x.unsqueeze(-1)).squeeze(-1) + bias_noise)
 
