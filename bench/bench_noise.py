@@ -65,7 +65,9 @@ def main() -> None:
             for name, settings in SOURCES.items():
                 seconds[name].append(run_seconds(args.env_id, args.updates, logdir, settings))
     plain = statistics.median(seconds["plain"])
-    print(f"{args.env_id}, regression agent, {args.updates} updates x 1024 envs, median of {args.rounds} rounds")
+    print(
+        f"{args.env_id}, regression agent, {args.updates} updates x 1024 envs, median of {args.rounds} rounds"
+    )
     print(f"{'source':<18} {'s':>7} {'time/plain':>10}")
     for name, values in seconds.items():
         median = statistics.median(values)

@@ -167,6 +167,26 @@ def test_same_seed_gives_the_same_run_with_every_source_on_and_logs_their_scales
     assert len(set(scales)) > 1  # adapted as training went
 
 
+def test_evaluate_reproduces_a_noisy_runs_figures(tmp_path):
+    settings = {
+        "dropout": 0.2,
+        "param_noise": 0.1,
+        "noisy_net": True,
+        "num_envs": 64,
+        "total_timesteps": 64 * 5,
+    }
+    config = Config(
+        agent="regression", logdir=str(tmp_path), run_name="run", eval_contexts=4, eval_samples=8, **settings
+    )
+    train(config, progress=False)
+    out = tmp_path / "figures.json"
+    assert main(["evaluate", str(tmp_path / "run"), "--json", str(out)]) == 0
+    saved = json.loads((tmp_path / "run" / "evaluation.json").read_text())
+    again = json.loads(out.read_text())
+    for mode in ("sampled", "deterministic"):
+        assert json.dumps(again[mode]) == json.dumps(saved[mode])
+
+
 class PlainPolicy(Policy):
     """A policy with no standard network: a single linear layer."""
 
