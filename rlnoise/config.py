@@ -113,11 +113,11 @@ class Config:
     )
     grad_noise: float = flag(
         0.0,
-        "ETA: Gaussian noise of variance ETA / (1 + t)^DECAY added to the policy's gradients at update t "
-        "(0: off)",
+        "Gaussian noise added to the policy's gradients at update t, of variance "
+        "GRAD_NOISE / (1 + t)^GRAD_NOISE_DECAY (Neelakantan et al.; 0: off)",
         NON_NEGATIVE,
     )
-    grad_noise_decay: float = flag(0.55, "DECAY: the exponent of the gradient noise's decay", NON_NEGATIVE)
+    grad_noise_decay: float = flag(0.55, "the exponent of the gradient noise's decay", NON_NEGATIVE)
     init: str = flag(
         "default",
         "policy network initialisation: default (random), or symmetric (every hidden unit of a layer "
