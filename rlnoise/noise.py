@@ -11,7 +11,7 @@ the same seed gives the same run with any source on.
   whenever the policy is in training mode, so in acting, in the gradient step and in sampled
   evaluation; deterministic play (`Policy.act(..., deterministic=True)`) switches the policy to
   evaluation mode, so it is off there. With dropout on, each call of `policy.distribution` draws a
-  fresh mask for the whole batch, and `log_prob` is the log-probability *under that sampled mask*,
+  fresh mask for each sample, and `log_prob` is the log-probability *under that sampled mask*,
   `log pi(a | s, m)`: the gradient step's mask is not the one the action was sampled with, so the
   policy gradient is that of the mask-averaged objective, estimated with one mask per sample.
 - **Parameter noise** (`--param-noise SIGMA`, `--param-noise-target`): `ParameterNoise`.
