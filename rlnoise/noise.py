@@ -12,8 +12,10 @@ the same seed gives the same run with any source on.
   evaluation; deterministic play (`Policy.act(..., deterministic=True)`) switches the policy to
   evaluation mode, so it is off there. With dropout on, each call of `policy.distribution` draws a
   fresh mask for each sample, and `log_prob` is the log-probability *under that sampled mask*,
-  `log pi(a | s, m)`: the gradient step's mask is not the one the action was sampled with, so the
-  policy gradient is that of the mask-averaged objective, estimated with one mask per sample.
+  `log pi(a | s, m)`. The gradient step's mask is not the one the action was sampled with: the
+  actions come from the mask-averaged policy `E_m pi(a | s, m)`, and the gradient is that of
+  `E_m log pi(a | s, m)` (one mask per sample), a lower bound of its log-probability (Jensen),
+  as in any training with dropout; it is not the exact policy gradient of the averaged policy.
 - **Parameter noise** (`--param-noise SIGMA`, `--param-noise-target`): `ParameterNoise`.
 - **NoisyNet** (`--noisy-net`): every `nn.Linear` of the network becomes a `NoisyLinear`.
 - **Gradient noise** (`--grad-noise ETA`, `--grad-noise-decay`): `gradient_noise_std`, added to the
