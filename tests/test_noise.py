@@ -76,14 +76,15 @@ def test_parameter_noise_is_held_within_an_episode_and_redrawn_when_it_ends():
 @pytest.mark.parametrize("agent", ["regression", "categorical"])
 def test_parameter_noise_scale_adapts_until_the_distance_tracks_the_target(agent):
     target = 0.05
-    policy, sources = policy_with(agent, param_noise=0.01, param_noise_target=target, hidden=16)
+    policy, sources = policy_with(agent, param_noise=0.03, param_noise_target=target, hidden=16)
     x = observations(policy, 32)
     with sources.acting():
         policy.mode(x)  # draws each copy's perturbation
     noise = sources.parameter_noise
-    for _ in range(300):
+    for _ in range(150):
         sources.collected(x)
-    assert noise.scale != 0.01
+    # The regressor's perturbation starts too far (the scale shrinks), the categorical's too near.
+    assert (noise.scale < 0.03) == (agent == "regression")
     assert abs(math.log(noise.distance / target)) < 0.1, noise.distance
 
 
@@ -129,6 +130,7 @@ def hidden_rank(tmp_path, **settings) -> int:
     return int(torch.linalg.matrix_rank(weight, rtol=1e-4))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("settings", "rank_one"), [({}, True), ({"dropout": 0.2}, False), ({"grad_noise": 0.01}, False)]
 )
@@ -136,6 +138,7 @@ def test_symmetric_init_stays_rank_one_unless_noise_breaks_the_symmetry(tmp_path
     assert (hidden_rank(tmp_path, **settings) == 1) == rank_one
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_run_with_every_source_on_and_logs_their_scales(tmp_path):
     settings = {
         "agent": "regression",
@@ -167,6 +170,7 @@ def test_same_seed_gives_the_same_run_with_every_source_on_and_logs_their_scales
     assert len(set(scales)) > 1  # adapted as training went
 
 
+@pytest.mark.slow
 def test_evaluate_reproduces_a_noisy_runs_figures(tmp_path):
     settings = {
         "dropout": 0.2,

@@ -28,7 +28,7 @@ NOISE = {"dropout": 0.1, "param_noise": 0.1, "noisy_net": True, "grad_noise": 0.
 """Every noise source on (rlnoise/noise.py): their draws and the adapted scale resume exactly too."""
 
 
-@pytest.mark.parametrize("noise", [{}, NOISE], ids=["plain", "noise"])
+@pytest.mark.parametrize("noise", [{}, pytest.param(NOISE, marks=pytest.mark.slow)], ids=["plain", "noise"])
 def test_a_run_that_crashed_after_its_second_checkpoint_resumes_to_the_same_figures(
     tmp_path, monkeypatch, noise
 ):
