@@ -18,6 +18,8 @@ LABELS = ("east", "north", "west", "south")
 GOAL_RADIUS = 1.0
 BOUND = 7.0
 SPEED = 1.0
+EXPERT_MARGIN = 0.5
+"""How much nearer one goal must be than the others for the expert to keep heading for it."""
 SQUARE = {
     "identity": ((1, 0), (0, 1)),
     "rotate-90": ((0, -1), (1, 0)),
@@ -139,6 +141,8 @@ class MultiGoalEnv(gym.Env):
       hundreds, and raw advantages that large and noisy drown the entropy bonus, so the
       policy drifts to one goal (the rich get richer); with each batch's advantages
       normalised, the bonus keeps all four goals.
+    - `expert(observations, rng)`: heads at full speed for a goal drawn at random near the
+      start, then for the goal it is clearly nearest to (the one it set out for).
 
     ## Arguments
 
@@ -200,6 +204,17 @@ class MultiGoalEnv(gym.Env):
         self.path.append(moved[0])
         info = {"mode": _modes(reached, nearest)[0], "between": bool(between[0])}
         return moved[0].copy(), float(rewards[0]), bool(reached[0]), False, info
+
+    def expert(self, observations: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Full speed towards a goal: the nearest one once it is clearly nearest (by `EXPERT_MARGIN`),
+        else, near the start, a goal drawn at random; so each episode heads for one goal."""
+        positions = np.asarray(observations, dtype=np.float32).reshape(-1, 2)
+        distances = np.linalg.norm(positions[:, None, :] - GOALS[None, :, :], axis=-1)
+        nearest, second = np.sort(distances, axis=1)[:, :2].T
+        drawn = rng.integers(len(GOALS), size=len(positions))
+        goals = np.where(second - nearest > EXPERT_MARGIN, distances.argmin(axis=1), drawn)
+        heading = GOALS[goals] - positions
+        return (SPEED * heading / np.linalg.norm(heading, axis=1, keepdims=True)).astype(np.float32)
 
     def landmarks(self, observation: np.ndarray) -> dict[str, np.ndarray]:
         """The full-speed velocities that head straight for each goal from the position `observation`."""

@@ -125,6 +125,7 @@ class TwoBalesEnv(gym.Env):
 
     - `mode_labels`: `("left", "right")`.
     - `symmetries`: the mirror `c -> -c`, `a -> -a`.
+    - `expert(observations, rng)`: walks to a bale drawn at random.
     - `observation_names`: `("c", "d")`.
     - `landmarks(observation)`: the two bales, `{"bales": [[c - d], [c + d]]}`.
     - `theories`: the regression agent, evaluated deterministically, averages when its
@@ -197,6 +198,12 @@ class TwoBalesEnv(gym.Env):
         mode = _modes(np.atleast_1d(left), np.atleast_1d(right))[0]
         between = bool(_between(self.scene[0], self.scene[1], np.float32(self.position)))
         return self.scene.copy(), reward, True, False, {"mode": mode, "between": between}
+
+    def expert(self, observations: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A bale at random for each scene `[c, d]` of the batch: the action `c - d` or `c + d`."""
+        scenes = np.asarray(observations, dtype=np.float32).reshape(-1, 2)
+        sides = rng.choice(np.array([-1.0, 1.0], dtype=np.float32), size=len(scenes))
+        return (scenes[:, 0] + sides * scenes[:, 1])[:, None]
 
     def landmarks(self, observation: np.ndarray) -> dict[str, np.ndarray]:
         """The positions of the two bales in the scene `observation` describes."""

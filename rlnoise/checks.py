@@ -29,6 +29,7 @@ from rlnoise.contract import (
     Symmetry,
     Theory,
     action_coordinates,
+    expert,
     mode_labels,
     observation_names,
     symmetries,
@@ -368,6 +369,32 @@ def check_modes(env_id: str, env_kwargs: dict[str, Any]) -> str:
     return f"all {len(labels)} labels reached by random play or fixed actions"
 
 
+def check_expert(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    """Rule `expert`: the declared expert's episodes end on good answers, and reach every label."""
+    env = _make(env_id, env_kwargs)
+    teacher, labels = expert(env), mode_labels(env)
+    if teacher is None:
+        return "no expert declared (--algo bc is refused)"
+    generator = np.random.default_rng(0)
+    seeds = [SEEDS[index % len(SEEDS)] for index in range(16 * max(len(SEEDS), len(labels)))]
+    envs = make_vector_env(env_id, len(seeds), env_kwargs)
+    try:
+        played = play_first_episodes(envs, seeds, lambda observations: teacher(observations, generator))
+    finally:
+        envs.close()
+    wrong = [mode for mode in played.modes if mode not in labels]
+    if wrong:
+        raise ContractError(
+            "expert", f"{len(wrong)} of {len(played.modes)} expert episodes ended with mode {wrong[0]!r}"
+        )
+    missing = [label for label in labels if label not in set(played.modes)]
+    if missing:
+        raise ContractError(
+            "expert", f"the expert reached no {', '.join(map(repr, missing))} in {len(played.modes)} episodes"
+        )
+    return f"{len(played.modes)} expert episodes: all good answers, all {len(labels)} labels reached"
+
+
 class ContractWarning(Exception):
     """Something an environment may leave out, at a cost its runs will show; the message says which."""
 
@@ -483,6 +510,7 @@ CHECKS: dict[str, Callable[..., str]] = {
     "symmetries": check_symmetries,
     "modes": check_modes,
     "between": check_between,
+    "expert": check_expert,
     "render": check_render,
     "trains": check_trains,
 }

@@ -37,9 +37,12 @@ INIT = Check(f"one of {', '.join(INITS)}", lambda value: value in INITS)
 SEED = Check("in 0..4294967295", lambda value: 0 <= value < 2**32)
 
 
-def flag(default: Any, help: str, check: Check | None = None) -> Any:
-    """A `Config` field with its command-line help and the check its value must pass."""
-    return field(default=default, metadata={"help": help, "check": check})
+def flag(default: Any, help: str, check: Check | None = None, algo: str | None = None) -> Any:
+    """A `Config` field with its command-line help and the check its value must pass; `algo`
+    names the only `--algo` it applies to (None: every algorithm)."""
+    if algo is not None:
+        help = f"--algo {algo}: {help}"
+    return field(default=default, metadata={"help": help, "check": check, "algo": algo})
 
 
 @dataclass
@@ -64,6 +67,11 @@ class Config:
         POSITIVE,
     )
     # Algorithm: change these to train longer, faster, or with more or less entropy.
+    algo: str = flag(
+        "reinforce",
+        "training algorithm: reinforce (policy gradient with a learned baseline), ppo (clipped "
+        "surrogate, GAE), or bc (behaviour cloning of the env's declared expert)",
+    )
     total_timesteps: int = flag(614_400, "environment steps to train for", POSITIVE)
     num_envs: int = flag(1024, "environments stepped together in one batch", POSITIVE)
     num_steps: int | None = flag(
@@ -81,6 +89,19 @@ class Config:
         None, "clip the total gradient norm of policy and baseline to this (default: no clipping)", POSITIVE
     )
     gamma: float = flag(0.99, "discount factor of returns over time", UNIT_INTERVAL)
+    # PPO (CleanRL's names and meaning; the learned value function is the baseline above).
+    num_minibatches: int = flag(4, "minibatches each rollout is split into", POSITIVE, "ppo")
+    update_epochs: int = flag(4, "passes over each rollout", POSITIVE, "ppo")
+    clip_coef: float = flag(
+        0.2, "the surrogate's clipping coefficient (the ratio stays in 1 +- it)", POSITIVE, "ppo"
+    )
+    gae_lambda: float = flag(0.95, "lambda of the generalized advantage estimate", UNIT_INTERVAL, "ppo")
+    clip_vloss: bool = flag(True, "clip the value function's change as the surrogate's", algo="ppo")
+    vf_coef: float = flag(0.5, "weight of the value loss", NON_NEGATIVE, "ppo")
+    anneal_lr: bool = flag(True, "decay the learning rate linearly to 0 over training", algo="ppo")
+    target_kl: float | None = flag(
+        None, "stop an update's epochs once the approximate KL exceeds this (default: never)", POSITIVE, "ppo"
+    )
     # Agent: how the policy is built and how it explores.
     hidden: int = flag(64, "units in each of the two hidden layers", POSITIVE)
     sigma: float = flag(1.0, "regression agent: standard deviation of its exploration noise", POSITIVE)
@@ -261,15 +282,37 @@ def from_args(args: argparse.Namespace, **overrides: Any) -> Config:
     given = {*getattr(args, "given", ()), *overrides}
     env_id = values.get("env_id", Config.env_id)
     declared = env_defaults(env_id, values.get("env_kwargs", {}))
-    return Config(**{**values, **{name: value for name, value in declared.items() if name not in given}})
+    config = Config(**{**values, **{name: value for name, value in declared.items() if name not in given}})
+    check_algo_flags(config, given)
+    return config
+
+
+def check_algo(algo: str) -> None:
+    """Raise a UsageError, naming close matches, unless `algo` is a training algorithm."""
+    from rlnoise.algorithms import ALGORITHMS
+
+    if algo not in ALGORITHMS:
+        matches = difflib.get_close_matches(algo, ALGORITHMS, n=2, cutoff=0.4)
+        hint = f"did you mean {' or '.join(matches)}? " if matches else ""
+        raise UsageError(f"unknown --algo {algo!r}; {hint}valid: {', '.join(ALGORITHMS)}")
+
+
+def check_algo_flags(config: Config, given: set[str]) -> None:
+    """Raise a UsageError for a flag `given` that applies to another algorithm than `config.algo`."""
+    check_algo(config.algo)
+    for item in fields(Config):
+        algo = item.metadata.get("algo")
+        if item.name in given and algo is not None and algo != config.algo:
+            raise UsageError(f"{flag_name(item.name)} applies to --algo {algo}, not --algo {config.algo}")
 
 
 def check_names(config: Config) -> None:
-    """Raise a UsageError unless the env id and the agent name are registered."""
+    """Raise a UsageError unless the algorithm, the env id and the agent name are registered."""
     from rlnoise import agents
     from rlnoise.environments import check_env_id
     from rlnoise.names import resolve
 
+    check_algo(config.algo)
     check_env_id(config.env_id)
     if resolve(config.agent, "agent") not in agents.AGENTS:
         matches = difflib.get_close_matches(config.agent, agents.AGENTS, n=2)

@@ -25,6 +25,9 @@ instance:
 - ``landmarks(observation)``: a method; the named points of the scene that an observation
   describes, in action coordinates, one row each (the bales, the stones on the board), which
   rlnoise's pictures draw beside where the policy acts.
+- ``expert(observations, rng)``: a method; for a batch of observations, one good action each,
+  drawn evenly over the good answers with the numpy Generator ``rng`` (a bale at random, a best
+  move at random): the teacher that ``--algo bc`` clones. Without it ``--algo bc`` is refused.
 - ``theories``: what theory predicts for an agent here, as ``rlnoise.contract.Theory``: the
   outcome one evaluation mode of one agent should have from a start state, given the run's
   settings. ``rlnoise sweep`` draws it beside the measured outcomes and reports the predicted
@@ -147,6 +150,13 @@ RULES = (
         "to any of them (see envs/two_bales.py)",
     ),
     Rule(
+        "expert",
+        'an expert, when declared, plays good answers: every episode it plays ends with info["mode"] '
+        "one of mode_labels, and every label is reached",
+        "return from expert(observations, rng) one action per observation that leads to a good answer, "
+        "drawn with rng evenly over the good answers (see envs/two_bales.py)",
+    ),
+    Rule(
         "render",
         'render() returns a str in render_mode "ansi" and an HxWx3 uint8 array in render_mode "rgb_array"',
         "accept render_mode in __init__ and return those types from render()",
@@ -188,6 +198,11 @@ def training_defaults(env: Any) -> dict[str, Any]:
 def theories(env: Any) -> tuple[Theory, ...]:
     """The theories an environment declares (empty when it declares none)."""
     return tuple(getattr(env.unwrapped, "theories", ()))
+
+
+def expert(env: Any) -> Callable[[np.ndarray, np.random.Generator], np.ndarray] | None:
+    """The expert an environment declares (its `expert(observations, rng)` method), or ``None``."""
+    return getattr(env.unwrapped, "expert", None)
 
 
 def observation_names(env: Any) -> tuple[str, ...]:

@@ -105,7 +105,7 @@ def check_run(config: Config, episodes: int | None = None) -> None:
 
     from rlnoise import agents
     from rlnoise.actions import ActionMappingError, make_adapter
-    from rlnoise.contract import mode_labels
+    from rlnoise.contract import expert, mode_labels
     from rlnoise.environments import make_env
     from rlnoise.names import resolve
 
@@ -118,6 +118,11 @@ def check_run(config: Config, episodes: int | None = None) -> None:
         raise UsageError(
             f"{config.env_id} declares no mode labels, so rlnoise cannot tell its good answers apart "
             "(docs/adding-an-environment.md)"
+        )
+    if config.algo == "bc" and expert(env) is None:
+        raise UsageError(
+            f"--algo bc clones the env's expert, and {config.env_id} declares none "
+            "(an `expert` method, docs/adding-an-environment.md)"
         )
     try:
         adapter = make_adapter(env, agents.load(resolve(config.agent, "agent")).output, config.bins)

@@ -202,7 +202,7 @@ def analyse(grid: Grid, records: list[dict[str, Any]]) -> dict[str, Any]:
         xs = [point["settings"][axis.name] for point in along]
         for agent, mode in itertools.product(grid.agents, EVALUATIONS):
             summaries = [point["summary"].get(agent, {}).get(mode) for point in along]
-            theory = theories.get((agent, mode))
+            theory = theories.get((agent, mode)) if numeric(xs) else None  # no theory along names
             for outcome in OUTCOMES:
                 ys = [None if entry is None else entry["state_shares"][outcome] for entry in summaries]
                 measured = crossings(xs, ys, axis.log) if numeric(xs) else []

@@ -50,6 +50,7 @@ from rlnoise.config import TYPES, Config, env_defaults, flag_type
 from rlnoise.errors import Terminated, UsageError
 from rlnoise.files import parse_json, write_bytes
 from rlnoise.inputs import check_run
+from rlnoise.interrupts import stop_on_signals
 from rlnoise.metrics import EVALUATIONS
 from rlnoise.names import file_name, flag_name
 
@@ -276,8 +277,11 @@ def finished_evaluation(directory: Path) -> dict[str, Any] | None:
     return evaluation if complete else None
 
 
-def execute(config: Config, directory: Path | None) -> dict[str, Any]:
-    """Train `config`, or continue the unfinished run in `directory`; the final evaluation and seconds."""
+def execute(
+    config: Config, directory: Path | None, stop: Callable[[], str | None] = lambda: None
+) -> dict[str, Any]:
+    """Train `config`, or continue the unfinished run in `directory`, until `stop` names a signal;
+    the final evaluation and seconds."""
     from rlnoise.files import write_json
     from rlnoise.train import resume, train
 
@@ -285,9 +289,9 @@ def execute(config: Config, directory: Path | None) -> dict[str, Any]:
     if directory is not None and not (directory / "config.json").is_file():  # stopped as it began
         write_json(directory / "config.json", asdict(config))
     if directory is None:
-        result = train(config, progress=False)
+        result = train(config, progress=False, stop=stop)
     else:
-        result = resume(directory, progress=False, trusted={config.env_id, config.agent})
+        result = resume(directory, progress=False, trusted={config.env_id, config.agent}, stop=stop)
     return {**result, "seconds": time.perf_counter() - start}
 
 
@@ -305,26 +309,14 @@ def start_worker(stop: Any, modules: tuple[str, ...]) -> None:
         importlib.import_module(module)
 
 
-def stop_once(signum: int, frame: Any) -> None:
-    """Stop the run in this worker as Ctrl-C or SIGTERM stops `rlnoise train`; ignore any repeat,
-    so that the run can save what it reached."""
-    for other in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(other, signal.SIG_IGN)
-    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
-
-
 def local_task(settings: dict[str, Any], resume: bool) -> dict[str, Any] | None:
-    """Train one run in a local worker (None if the grid stopped before it began)."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop_once)
-    try:
+    """Train one run in a local worker (None if the grid stopped before it began). Ctrl-C or
+    SIGTERM stops the run as it stops `rlnoise train`; any repeat is ignored, so that it saves."""
+    with stop_on_signals(repeat=signal.SIG_IGN) as stop:
         if STOP.is_set():
             return None
         config = Config(**settings)
-        return execute(config, Path(config.logdir) / str(config.run_name) if resume else None)
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
+        return execute(config, Path(config.logdir) / str(config.run_name) if resume else None, stop)
 
 
 def run_files(directory: Path) -> dict[str, bytes]:

@@ -114,6 +114,21 @@ class BadTrainingDefaults(TwoBalesEnv):
     training_defaults: ClassVar[dict[str, Any]] = {"bins": 1}
 
 
+class MidpointExpert(TwoBalesEnv):
+    """Declares an expert that walks to the midpoint, where neither bale is."""
+
+    def expert(self, observations: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return np.asarray(observations, dtype=np.float32)[:, :1]
+
+
+class OneSidedExpert(TwoBalesEnv):
+    """Declares an expert that always walks to the left bale."""
+
+    def expert(self, observations: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        scenes = np.asarray(observations, dtype=np.float32)
+        return scenes[:, :1] - scenes[:, 1:]
+
+
 class SeedlessVectorEnv(TwoBalesVectorEnv):
     """Ignores the list of seeds: its scenes do not match the single environment's."""
 
@@ -131,6 +146,8 @@ BROKEN = {
     "declarations": (NoLabels, TwoBalesVectorEnv),
     "declarations (training defaults)": (BadTrainingDefaults, TwoBalesVectorEnv),
     "vector-env": (TwoBalesEnv, SeedlessVectorEnv),
+    "expert (no good answer)": (MidpointExpert, TwoBalesVectorEnv),
+    "expert (one good answer only)": (OneSidedExpert, TwoBalesVectorEnv),
 }
 
 

@@ -52,6 +52,12 @@ def refused(command, capsys):
         (["--run-name", "../../x"], "--run-name '../../x' must be a plain directory name inside --logdir"),
         (["--run-name", ".."], "--run-name '..' must be a plain directory name"),
         (["--run-name", "a/b"], "--run-name 'a/b' must be a plain directory name"),
+        (["--clip-coef", "0.3"], "--clip-coef applies to --algo ppo, not --algo reinforce"),
+        (["--algo", "bc", "--no-clip-vloss"], "--clip-vloss applies to --algo ppo, not --algo bc"),
+        (["--algo", "ppp"], "unknown --algo 'ppp'; did you mean ppo? valid: reinforce, ppo, bc"),
+        (["--algo", "ppo", "--clip-coef", "0"], "--clip-coef: must be > 0, got 0"),
+        (["--algo", "ppo", "--gae-lambda", "1.5"], "--gae-lambda: must be in [0, 1], got 1.5"),
+        (["--algo", "ppo", "--gae-lambda", "-0.1"], "--gae-lambda: must be in [0, 1], got -0.1"),
     ],
 )
 def test_train_refuses_bad_input_in_one_line_before_any_work(tmp_path, capsys, args, message):

@@ -246,3 +246,13 @@ def test_compare_resume_refuses_a_directory_without_its_grid(tmp_path, capsys):
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "holds no readable results.json" in error
     assert os.listdir(tmp_path) == ["notes.txt"]
+
+
+@pytest.mark.slow
+def test_a_sweep_along_the_algorithm_writes_its_results(tmp_path):
+    # The regressor on TwoBales has a theory along numbers; along names there is none to draw.
+    flags = ["--agents", "regression", "--seeds", "1", "--vary", "algo=reinforce,bc", "--jobs", "1"]
+    assert main(["sweep", *flags, *TINY, "--logdir", str(tmp_path / "s")]) == 0
+    results = read_strict_json(tmp_path / "s" / "sweep.json")
+    assert [run["settings"]["algo"] for run in results["runs"]] == ["reinforce", "bc"]
+    assert (tmp_path / "s" / "phase.png").is_file()

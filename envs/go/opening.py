@@ -317,6 +317,7 @@ class GoOpeningEnv(gym.Env):
     - `symmetries`: the 8 symmetries of the square (observation planes and point indices
       transformed, pass fixed).
     - `action_coordinates`: as above.
+    - `expert(observations, rng)`: plays a best move drawn at random.
     - `landmarks(observation)`: the Black and the White stones, in action coordinates.
 
     ## Arguments
@@ -391,6 +392,10 @@ class GoOpeningEnv(gym.Env):
             "between": bool(opening.between[a]),
         }
         return opening.after_observation[a].copy(), reward, True, False, info
+
+    def expert(self, observations: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A best move of the table, drawn at random, for each observation (all are the table's start)."""
+        return rng.choice(np.flatnonzero(self.opening.best), size=len(observations))
 
     def landmarks(self, observation: np.ndarray) -> dict[str, np.ndarray]:
         """The stones of a start observation (the agent to move) in action coordinates, Black first."""

@@ -56,7 +56,8 @@ def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
     import gymnasium as gym
     import torch
 
-    from rlnoise.train import build_policy, finite
+    from rlnoise.run import finite
+    from rlnoise.train import build_policy
 
     torch.set_num_threads(config.threads)  # as in training, so the same seed gives the same figures
     path = directory / "model.pt"

@@ -18,8 +18,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train",
         help="train one agent on one environment",
-        description="Train one agent with REINFORCE (learned baseline, entropy bonus) and evaluate it "
-        "both ways, sampled and deterministic. Results go to LOGDIR/RUN_NAME/.",
+        description="Train one agent with REINFORCE (learned baseline, entropy bonus), PPO or behaviour "
+        "cloning (--algo) and evaluate it both ways, sampled and deterministic. "
+        "Results go to LOGDIR/RUN_NAME/.",
     )
     add_flags(parser)
     parser.add_argument(
@@ -47,11 +48,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         config = resumed_config(args)
 
+    from rlnoise.interrupts import interrupt, stop_on_signals
     from rlnoise.metrics import EVALUATIONS  # torch: imported once the input is known to be good
     from rlnoise.report import table
     from rlnoise.train import resume, train
 
-    result = train(config) if args.resume is None else resume(args.resume, trusted=None)
+    # Ctrl-C or SIGTERM: the run stops before its next update and saves what it reached; a
+    # second one interrupts the saving (`rlnoise.cli` reports it).
+    with stop_on_signals(repeat=interrupt) as stop:
+        if args.resume is None:
+            result = train(config, stop=stop)
+        else:
+            result = resume(args.resume, trusted=None, stop=stop)
     print(f"\n{config.agent} on {config.env_id}, seed {config.seed}, {result['global_step']} steps")
     print(table({way: result[way] for way in EVALUATIONS}))
     print(f"\nrun directory: {result['directory']}  (tensorboard --logdir {config.logdir})")

@@ -1,0 +1,115 @@
+"""PPO with a clipped surrogate objective, generalized advantage estimates and an entropy bonus,
+as CleanRL's `ppo.py` (same settings, same names), on a vector environment.
+
+Each update collects `num_steps` steps in every environment with the policy, computes GAE
+advantages with the learned value function (the baseline) and takes `update_epochs` passes over
+the rollout in `num_minibatches` shuffled minibatches. A minibatch's loss is the clipped
+surrogate (the probability ratio of the new and the old policy held in `1 +- clip_coef`), minus
+the entropy bonus, plus the value function's regression on the returns (clipped alike with
+`clip_vloss`). `anneal_lr` decays the learning rate to 0 over training, and `target_kl` ends an
+update's epochs early once the policy has moved that far.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from rlnoise.agents.base import Policy, mlp
+from rlnoise.config import Config
+from rlnoise.rollout import generalized_advantages, normalized
+from rlnoise.run import Run, loss_tags
+
+
+def clipped_surrogate(
+    log_prob: torch.Tensor, old_log_prob: torch.Tensor, advantages: torch.Tensor, clip_coef: float
+) -> torch.Tensor:
+    """PPO's policy loss: the mean of the worse of the ratio's and the clipped ratio's objective."""
+    ratio = (log_prob - old_log_prob).exp()
+    unclipped = -advantages * ratio
+    clipped = -advantages * torch.clamp(ratio, 1 - clip_coef, 1 + clip_coef)
+    return torch.max(unclipped, clipped).mean()
+
+
+def value_loss(
+    values: torch.Tensor, old_values: torch.Tensor, returns: torch.Tensor, clip_coef: float | None
+) -> torch.Tensor:
+    """Half the mean squared error to the returns; with `clip_coef`, the worse of the new values'
+    and of the values moved at most `clip_coef` from the old ones."""
+    unclipped = (values - returns) ** 2
+    if clip_coef is None:
+        return 0.5 * unclipped.mean()
+    clipped = (old_values + torch.clamp(values - old_values, -clip_coef, clip_coef) - returns) ** 2
+    return 0.5 * torch.max(unclipped, clipped).mean()
+
+
+def minibatch_loss(
+    config: Config, policy: Policy, baseline: torch.nn.Module, batch: dict[str, torch.Tensor]
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """A minibatch's loss: the clipped surrogate, minus the entropy bonus, plus the weighted value
+    loss; and its figures, with how far the policy moved (approximate KL, share of ratios clipped)."""
+    distribution = policy.distribution(batch["observations"])
+    log_prob = distribution.log_prob(batch["outputs"])
+    with torch.no_grad():
+        log_ratio = log_prob - batch["log_prob"]
+        approx_kl = ((log_ratio.exp() - 1) - log_ratio).mean()
+        clip_fraction = ((log_ratio.exp() - 1.0).abs() > config.clip_coef).float().mean()
+    advantages = normalized(batch["advantages"]) if config.norm_adv else batch["advantages"]
+    policy_loss = clipped_surrogate(log_prob, batch["log_prob"], advantages, config.clip_coef)
+    entropy = distribution.entropy().mean()
+    values = baseline(batch["observations"]).squeeze(-1)
+    clip_values = config.clip_coef if config.clip_vloss else None
+    v_loss = value_loss(values, batch["values"], batch["returns"], clip_values)
+    loss = policy_loss - config.ent_coef * entropy + config.vf_coef * v_loss
+    figures = {"policy loss": policy_loss, "value loss": v_loss, "entropy": entropy}
+    return loss, {**figures, "approx kl": approx_kl, "clip fraction": clip_fraction}
+
+
+def train(config: Config, run: Run) -> None:
+    """Train `run.policy` with PPO as `config` says; `run` logs, evaluates and saves."""
+    policy, collector = run.policy, run.collector
+    baseline = mlp(policy.observation_size, 1, config.hidden).to(config.device)
+    parameters = [*policy.parameters(), *baseline.parameters()]
+    optimizer = torch.optim.Adam(parameters, lr=config.learning_rate)
+    modules = {"policy": policy, "baseline": baseline, "optimizer": optimizer}
+    run.restore(modules)
+    minibatch_size = max(1, run.batch_size // config.num_minibatches)
+
+    for update in run.updates():
+        if config.anneal_lr:
+            optimizer.param_groups[0]["lr"] = config.learning_rate * (1.0 - (update - 1) / run.num_updates)
+
+        # Collect a rollout; the old policy's log-probabilities and values, and GAE advantages.
+        finished_returns = collector.collect(lambda observations: policy.distribution(observations).sample())
+        observations, outputs = collector.batch()
+        with torch.no_grad():
+            old_values = baseline(observations).squeeze(-1)
+            next_value = baseline(collector.next_observations()).squeeze(-1)
+            values = old_values.reshape(collector.rewards.shape)
+            advantages = generalized_advantages(
+                collector.rewards, collector.dones, values, next_value, config.gamma, config.gae_lambda
+            ).reshape(-1)
+            batch = {
+                "observations": observations,
+                "outputs": outputs,
+                "log_prob": policy.distribution(observations).log_prob(outputs),
+                "values": old_values,
+                "advantages": advantages,
+                "returns": advantages + old_values,
+            }
+
+        # Epochs of shuffled minibatch steps; they end early once the policy moved `target_kl`.
+        for _ in range(config.update_epochs):
+            order = torch.randperm(run.batch_size, device=config.device)
+            for start in range(0, run.batch_size, minibatch_size):
+                index = order[start : start + minibatch_size]
+                loss, figures = minibatch_loss(
+                    config, policy, baseline, {k: v[index] for k, v in batch.items()}
+                )
+                run.gradient_step(optimizer, parameters, loss, figures)
+            if config.target_kl is not None and figures["approx kl"] > config.target_kl:
+                break
+
+        run.log(
+            finished_returns, {**loss_tags(figures), "charts/learning_rate": optimizer.param_groups[0]["lr"]}
+        )
+        run.end_update(modules)

@@ -1,0 +1,329 @@
+"""What every training algorithm shares: the run directory, checkpoints, the divergence guard,
+logging, evaluation and the final save (docs/design.md section 5).
+
+An algorithm (`rlnoise.algorithms`) builds its own networks and optimiser, then leans on a
+`Run` for the rest: `restore` continues from a checkpoint, `gradient_step` takes a guarded
+optimiser step, `log` writes an update's figures, `end_update` evaluates and checkpoints every
+`eval_every` updates, and `finish` (called by `rlnoise.train.train`) evaluates and saves what the
+run reached. Everything a run writes goes to `runs/<run-name>/`:
+
+- TensorBoard events (`charts/`, `losses/`, `eval/`, `multimodality/`, the config as text,
+  histograms of actions, the picture of where the policy acts (`pictures/policy`, see
+  `rlnoise.pictures`) at every evaluation, and the hparams with the final figures: every
+  setting, each env keyword argument as `env.KEY`);
+- `config.json`, `model.pt` (the policy's weights, saved before each evaluation),
+  `evaluation.json` (the final figures), `policy.png` (the final picture), each written whole
+  or not at all (`rlnoise.files`);
+- `checkpoint.pt`, after each evaluation but the last: everything training carries from one
+  update to the next (the algorithm's modules and optimiser, the update counter, the random
+  generators). The vector env is then reset with a seed drawn from the run's seed and the
+  update, so a run that `resume` continues from its checkpoint replays exactly what the
+  uninterrupted run did;
+- `manifest.json` (`rlnoise.manifest`): the status, the steps of the weights and the checkpoint,
+  the command, the version and the commit.
+
+A run stops early when its `stop` callable (given by the command, see `rlnoise.interrupts`)
+names a signal: it then evaluates and saves what it has, and records the step it reached.
+
+A non-finite loss, entropy, gradient or weight stops the run with a `RunError` ("training
+diverged at update N: ..."); `model.pt` then holds the last finite weights, from the step named.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch.utils.tensorboard import SummaryWriter
+from torch.utils.tensorboard.summary import hparams
+from tqdm import tqdm
+
+from rlnoise.actions import ActionAdapter
+from rlnoise.agents.base import Policy
+from rlnoise.config import Config
+from rlnoise.contract import mode_labels
+from rlnoise.errors import RunError, UsageError
+from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate
+from rlnoise.files import unique_suffix, write_bytes, write_json
+from rlnoise.manifest import provenance, update_manifest
+from rlnoise.metrics import FIGURES, OUTCOMES
+from rlnoise.names import run_name
+from rlnoise.pictures import picture, save_png
+from rlnoise.rollout import Collector
+
+CHECKPOINT = "checkpoint.pt"
+
+
+def run_directory(config: Config) -> Path:
+    """The run's own directory, made new; an existing one is never reused.
+
+    A default name ends in the time and a random tag, so runs started in the same second differ.
+    """
+    name = config.run_name or run_name(config.agent, config.seed, config.env_id, unique_suffix())
+    directory = Path(config.logdir) / name
+    try:
+        directory.mkdir(parents=True)
+    except FileExistsError:
+        raise UsageError(
+            f"run directory {directory} already exists; choose another --run-name or --logdir"
+        ) from None
+    except OSError as error:
+        raise RunError(f"cannot make run directory {directory}: {error.strerror}") from None
+    return directory
+
+
+def save_torch(data: Any, path: Path) -> None:
+    """Write tensors and state dicts to `path` atomically (`rlnoise.files`)."""
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    write_bytes(path, buffer.getvalue())
+
+
+def checkpoint_seed(seed: int, update: int) -> int:
+    """The seed the vector env is reset with after the checkpoint of `update`."""
+    return int(np.random.SeedSequence([seed, update]).generate_state(1)[0])
+
+
+def save_checkpoint(path: Path, update: int, global_step: int, modules: dict[str, Any]) -> None:
+    """Everything training carries to the next update: the modules' and optimiser's states, the
+    counters and the random generators' states."""
+    state = np.random.get_state()
+    save_torch(
+        {
+            "update": update,
+            "global_step": global_step,
+            "torch_rng": torch.get_rng_state(),
+            "numpy_rng": [state[0], state[1].tolist(), *state[2:]],
+            **{name: module.state_dict() for name, module in modules.items()},
+        },
+        path,
+    )
+
+
+def load_checkpoint(path: Path, modules: dict[str, Any]) -> tuple[int, int]:
+    """Restore what `save_checkpoint` saved into `modules` and the generators; the update and step."""
+    checkpoint = torch.load(path, weights_only=True)
+    for name, module in modules.items():
+        module.load_state_dict(checkpoint[name])
+    torch.set_rng_state(checkpoint["torch_rng"])
+    name, keys, *rest = checkpoint["numpy_rng"]
+    np.random.set_state((name, np.array(keys, dtype=np.uint32), *rest))
+    return checkpoint["update"], checkpoint["global_step"]
+
+
+def finite(module: torch.nn.Module) -> bool:
+    """Whether every weight of `module` is a finite number."""
+    return all(bool(torch.isfinite(weight).all()) for weight in module.parameters())
+
+
+def figure_tags(results: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Both evaluations' return, multimodality figures and outcome shares, by TensorBoard tag."""
+    tags = {}
+    for way in EVALUATIONS:
+        tags[f"eval/{way}/return"] = results[way]["return"]
+        tags.update({f"multimodality/{way}/{name}": results[way][name] for name in FIGURES})
+        shares = results[way]["outcome_shares"]
+        tags.update({f"multimodality/{way}/share_{name}": shares[name] for name in OUTCOMES})
+    return tags
+
+
+def log_ratio(modes: np.ndarray, labels: tuple[str, str]) -> float:
+    """log(n_a / n_b): how much more often the episodes reached good answer `a` than `b`, with one
+    episode added to each count so that a policy that never reaches one stays finite."""
+    counts = [int(np.sum(modes == label)) + 1 for label in labels]
+    return float(np.log(counts[0] / counts[1]))
+
+
+def loss_tags(figures: dict[str, torch.Tensor]) -> dict[str, float]:
+    """An update's loss figures by TensorBoard tag: "value loss" is `losses/value_loss`."""
+    return {f"losses/{name.replace(' ', '_')}": value.item() for name, value in figures.items()}
+
+
+def new_run(config: Config) -> tuple[Config, Path]:
+    """Make the run's directory and write its config.json; the config with the name made."""
+    directory = run_directory(config)
+    config = replace(config, run_name=directory.name)  # config.json records the name made
+    write_json(directory / "config.json", asdict(config))
+    return config, directory
+
+
+class Run:
+    """One training run as the algorithms share it: its policy, environments, directory and writer."""
+
+    def __init__(
+        self,
+        config: Config,
+        directory: Path,
+        env: gym.Env,
+        collector: Collector,
+        policy: Policy,
+        adapter: ActionAdapter,
+        progress: bool,
+        stop: Callable[[], str | None],
+    ):
+        self.config, self.directory, self.env = config, directory, env
+        self.collector, self.policy, self.adapter = collector, policy, adapter
+        self.progress, self.stop = progress, stop
+        self.batch_size = config.num_envs * collector.num_steps
+        self.num_updates = max(1, config.total_timesteps // self.batch_size)
+        self.update, self.global_step, self.saved_step = 0, 0, None
+        self.stopped_by: str | None = None
+        self.evaluation = Evaluation(
+            config.env_id,
+            config.env_kwargs,
+            mode_labels(env),
+            config.eval_contexts,
+            config.eval_samples,
+            config.seed,
+            config.device,
+        )
+
+    def restore(self, modules: dict[str, Any]) -> tuple[int, int]:
+        """Continue from the checkpoint into `modules` if there is one; open the writer, the
+        progress bar and the evaluation's envs. The update and step to continue from."""
+        if (self.directory / CHECKPOINT).is_file():
+            self.update, self.global_step = load_checkpoint(self.directory / CHECKPOINT, modules)
+        update_manifest(self.directory, status="running", error=None, **provenance())
+        self.evaluation_envs = self.evaluation.make_envs()
+        self.writer = SummaryWriter(
+            str(self.directory), purge_step=self.global_step + 1 if self.update else None
+        )
+        table = "\n".join(f"|{key}|{value}|" for key, value in asdict(self.config).items())
+        self.writer.add_text("config", f"|setting|value|\n|-|-|\n{table}")
+        seed = checkpoint_seed(self.config.seed, self.update) if self.update else self.config.seed
+        self.collector.reset(seed)
+        self.start_time, self.start_step = time.time(), self.global_step
+        self.bar = tqdm(
+            total=self.num_updates * self.batch_size,
+            initial=self.global_step,
+            unit="step",
+            unit_scale=True,
+            disable=not self.progress,
+            leave=False,
+        )
+        return self.update, self.global_step
+
+    def updates(self) -> Iterator[int]:
+        """The updates left to train, each counted in `update` and `global_step` (the steps it
+        collects); they end early when the command's `stop` names a signal."""
+        for update in range(self.update + 1, self.num_updates + 1):
+            self.stopped_by = self.stop()
+            if self.stopped_by is not None:
+                return
+            self.update, self.global_step = update, self.global_step + self.batch_size
+            yield update
+
+    def keep_weights(self, step: int) -> None:
+        """Save the policy's weights, those reached at `step`."""
+        save_torch(self.policy.state_dict(), self.directory / "model.pt")
+        self.saved_step = step
+        update_manifest(self.directory, weights_step=step)
+
+    def diverged(self, update: int, value: str) -> NoReturn:
+        """Stop the run with one line: model.pt holds the last finite weights."""
+        self.bar.close()
+        self.writer.close()
+        saved = self.saved_step
+        kept = "no weights saved" if saved is None else f"last good weights kept from step {saved}"
+        message = f"training diverged at update {update}: non-finite {value}; {kept}"
+        update_manifest(self.directory, status="failed", error=message)
+        raise RunError(message)
+
+    def gradient_step(
+        self,
+        optimizer: torch.optim.Optimizer,
+        parameters: list[torch.Tensor],
+        loss: torch.Tensor,
+        figures: dict[str, torch.Tensor],
+    ) -> None:
+        """One optimiser step on `loss`, unless a figure or the gradient is not finite (then the
+        run stops, keeping the weights the update started from); clipped by --max-grad-norm."""
+        optimizer.zero_grad()
+        loss.backward()
+        gradient_norm = torch.nn.utils.get_total_norm([weight.grad for weight in parameters])
+        for name, value in {**figures, "gradient": gradient_norm}.items():
+            if not torch.isfinite(value):
+                if finite(self.policy):  # the weights this update started from
+                    self.keep_weights(self.global_step - self.batch_size)
+                self.diverged(self.update, name)
+        if self.config.max_grad_norm is not None:
+            torch.nn.utils.clip_grads_with_norm_(parameters, self.config.max_grad_norm, gradient_norm)
+        self.collector.sources.perturb_gradients(self.update - 1)
+        optimizer.step()
+
+    def log(self, finished_returns: list[float], scalars: dict[str, float]) -> None:
+        """Write one update's figures: the episodes that finished, the speed and `scalars` by tag."""
+        step, writer = self.global_step, self.writer
+        sps = int((step - self.start_step) / (time.time() - self.start_time))
+        if finished_returns:
+            writer.add_scalar("charts/episodic_return", float(np.mean(finished_returns)), step)
+            self.bar.set_postfix(ret=f"{np.mean(finished_returns):.3f}", SPS=sps)
+        writer.add_scalar("charts/SPS", sps, step)
+        for tag, value in {**scalars, **self.collector.sources.scales(self.update - 1)}.items():
+            writer.add_scalar(tag, value, step)
+        self.bar.update(self.batch_size)
+
+    def end_update(self, modules: dict[str, Any]) -> None:
+        """Every `eval_every` updates but the last: evaluate, checkpoint `modules`, and reset the
+        envs with a seed that a resumed run draws the same way."""
+        update, step = self.update, self.global_step
+        if update % self.config.eval_every:
+            return
+        self.writer.add_histogram("charts/actions", self.collector.actions, step)
+        if update < self.num_updates:
+            self.evaluate()
+            save_checkpoint(self.directory / CHECKPOINT, update, step, modules)
+            update_manifest(self.directory, checkpoint_step=step)
+            self.collector.reset(checkpoint_seed(self.config.seed, update))
+
+    def evaluate(self) -> dict[str, dict[str, Any]]:
+        """Save the weights, then evaluate both ways and log the figures and where the policy acts."""
+        config, step = self.config, self.global_step
+        if not finite(self.policy):
+            self.diverged(self.update, "weights")
+        self.keep_weights(step)
+        with self.collector.sources.evaluating():  # sampled play as the rollouts act (rlnoise.noise)
+            results, episodes = evaluate(self.policy, self.adapter, self.evaluation, self.evaluation_envs)
+        for tag, value in figure_tags(results).items():
+            self.writer.add_scalar(tag, value, step)
+        for way in EVALUATIONS:
+            self.writer.add_histogram(f"eval/{way}/actions", episodes[way].actions, step)
+        labels = self.evaluation.labels
+        if len(labels) >= 2:  # 0 when sampled play reaches the first two good answers alike
+            ratio = log_ratio(episodes["sampled"].modes, (labels[0], labels[1]))
+            self.writer.add_scalar("multimodality/log_ratio", ratio, step)
+        title = f"{config.agent} on {config.env_id}, seed {config.seed}, step {step}"
+        observations = episodes["sampled"].observations
+        image = picture(self.policy, self.adapter, self.env, observations, title, config.device)
+        self.writer.add_image("pictures/policy", image, step, dataformats="HWC")
+        save_png(image, self.directory / "policy.png")
+        return results
+
+    def finish(self) -> dict[str, Any]:
+        """Evaluate what the run reached, write the hparams and evaluation.json, close everything."""
+        self.bar.close()
+        results = self.evaluate()
+        self.collector.envs.close()
+        self.evaluation_envs.close()
+        config = self.config
+        settings = {**asdict(config), **{f"env.{key}": value for key, value in config.env_kwargs.items()}}
+        hyperparameters = {
+            key: value for key, value in settings.items() if isinstance(value, int | float | str)
+        }
+        for summary in hparams(hyperparameters, {tag: 0.0 for tag in figure_tags(results)}):
+            self.writer.file_writer.add_summary(summary)
+        self.writer.close()
+        stopped_by = self.stopped_by
+        evaluation = {"global_step": self.global_step, "interrupted": stopped_by is not None, **results}
+        write_json(self.directory / "evaluation.json", evaluation)
+        update_manifest(
+            self.directory, status="interrupted" if stopped_by else "complete", stopped_by=stopped_by
+        )
+        return {"directory": str(self.directory), "stopped_by": stopped_by, **evaluation}
