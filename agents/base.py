@@ -11,13 +11,17 @@ from torch import nn
 from torch.distributions import Distribution
 
 
-def mlp(inputs: int, outputs: int, hidden: int, layers: int = 2) -> nn.Sequential:
+class MLP(nn.Sequential):
+    """The standard network, as `mlp` builds it: the noise sources of `rlnoise.noise` rebuild it."""
+
+
+def mlp(inputs: int, outputs: int, hidden: int, layers: int = 2) -> MLP:
     """A tanh multilayer perceptron from `inputs` features to `outputs` values."""
     sizes = [inputs] + [hidden] * layers
     modules: list[nn.Module] = []
     for size_in, size_out in pairwise(sizes):
         modules += [nn.Linear(size_in, size_out), nn.Tanh()]
-    return nn.Sequential(*modules, nn.Linear(sizes[-1], outputs))
+    return MLP(*modules, nn.Linear(sizes[-1], outputs))
 
 
 class Policy(nn.Module, ABC):
@@ -46,7 +50,16 @@ class Policy(nn.Module, ABC):
         """The policy's deterministic choice: its mean point or its most probable action."""
 
     def act(self, observations: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
-        """Outputs for a batch of observations, sampled or deterministic."""
+        """Outputs for a batch of observations, sampled or deterministic.
+
+        Deterministic play is in evaluation mode: any noise inside the network (dropout, NoisyNet,
+        parameter noise; `rlnoise.noise`) is off.
+        """
         if deterministic:
-            return self.mode(observations)
+            training = self.training
+            self.eval()
+            try:
+                return self.mode(observations)
+            finally:
+                self.train(training)
         return self.distribution(observations).sample()

@@ -31,6 +31,9 @@ POSITIVE = Check("> 0", lambda value: value > 0)
 NON_NEGATIVE = Check(">= 0", lambda value: value >= 0)
 UNIT_INTERVAL = Check("in [0, 1]", lambda value: 0 <= value <= 1)
 AT_LEAST_TWO = Check(">= 2", lambda value: value >= 2)
+PROBABILITY = Check("in [0, 1)", lambda value: 0 <= value < 1)
+INITS = ("default", "symmetric")
+INIT = Check(f"one of {', '.join(INITS)}", lambda value: value in INITS)
 SEED = Check("in 0..4294967295", lambda value: 0 <= value < 2**32)
 
 
@@ -108,6 +111,41 @@ class Config:
         "(default: 41 on a line, 11 per dimension on a plane, about 128 points in all on more)",
         AT_LEAST_TWO,
     )
+    # Noise inside the network and the optimiser (rlnoise/noise.py): each off by default.
+    dropout: float = flag(
+        0.0,
+        "dropout probability on the policy network's hidden layers, on while acting and training, "
+        "off in deterministic play",
+        PROBABILITY,
+    )
+    param_noise: float = flag(
+        0.0,
+        "initial scale of parameter-space noise: each env copy acts with its own perturbed weights, "
+        "drawn per episode, the scale adapted to --param-noise-target (0: off)",
+        NON_NEGATIVE,
+    )
+    param_noise_target: float = flag(
+        0.2,
+        "action-space distance the parameter noise is adapted to cause: RMS distance of a point "
+        "policy's point, KL divergence (nats) of a choice policy",
+        POSITIVE,
+    )
+    noisy_net: bool = flag(
+        False, "NoisyNet: factorised Gaussian noise of learned scale in the policy network's linear layers"
+    )
+    grad_noise: float = flag(
+        0.0,
+        "Gaussian noise added to the policy's gradients at update t, of variance "
+        "GRAD_NOISE / (1 + t)^GRAD_NOISE_DECAY (Neelakantan et al.; 0: off)",
+        NON_NEGATIVE,
+    )
+    grad_noise_decay: float = flag(0.55, "the exponent of the gradient noise's decay", NON_NEGATIVE)
+    init: str = flag(
+        "default",
+        "policy network initialisation: default (random), or symmetric (every hidden unit of a layer "
+        "starts identical)",
+        INIT,
+    )
     # Evaluation: how often, and on how many contexts and samples per context.
     eval_every: int = flag(100, "evaluate every this many updates (and at the end)", POSITIVE)
     eval_contexts: int = flag(32, "distinct start states (reset seeds 0..N-1) per evaluation", POSITIVE)
@@ -120,6 +158,17 @@ class Config:
         default_factory=dict,
         metadata={"help": "keyword arguments of the env, as a JSON object, e.g. '{\"width\": 0.2}'"},
     )
+
+
+def network_flags(config: Config) -> list[str]:
+    """The flags set in `config` that change the policy's network, so need the standard `mlp`."""
+    flags = {
+        "--dropout": config.dropout > 0,
+        "--param-noise": config.param_noise > 0,
+        "--noisy-net": config.noisy_net,
+        "--init symmetric": config.init == "symmetric",
+    }
+    return [flag for flag, on in flags.items() if on]
 
 
 def flag_type(kind: Any, check: Check | None) -> Callable[[str], Any]:

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from rlnoise.config import Config, check_names
+from rlnoise.config import Config, check_names, network_flags
 from rlnoise.errors import UsageError
 
 FLOAT_BYTES = 4
@@ -135,5 +135,9 @@ def check_run(config: Config, episodes: int | None = None) -> None:
         batch=config.num_envs * num_steps,
         episodes=episodes or config.eval_contexts * config.eval_samples,
     )
+    if network_flags(config):  # building the policy says whether its network can take the noise
+        from rlnoise.train import build_policy
+
+        build_policy(config, env)
     env.close()
     check_memory(config, sizes)

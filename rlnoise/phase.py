@@ -53,6 +53,11 @@ UNITS = {
     "num_envs": "environments",
     "hidden": "units per layer",
     "bins": "actions per dimension",
+    "dropout": "probability",
+    "param_noise": "initial scale",
+    "param_noise_target": "action-space distance",
+    "grad_noise": "initial variance",
+    "grad_noise_decay": "exponent",
 }
 
 

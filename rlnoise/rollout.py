@@ -17,15 +17,24 @@ from gymnasium.vector import VectorEnv
 
 from rlnoise.actions import ActionAdapter
 from rlnoise.evaluation import observation_tensor
+from rlnoise.noise import NoiseSources
 
 
 class Collector:
     """A vector env, the storage of one rollout in it, and the episodes' running returns."""
 
     def __init__(
-        self, envs: VectorEnv, adapter: ActionAdapter, num_steps: int, observation_size: int, device: str
+        self,
+        envs: VectorEnv,
+        adapter: ActionAdapter,
+        num_steps: int,
+        observation_size: int,
+        device: str,
+        sources: NoiseSources,
     ):
         self.envs, self.adapter, self.num_steps, self.device = envs, adapter, num_steps, device
+        self.sources = sources
+        """The noise sources' hooks (`rlnoise.noise`): acting, after each step, after the rollout."""
         num_envs = envs.num_envs
         output_shape, output_type = (
             ((), torch.long) if adapter.policy_output == "choice" else ((adapter.action_size,), torch.float32)
@@ -42,6 +51,7 @@ class Collector:
         """Start every environment afresh from `seed`."""
         self.next_observation, _ = self.envs.reset(seed=seed)
         self.episode_returns[:] = 0.0
+        self.sources.restarted()
 
     def collect(self, choose: Callable[[torch.Tensor], torch.Tensor]) -> list[float]:
         """Fill the storage with `num_steps` steps of every env, acting with the outputs `choose`
@@ -49,16 +59,18 @@ class Collector:
         finished_returns = []
         for step in range(self.num_steps):
             self.observations[step] = observation_tensor(self.next_observation, self.device)
-            with torch.no_grad():
+            with torch.no_grad(), self.sources.acting():
                 self.outputs[step] = choose(self.observations[step])
             self.actions = self.adapter.to_env(self.outputs[step].cpu().numpy())
             self.next_observation, reward, terminated, truncated, _ = self.envs.step(self.actions)
             done = terminated | truncated
             self.rewards[step] = torch.as_tensor(reward, dtype=torch.float32, device=self.device)
             self.dones[step] = torch.as_tensor(done, dtype=torch.float32, device=self.device)
+            self.sources.stepped(self.dones[step])
             self.episode_returns += reward
             finished_returns.extend(self.episode_returns[done])
             self.episode_returns[done] = 0.0
+        self.sources.collected(self.next_observations())
         return finished_returns
 
     def next_observations(self) -> torch.Tensor:

@@ -256,6 +256,7 @@ class Run:
                 self.diverged(self.update, name)
         if self.config.max_grad_norm is not None:
             torch.nn.utils.clip_grads_with_norm_(parameters, self.config.max_grad_norm, gradient_norm)
+        self.collector.sources.perturb_gradients(self.update - 1)
         optimizer.step()
 
     def log(self, finished_returns: list[float], scalars: dict[str, float]) -> None:
@@ -266,7 +267,7 @@ class Run:
             writer.add_scalar("charts/episodic_return", float(np.mean(finished_returns)), step)
             self.bar.set_postfix(ret=f"{np.mean(finished_returns):.3f}", SPS=sps)
         writer.add_scalar("charts/SPS", sps, step)
-        for tag, value in scalars.items():
+        for tag, value in {**scalars, **self.collector.sources.scales(self.update - 1)}.items():
             writer.add_scalar(tag, value, step)
         self.bar.update(self.batch_size)
         if time.time() - self.shown_at >= PROGRESS_SECONDS:  # for compare's and sweep's progress bar
@@ -292,7 +293,8 @@ class Run:
         if not finite(self.policy):
             self.diverged(self.update, "weights")
         self.keep_weights(step)
-        results, episodes = evaluate(self.policy, self.adapter, self.evaluation, self.evaluation_envs)
+        with self.collector.sources.evaluating():  # sampled play as the rollouts act (rlnoise.noise)
+            results, episodes = evaluate(self.policy, self.adapter, self.evaluation, self.evaluation_envs)
         for tag, value in figure_tags(results).items():
             self.writer.add_scalar(tag, value, step)
         for way in EVALUATIONS:

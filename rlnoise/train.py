@@ -22,7 +22,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from rlnoise import agents, algorithms
+from rlnoise import agents, algorithms, noise
 from rlnoise.actions import ActionAdapter, make_adapter
 from rlnoise.agents.base import Policy
 from rlnoise.config import Config, read_config
@@ -30,6 +30,7 @@ from rlnoise.environments import make_vector_env
 from rlnoise.errors import UsageError
 from rlnoise.manifest import read_manifest
 from rlnoise.names import resolve
+from rlnoise.noise import NoiseSources
 from rlnoise.rollout import Collector
 from rlnoise.run import Run, new_run
 
@@ -41,6 +42,7 @@ def build_policy(config: Config, env: gym.Env) -> tuple[Policy, ActionAdapter]:
     observation_size = int(np.prod(env.observation_space.shape))
     options = {name: getattr(config, name) for name in policy_class.options}
     policy = policy_class(observation_size, adapter.action_size, hidden=config.hidden, **options)
+    noise.apply(policy, config)  # the noise sources inside the network, if any (rlnoise.noise)
     return policy.to(config.device), adapter
 
 
@@ -84,7 +86,8 @@ def train(
     envs = make_vector_env(config.env_id, config.num_envs, config.env_kwargs)
     num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1
     policy, adapter = build_policy(config, env)
-    collector = Collector(envs, adapter, num_steps, policy.observation_size, config.device)
+    sources = NoiseSources(policy, config)  # the noise sources' hooks; no-ops when off
+    collector = Collector(envs, adapter, num_steps, policy.observation_size, config.device, sources)
 
     # Where the run's results go, and the algorithm; then what the run reached, evaluated and saved.
     if directory is None:

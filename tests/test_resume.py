@@ -24,11 +24,23 @@ def figures(result: dict) -> dict:
     return {mode: result[mode] for mode in ("sampled", "deterministic")}
 
 
-@pytest.mark.parametrize("algo", ["reinforce", "ppo", "bc"])
+NOISE = {"dropout": 0.1, "param_noise": 0.1, "noisy_net": True, "grad_noise": 0.01}
+"""Every noise source on (rlnoise/noise.py): their draws and the adapted scale resume exactly too."""
+
+
+@pytest.mark.parametrize(
+    ("algo", "noise"),
+    [
+        ("reinforce", {}),
+        ("ppo", {}),
+        ("bc", {}),
+        pytest.param("reinforce", NOISE, marks=pytest.mark.slow, id="reinforce-noise"),
+    ],
+)
 def test_a_run_that_crashed_after_its_second_checkpoint_resumes_to_the_same_figures(
-    tmp_path, monkeypatch, algo
+    tmp_path, monkeypatch, algo, noise
 ):
-    config = Config(agent="categorical", algo=algo, seed=3, logdir=str(tmp_path), **SMALL)
+    config = Config(agent="categorical", algo=algo, seed=3, logdir=str(tmp_path), **SMALL, **noise)
     uninterrupted = train(Config(**{**config.__dict__, "run_name": "whole"}), progress=False)
     assert read_manifest(tmp_path / "whole")["status"] == "complete"
 

@@ -75,8 +75,7 @@ def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
         raise UsageError(f"{path} does not fit the run's config.json: {first_line(error)}") from None
     if not finite(policy):
         raise UsageError(f"{path} holds non-finite weights: the run diverged")
-    policy.eval()
-    return env, policy, adapter
+    return env, policy, adapter  # in training mode: sampled play keeps the network's noise sources
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,7 +108,10 @@ def run(args: argparse.Namespace) -> int:
     seed = config.seed if args.seed is None else args.seed
     labels = mode_labels(env)
     evaluation = Evaluation(config.env_id, config.env_kwargs, labels, contexts, samples, seed, config.device)
-    results, _ = evaluate(policy, adapter, evaluation)
+    from rlnoise.noise import NoiseSources
+
+    with NoiseSources(policy, config).evaluating():  # sampled play as in training's evaluation
+        results, _ = evaluate(policy, adapter, evaluation)
     print(f"{config.agent} on {config.env_id}, run {directory}")
     print(f"evaluated on {contexts} contexts x {samples} samples, seed {seed}")
     print(table({way: results[way] for way in EVALUATIONS}))
