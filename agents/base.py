@@ -20,6 +20,15 @@ def mlp(inputs: int, outputs: int, hidden: int, layers: int = 2) -> nn.Sequentia
     return nn.Sequential(*modules, nn.Linear(sizes[-1], outputs))
 
 
+def spread(raw: torch.Tensor, low: float, high: float) -> torch.Tensor:
+    """A learned standard deviation kept in `(low, high)`: `low + (high - low) * sigmoid(raw)`.
+
+    An entropy bonus rewards a Gaussian's spread without bound (its entropy grows as `log(spread)`),
+    where a categorical's entropy is bounded by its number of actions; the cap `high` bounds it.
+    """
+    return low + (high - low) * torch.sigmoid(raw)
+
+
 class Policy(nn.Module, ABC):
     """Maps a batch of observations to a distribution over the policy's outputs.
 
@@ -44,6 +53,11 @@ class Policy(nn.Module, ABC):
     @abstractmethod
     def mode(self, observations: torch.Tensor) -> torch.Tensor:
         """The policy's deterministic choice: its mean point or its most probable action."""
+
+    def centres(self, observations: torch.Tensor) -> torch.Tensor:
+        """The points the policy's samples spread around, `(batch, ..., action_size)`; a point policy
+        on a bounded `Box` is kept with them inside it (`rlnoise.bounds`). Default: `mode`."""
+        return self.mode(observations)
 
     def act(self, observations: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
         """Outputs for a batch of observations, sampled or deterministic."""

@@ -46,7 +46,8 @@ from tqdm import tqdm
 from rlnoise import agents
 from rlnoise.actions import make_adapter
 from rlnoise.agents.base import mlp
-from rlnoise.config import Config, read_config
+from rlnoise.bounds import outside_penalty
+from rlnoise.config import Config, for_agent, read_config
 from rlnoise.contract import mode_labels
 from rlnoise.environments import make_vector_env
 from rlnoise.errors import RunError, Terminated, UsageError
@@ -123,6 +124,7 @@ def build_policy(config: Config, env: gym.Env):
     adapter = make_adapter(env, policy_class.output, config.bins)
     observation_size = int(np.prod(env.observation_space.shape))
     options = {name: getattr(config, name) for name in policy_class.options}
+    options.update(agents.settings_of(resolve(config.agent, "agent"), config.agent_settings))
     policy = policy_class(observation_size, adapter.action_size, hidden=config.hidden, **options)
     return policy.to(config.device), adapter
 
@@ -168,6 +170,7 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
     # Environment, policy and baseline. A `module:Name` env id or agent is imported here when no
     # command has done it (a compare worker, a library call).
     resolve(config.env_id, "env id")
+    config = for_agent(config, config.agent)  # config.json records every setting of the agent
     env = gym.make(config.env_id, **config.env_kwargs)
     labels = mode_labels(env)
     envs = make_vector_env(config.env_id, config.num_envs, config.env_kwargs)
@@ -303,6 +306,7 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
             entropy = distribution.entropy().mean()
             value_loss = 0.5 * ((returns.reshape(-1) - values) ** 2).mean()
             loss = policy_loss - config.ent_coef * entropy + value_loss
+            loss = loss + outside_penalty(policy, adapter, flat_observations)  # rlnoise.bounds
             optimizer.zero_grad()
             loss.backward()
             gradient_norm = torch.nn.utils.get_total_norm([weight.grad for weight in parameters])
@@ -343,6 +347,7 @@ def train(config: Config, progress: bool = True, directory: Path | None = None) 
     envs.close()
     evaluation_envs.close()
     settings = {**asdict(config), **{f"env.{key}": value for key, value in config.env_kwargs.items()}}
+    settings.update({f"agent.{key}": value for key, value in config.agent_settings.items()})
     hyperparameters = {key: value for key, value in settings.items() if isinstance(value, int | float | str)}
     for summary in hparams(hyperparameters, {tag: 0.0 for tag in figure_tags(results)}):
         writer.file_writer.add_summary(summary)
