@@ -296,9 +296,7 @@ def check_taken(names: list[str], values: dict[str, Any]) -> None:
     for name in values:
         if not any(name in takers and resolve(agent, "agent") in takers[name] for agent in names):
             found = ", ".join(takers.get(name, ())) or "none"
-            raise UsageError(
-                f"{flag_name(name)} is a setting of agent {found}, not of {', '.join(names)}"
-            )
+            raise UsageError(f"{flag_name(name)} is a setting of agent {found}, not of {', '.join(names)}")
 
 
 def for_agent(config: Config, agent: str) -> Config:

@@ -206,7 +206,10 @@ class Grid:
             parts = [file_name(agent), *(f"{name}={file_name(value)}" for name, value in point.items())]
             name = "__".join([*parts, f"seed{seed}"])
             config = replace(
-                for_agent(with_settings(self.base, point), agent), seed=seed, run_name=name, logdir=str(directory)
+                for_agent(with_settings(self.base, point), agent),
+                seed=seed,
+                run_name=name,
+                logdir=str(directory),
             )
             runs.append(Run(config, point))
         return runs
