@@ -9,6 +9,9 @@ environment and agent:
   `--eval-samples`, both ways, `rlnoise.evaluation.evaluate`) of the untrained policy, and its
   ratio to the regression agent's.
 
+Each environment starts with one untimed run of the first agent (imports, first calls), so that
+no agent's figure pays for them.
+
 Usage: python bench/bench_agents.py [--total-timesteps N] [--envs ID,ID,...] [--agents A,B,...]
 """
 
@@ -72,6 +75,8 @@ def main() -> None:
         f"{'eval episodes/s':>16} {'x regression':>13}"
     )
     for env_id in args.envs.split(","):
+        train_speed(env_id, names[0], args.total_timesteps)  # warm-up: imports and first calls
+        eval_speed(env_id, names[0])
         figures = {
             agent: (train_speed(env_id, agent, args.total_timesteps), eval_speed(env_id, agent))
             for agent in names
