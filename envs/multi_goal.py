@@ -130,6 +130,9 @@ class MultiGoalEnv(gym.Env):
     - `mode_labels`: `("east", "north", "west", "south")`.
     - `symmetries`: the 8 symmetries of the square (rotations by multiples of 90 degrees and
       the mirrors in the axes and the diagonals), applied alike to positions and velocities.
+    - `observation_names`: `("x", "y")`.
+    - `landmarks(observation)`: the velocity that heads straight for each goal from the position
+      `observation` at full speed (the good first moves), `{"goal directions": [[vx, vy], ...]}`.
     - `training_defaults`: a categorical agent picks one of 5 x 5 velocities (`--bins 5`:
       41 x 41 = 1681 make each update some 60 times slower); 256 environments of 30-step
       rollouts, 260 updates; `--norm-adv true --ent-coef 0.4`: returns here are in the
@@ -152,6 +155,7 @@ class MultiGoalEnv(gym.Env):
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 10}
     mode_labels = LABELS
+    observation_names = ("x", "y")
     symmetries = tuple(_symmetry(name) for name in SQUARE)
     training_defaults: ClassVar[dict[str, Any]] = {
         "bins": 5,
@@ -196,6 +200,12 @@ class MultiGoalEnv(gym.Env):
         self.path.append(moved[0])
         info = {"mode": _modes(reached, nearest)[0], "between": bool(between[0])}
         return moved[0].copy(), float(rewards[0]), bool(reached[0]), False, info
+
+    def landmarks(self, observation: np.ndarray) -> dict[str, np.ndarray]:
+        """The full-speed velocities that head straight for each goal from the position `observation`."""
+        offsets = GOALS - np.asarray(observation, dtype=np.float32).reshape(1, 2)
+        directions = offsets / np.abs(offsets).max(axis=1, keepdims=True)
+        return {"goal directions": SPEED * directions}
 
     def render(self) -> str | np.ndarray | None:
         """Draw the goals and the path so far, as text or as an image."""

@@ -125,6 +125,7 @@ class TwoBalesEnv(gym.Env):
 
     - `mode_labels`: `("left", "right")`.
     - `symmetries`: the mirror `c -> -c`, `a -> -a`.
+    - `observation_names`: `("c", "d")`.
     - `landmarks(observation)`: the two bales, `{"bales": [[c - d], [c + d]]}`.
     - `theories`: the regression agent, evaluated deterministically, averages when its
       exploration noise exceeds `sigma_c = sqrt(d^2 - w^2)` and commits below it.
@@ -143,6 +144,7 @@ class TwoBalesEnv(gym.Env):
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     mode_labels = ("left", "right")
+    observation_names = ("c", "d")
     symmetries = (Symmetry("mirror", _mirror_observation, _mirror_action),)
     theories = (
         Theory(

@@ -30,6 +30,7 @@ from rlnoise.contract import (
     Theory,
     action_coordinates,
     mode_labels,
+    observation_names,
     symmetries,
     theories,
 )
@@ -101,7 +102,8 @@ def check_gymnasium_api(env_id: str, env_kwargs: dict[str, Any]) -> str:
 
 
 def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
-    """Rule `declarations`: the mode labels, symmetries, action coordinates and render modes."""
+    """Rule `declarations`: the mode labels, symmetries, action coordinates, observation names,
+    training defaults, theories and render modes."""
     env = _make(env_id, env_kwargs)
     labels = mode_labels(env)
     if not labels or not all(isinstance(label, str) for label in labels) or len(set(labels)) < len(labels):
@@ -117,6 +119,10 @@ def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
                 "declarations",
                 f"action_coordinates has shape {coordinates.shape} for action space {space}",
             )
+    names = observation_names(env)
+    size = int(np.prod(env.observation_space.shape or (1,)))
+    if names and (len(names) != size or not all(isinstance(name, str) for name in names)):
+        raise ContractError("declarations", f"observation_names is {names!r} for {size} observation entries")
     try:
         defaults = env_defaults(env_id, env_kwargs)
     except UsageError as error:

@@ -92,9 +92,10 @@ class Config:
     # Agent: how the policy is built and how it explores.
     hidden: int = flag(64, "units in each of the two hidden layers", POSITIVE)
     sigma: float = flag(1.0, "regression agent: standard deviation of its exploration noise", POSITIVE)
-    bins: int = flag(
-        41,
-        "categorical agent on a continuous action space: values per dimension",
+    bins: int | None = flag(
+        None,
+        "categorical agent on a continuous action space: values per dimension "
+        "(default: 41 on a line, 11 per dimension on a plane, about 128 points in all on more)",
         AT_LEAST_TWO,
     )
     # Evaluation: how often, and on how many contexts and samples per context.

@@ -20,6 +20,8 @@ instance:
 - ``training_defaults``: settings of ``rlnoise.config.Config`` (``{"bins": 5}``) that the
   command line uses for this environment when their flags are not given, for an environment
   that rlnoise's defaults would train badly or slowly. Plain numbers and strings only.
+- ``observation_names``: one short name per entry of the flattened observation (``("c", "d")``),
+  so that pictures label a scene ``c=0.14, d=0.51`` instead of with bare numbers.
 - ``landmarks(observation)``: a method; the named points of the scene that an observation
   describes, in action coordinates, one row each (the bales, the stones on the board), which
   rlnoise's pictures draw beside where the policy acts.
@@ -98,6 +100,7 @@ RULES = (
         "declarations",
         "mode_labels is a non-empty tuple of distinct strings, symmetries a tuple of "
         "rlnoise.contract.Symmetry, action_coordinates (Discrete spaces only) one row per action, "
+        "observation_names one string per entry of the flattened observation, "
         "training_defaults valid training settings, theories rlnoise.contract.Theory predicting an "
         "outcome label for the start states, "
         'and metadata["render_modes"] includes "ansi" and "rgb_array"',
@@ -185,6 +188,11 @@ def training_defaults(env: Any) -> dict[str, Any]:
 def theories(env: Any) -> tuple[Theory, ...]:
     """The theories an environment declares (empty when it declares none)."""
     return tuple(getattr(env.unwrapped, "theories", ()))
+
+
+def observation_names(env: Any) -> tuple[str, ...]:
+    """The names of an environment's flattened observation entries (empty when it declares none)."""
+    return tuple(getattr(env.unwrapped, "observation_names", ()))
 
 
 def action_coordinates(env: Any) -> np.ndarray | None:

@@ -19,9 +19,22 @@ def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
     name = resolve(env_id, "env id")
     if name in gym.registry:
         return gym.registry[name]
-    matches = difflib.get_close_matches(name, gym.registry.keys(), n=3)
+    matches = difflib.get_close_matches(name, candidate_ids(), n=3, cutoff=0.7)
     hint = f"; did you mean {', '.join(matches)}?" if matches else "; `rlnoise envs` lists them"
     raise UsageError(f"unknown env id {env_id!r}{hint}")
+
+
+def candidate_ids() -> list[str]:
+    """The registered ids worth suggesting: all but Gymnasium's own environments, which declare no
+    good answers and so cannot be trained here."""
+    return [
+        spec.id for spec in gym.registry.values() if not _module(spec.entry_point).startswith("gymnasium.")
+    ]
+
+
+def _module(entry_point: Any) -> str:
+    """The module an entry point (a `"module:Name"` string or a callable) comes from."""
+    return entry_point if isinstance(entry_point, str) else getattr(entry_point, "__module__", "")
 
 
 WRAPPED = " was raised from the environment creator"

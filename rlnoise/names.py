@@ -32,22 +32,27 @@ def resolve(name: str, kind: str) -> str:
     if colon and not (short and all(part.isidentifier() for part in module.split("."))):
         raise UsageError(f"{kind} {name!r} is not `Name` or `my_pkg.my_module:Name`")
     if module:
-        if os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())
-        try:
-            importlib.import_module(module)
-        except ImportError as error:
-            raise UsageError(
-                f"cannot import module {module!r} of {kind} {name!r}: {error} "
-                "(run from the directory that holds it, or add that directory to PYTHONPATH)"
-            ) from None
-        except Exception as error:  # the user's module raised while it was imported
-            raise UsageError(
-                f"module {module!r} of {kind} {name!r} raised {type(error).__name__} on import: "
-                f"{first_line(error)}"
-            ) from None
+        import_user_module(module, f" of {kind} {name!r}")
     RESOLVED[name] = short
     return short
+
+
+def import_user_module(module: str, of: str = "") -> None:
+    """Import a user's module from the usual path or the current directory, as `python -m` finds it;
+    a module that cannot be imported or raises on import is a UsageError (`of` says whose it is)."""
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        importlib.import_module(module)
+    except ImportError as error:
+        raise UsageError(
+            f"cannot import module {module!r}{of}: {error} "
+            "(run from the directory that holds it, or add that directory to PYTHONPATH)"
+        ) from None
+    except Exception as error:  # the user's module raised while it was imported
+        raise UsageError(
+            f"module {module!r}{of} raised {type(error).__name__} on import: {first_line(error)}"
+        ) from None
 
 
 def file_name(name: object) -> str:

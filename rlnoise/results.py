@@ -101,6 +101,9 @@ def write_comparison(directory: Path, grid: Grid, records: list[dict[str, Any]],
         markdown(outcomes, "outcome per seed", seed_columns),
         "",
         "![results](results.png)",
+        "",
+        "The pictures above are each agent's first finished seed; every run's own picture is the "
+        "`policy.png` in its directory, and in TensorBoard at every evaluation.",
     ]
     write_text(directory / "results.md", "\n".join(lines) + "\n")
 

@@ -24,6 +24,13 @@ def test_choice_policy_on_a_box_picks_evenly_spaced_bins():
     np.testing.assert_allclose(actions[:, 0], [-2.0, 0.0, 2.0], atol=1e-6)
 
 
+def test_the_default_grid_stays_small_on_more_dimensions():
+    line = make_adapter(gym.make("TwoBales-v0"), "choice", bins=None)
+    plane = make_adapter(gym.make("MultiGoal-v0"), "choice", bins=None)
+    assert line.action_size == 41 and plane.action_size == 11 * 11  # not 41 * 41 = 1681
+    np.testing.assert_allclose(np.unique(plane.points[:, 0]), np.linspace(-1, 1, 11), atol=1e-6)
+
+
 def test_point_policy_on_a_box_is_clipped():
     adapter = make_adapter(gym.make("TwoBales-v0"), "point", bins=41)
     assert adapter.to_env(np.array([[3.0], [-0.5]]))[:, 0].tolist() == [2.0, -0.5]

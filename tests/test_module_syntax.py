@@ -122,24 +122,49 @@ def test_a_user_env_that_does_not_say_what_is_between_reads_diffuse_and_is_warne
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module", ["envs", "agents"])
-def test_a_user_module_named_like_rlnoise_s_folders_works(module: str, tmp_path: Path) -> None:
-    # rlnoise's envs/ and agents/ install as rlnoise.envs and rlnoise.agents: no clash.
-    (tmp_path / f"{module}.py").write_text(
+def test_user_modules_named_like_rlnoise_s_folders_work(tmp_path: Path) -> None:
+    # rlnoise's envs/ and agents/ install as rlnoise.envs and rlnoise.agents: no clash with a
+    # user's envs.py and agents.py, the first names anyone picks.
+    (tmp_path / "envs.py").write_text(
         "import gymnasium as gym\n"
         "from rlnoise.envs.two_bales import TwoBalesEnv, TwoBalesVectorEnv\n"
-        f"gym.register(id='Tripod-v0', entry_point='{module}:Tripod',\n"
-        f"             vector_entry_point='{module}:TripodVector')\n"
+        "gym.register(id='Tripod-v0', entry_point='envs:Tripod', vector_entry_point='envs:TripodVector')\n"
         "Tripod, TripodVector = TwoBalesEnv, TwoBalesVectorEnv\n"
     )
-    env_id = f"{module}:Tripod-v0"
+    (tmp_path / "agents.py").write_text(
+        "from rlnoise import agents\n"
+        "agents.register('mine', 'rlnoise.agents.categorical:CategoricalPolicy')\n"
+    )
+    env_id, agent = "envs:Tripod-v0", "agents:mine"
     checked = rlnoise("check-env", env_id, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.splitlines()[-1] == f"{env_id}: all rules pass"
     trained = rlnoise(
-        "train", "--env-id", env_id, *SMALL, "--logdir", "runs", "--run-name", "r", cwd=tmp_path
+        "train",
+        "--env-id",
+        env_id,
+        "--agent",
+        agent,
+        *SMALL,
+        "--logdir",
+        "runs",
+        "--run-name",
+        "r",
+        cwd=tmp_path,
     )
     assert trained.returncode == 0, trained.stderr
-    compared = rlnoise("compare", "--env-id", env_id, *SMALL, "--seeds", "1", "--logdir", "cmp", cwd=tmp_path)
+    compared = rlnoise(
+        "compare",
+        "--env-id",
+        env_id,
+        "--agents",
+        agent,
+        *SMALL,
+        "--seeds",
+        "1",
+        "--logdir",
+        "cmp",
+        cwd=tmp_path,
+    )
     assert compared.returncode == 0, compared.stderr
     assert (tmp_path / "cmp" / "results.md").is_file()

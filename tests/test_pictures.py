@@ -12,7 +12,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from rlnoise import envs  # noqa: F401  registers TwoBales-v0
 from rlnoise.config import Config
-from rlnoise.pictures.panels import _board, new_figure
+from rlnoise.pictures.panels import CARD_WIDTH, _board, _scene_title, new_figure
+from rlnoise.pictures.results import _mark_empty
 from rlnoise.pictures.view import View, distinct_scenes, view
 from rlnoise.train import build_policy, train
 
@@ -136,6 +137,27 @@ def test_every_evaluation_logs_the_picture_and_the_run_saves_the_last_one(tmp_pa
     assert logged.shape == (images[-1].height, images[-1].width, 3)  # logged as HWC RGB, not CHW
     assert saved.shape[:2] == logged.shape[:2] and np.array_equal(saved[..., :3], logged)
     assert logged.std() > 0.05  # something is drawn
+    assert images[-1].width <= CARD_WIDTH  # shown at its own size in TensorBoard's card, text readable
+
+
+def test_a_scene_is_labelled_with_the_names_the_env_declares_for_its_observation():
+    env = gym.make("TwoBales-v0")
+    policy, adapter = policy_for(env, "categorical")
+    seen = view(policy, adapter, env, start_observations(env, 1))
+    centre, half_gap = seen.observations[0]
+    assert _scene_title(seen, 0) == f"scene 0: c={centre:.2f}, d={half_gap:.2f}"
+    seen.observation_names = ()  # an env that declares none: the numbers, said to be the observation
+    assert _scene_title(seen, 0) == f"scene 0: observation [{centre:.2f}, {half_gap:.2f}]"
+
+
+def test_a_bar_without_height_is_still_seen():
+    _, axes = new_figure(1, 1, (3.0, 2.0), left=0.5, right=0.2)
+    ax = axes[0, 0]
+    _mark_empty(ax, 0.0, 0.2, float("nan"), "C0")
+    _mark_empty(ax, 1.0, 0.2, 0.0, "C1")
+    _mark_empty(ax, 2.0, 0.2, 0.5, "C2")  # a bar with height needs no mark
+    assert [text.get_text() for text in ax.texts] == ["n/a"]
+    assert [line.get_xydata()[:, 1].tolist() for line in ax.lines] == [[0.0, 0.0]]
 
 
 def drawn_board(seen, scene=0):

@@ -99,9 +99,15 @@ def test_killed_with_sigkill_after_the_second_checkpoint_then_resumed_gives_the_
         "--seed",
         "5",
         "--total-timesteps",
-        str(40 * 1024),
+        str(40 * 256),
+        "--num-envs",
+        "256",
         "--eval-every",
         "5",
+        "--eval-contexts",
+        "8",
+        "--eval-samples",
+        "16",
     ]
     whole = rlnoise_process(
         "train", *settings, "--logdir", str(tmp_path), "--run-name", "whole", cwd=tmp_path
@@ -110,8 +116,8 @@ def test_killed_with_sigkill_after_the_second_checkpoint_then_resumed_gives_the_
     process = rlnoise_process(
         "train", *settings, "--logdir", str(tmp_path), "--run-name", "killed", cwd=tmp_path
     )
-    deadline = time.monotonic() + 120
-    while (read_manifest(tmp_path / "killed") or {}).get("checkpoint_step", 0) < 10 * 1024:
+    deadline = time.monotonic() + 240
+    while (read_manifest(tmp_path / "killed") or {}).get("checkpoint_step", 0) < 10 * 256:
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.02)
     os.kill(process.pid, signal.SIGKILL)

@@ -19,7 +19,7 @@ def run(tmp_path, **settings):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("seed", [1, 2, 3])  # seeds 4 and 5 too in docs/results/twobales.md
 def test_headline_regression_averages_and_categorical_covers(tmp_path, seed):
     regression = run(tmp_path, agent="regression", seed=seed)
     assert regression["deterministic"]["outcome"] == "averaged"

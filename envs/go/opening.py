@@ -57,11 +57,6 @@ class Opening:
         """The agent's colour: the player to move in the start position."""
         return self.position.to_play
 
-    @property
-    def mode_labels(self) -> tuple[str, ...]:
-        """The names of the best moves, in action order."""
-        return tuple(point_name(int(a), self.size) for a in np.flatnonzero(self.best))
-
 
 def table_path(table: str | Path) -> Path:
     """The file of a table: a path to a JSON file, or the name of a table shipped in envs/go/tables."""
@@ -79,10 +74,8 @@ def planes(position: GoPosition) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=32)
-def load_opening(table: str | Path, mode_tolerance: float = 0.5) -> Opening:
-    """Read a table written by `rlnoise go-values` and precompute every move's outcome."""
-    if mode_tolerance < 0:
-        raise ValueError(f"mode_tolerance must be >= 0, got {mode_tolerance}")
+def read_table(table: str | Path) -> dict[str, Any]:
+    """The JSON of a table written by `rlnoise go-values` (no Go engine needed, so nothing compiles)."""
     path = table_path(table)
     if not path.is_file():
         shipped = importlib.resources.files("rlnoise.envs.go") / "tables"
@@ -92,16 +85,47 @@ def load_opening(table: str | Path, mode_tolerance: float = 0.5) -> Opening:
         raise ValueError(f"no Go value table {str(table)!r}; shipped tables: {', '.join(names) or 'none'}")
     data = json.loads(path.read_text())
     size = int(data["board_size"])
+    values = table_values(data)
+    if values.shape != (size * size + 1,) or np.isnan(values[size * size]):
+        raise ValueError(f"{path}: values must hold one number per point and one for pass")
+    return data
+
+
+def table_values(data: dict[str, Any]) -> np.ndarray:
+    """A table's value of every action (`nan`: an illegal move, which the table leaves out)."""
+    return np.array([np.nan if v is None else v for v in data["values"]], dtype=np.float64)
+
+
+def best_moves(values: np.ndarray, mode_tolerance: float) -> np.ndarray:
+    """Which actions are best: legal (valued) and within `mode_tolerance` points of the best value."""
+    if mode_tolerance < 0:
+        raise ValueError(f"mode_tolerance must be >= 0, got {mode_tolerance}")
+    return ~np.isnan(values) & (values >= np.nanmax(values) - mode_tolerance)
+
+
+def best_labels(table: str | Path, mode_tolerance: float) -> tuple[str, ...]:
+    """The names of a table's best moves, in action order, read from the table alone."""
+    data = read_table(table)
+    best = best_moves(table_values(data), mode_tolerance)
+    return tuple(point_name(int(a), int(data["board_size"])) for a in np.flatnonzero(best))
+
+
+@functools.lru_cache(maxsize=32)
+def load_opening(table: str | Path, mode_tolerance: float = 0.5) -> Opening:
+    """Read a table written by `rlnoise go-values` and precompute every move's outcome (with the
+    Go engine, compiled by numba on first use)."""
+    data = read_table(table)
+    size = int(data["board_size"])
     to_play = BLACK if data["to_play"] == "black" else WHITE
     stones = data["position"]
     position = GoPosition.from_stones(size, stones["black"], stones["white"], to_play=to_play)
-    values = np.array([np.nan if v is None else v for v in data["values"]], dtype=np.float64)
+    values = table_values(data)
     stderr = np.array([np.nan if v is None else v for v in data["stderr"]], dtype=np.float64)
     pass_action = size * size
-    if values.shape != (pass_action + 1,) or np.isnan(values[pass_action]):
-        raise ValueError(f"{path}: values must hold one number per point and one for pass")
-    legal = position.legal_mask() & ~np.isnan(values)
-    best = legal & (values >= np.nanmax(values) - mode_tolerance)
+    legal = ~np.isnan(values)
+    if (legal & ~position.legal_mask()).any():
+        raise ValueError(f"{table_path(table)}: values given to illegal moves")
+    best = best_moves(values, mode_tolerance)
     actions = np.arange(pass_action + 1)
     played = np.where(legal, actions, pass_action)
     after = tuple(position.play(int(a)) for a in played)
@@ -323,16 +347,22 @@ class GoOpeningEnv(gym.Env):
             raise ValueError(f"reward_mode must be one of {', '.join(REWARD_MODES)}, got {reward_mode!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be None, 'ansi' or 'rgb_array', got {render_mode!r}")
-        self.opening = load_opening(table, mode_tolerance)
+        self.table, self.tolerance = table, mode_tolerance
         self.reward_mode = reward_mode
         self.render_mode = render_mode
-        size = self.opening.size
+        size = int(read_table(table)["board_size"])
         self.observation_space = spaces.Box(0.0, 1.0, (3, size, size), np.float32)
         self.action_space = spaces.Discrete(size * size + 1)
-        self.mode_labels = self.opening.mode_labels
+        self.mode_labels = best_labels(table, mode_tolerance)
         self.symmetries = board_symmetries(size)
         self.action_coordinates = point_coordinates(size)
         self.last_action: int | None = None
+
+    @property
+    def opening(self) -> Opening:
+        """The position and every move's outcome, computed on first use (making the env, as
+        `rlnoise envs` does, compiles no Go engine)."""
+        return load_opening(self.table, self.tolerance)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None

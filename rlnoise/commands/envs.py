@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from typing import Any
 
-from rlnoise.errors import UsageError
+from rlnoise.names import import_user_module
 
 OWN_PACKAGE = "rlnoise.envs."
 MODES_WIDTH = 40
@@ -66,10 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     before = set(gym.registry)
     for module in args.modules:
-        try:
-            importlib.import_module(module)
-        except ImportError as error:
-            raise UsageError(f"cannot import module {module!r}: {error}") from None
+        import_user_module(module)
     added = set(gym.registry) - before
     rows = {spec.id: describe(spec.id) for spec in gym.registry.values() if listed(spec, added)}
     print(table(rows, "id", ("action space", "modes", "description")))

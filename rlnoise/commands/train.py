@@ -40,18 +40,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train (or resume) as the flags say, print the summary table, and return the exit code."""
-    from rlnoise.metrics import EVALUATIONS
-    from rlnoise.report import table
-    from rlnoise.train import resume, train
-
     if args.resume is None:
         config = from_args(args)
         check_run(config)
         check_directory(config.logdir, "--logdir")
-        result = train(config)
     else:
         config = resumed_config(args)
-        result = resume(args.resume, trusted=None)
+
+    from rlnoise.metrics import EVALUATIONS  # torch: imported once the input is known to be good
+    from rlnoise.report import table
+    from rlnoise.train import resume, train
+
+    result = train(config) if args.resume is None else resume(args.resume, trusted=None)
     print(f"\n{config.agent} on {config.env_id}, seed {config.seed}, {result['global_step']} steps")
     print(table({way: result[way] for way in EVALUATIONS}))
     print(f"\nrun directory: {result['directory']}  (tensorboard --logdir {config.logdir})")

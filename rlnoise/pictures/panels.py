@@ -12,6 +12,10 @@ from rlnoise.files import write_bytes
 from rlnoise.pictures.view import View, half_step
 
 DPI = 80
+CARD_WIDTH = 326
+"""The widest a run's picture gets, in pixels: the width TensorBoard's Time Series dashboard shows an
+image at in its card at the default card width and zoom (measured: TensorBoard 2.20 in Chromium,
+a 1280-pixel window; a wider image is scaled down into the card, its text unreadable)."""
 LANDMARK_STYLES = (
     {"color": "black", "edgecolor": "black", "linestyle": "--"},
     {"color": "white", "edgecolor": "black", "linestyle": "-."},
@@ -21,38 +25,60 @@ LANDMARK_STYLES = (
 PLAYED = {"color": "tab:orange", "label": "deterministic action"}
 REACH = 4.0
 """How far past the action range, in range widths, the axes reach to show a point policy's point."""
+FONT = 7
+"""The picture's font size in points (9 pixels at `DPI`)."""
 
 
 def draw(view: View, title: str) -> np.ndarray:
-    """The picture of a view: an RGB image, `[height, width, 3]` uint8 (TensorBoard's HWC)."""
+    """The picture of a view, `CARD_WIDTH` pixels wide: an RGB image, `[height, width, 3]` uint8
+    (TensorBoard's HWC)."""
     dims = view.played.shape[1]
     scenes = len(view.observations)
+    width = CARD_WIDTH / DPI
     if dims == 2:
-        figure, axes = new_figure(1, scenes, (3.6, 3.5), left=0.5, right=1.0)
+        columns = min(scenes, 2)
+        rows = -(-scenes // columns)
+        cell = (width - 0.5) / columns
+        lines = max(_scene_title(view, scene).count("\n") + 1 for scene in range(scenes))
+        figure, axes = new_figure(
+            rows, columns, (cell, cell + 0.25), left=0.35, right=0.15, top=0.3 + 0.14 * lines, bottom=0.75
+        )
         vmax = None if view.probabilities is None else float(view.probabilities.max())
-        shown = [_board(ax, view, scene, vmax) for scene, ax in enumerate(axes[0])]
+        shown = [_board(ax, view, scene, vmax) for scene, ax in enumerate(axes.flat[:scenes])]
+        for ax in axes.flat[scenes:]:
+            ax.axis("off")
         if vmax is not None:
-            figure.colorbar(shown[0], ax=list(axes[0]), fraction=0.2 / scenes, pad=0.03, label="probability")
+            bar = figure.colorbar(shown[0], ax=list(axes.flat), location="bottom", fraction=0.04, pad=0.12)
+            bar.set_label("probability", fontsize=FONT)
+            bar.ax.tick_params(labelsize=FONT - 1)
     else:
-        figure, axes = new_figure(dims, 1, (6.6, 0.6 * scenes + 0.5), left=1.7, right=0.3)
+        height = 0.65 * scenes + 0.35
+        figure, axes = new_figure(dims, 1, (width - 0.3, height), left=0.15, right=0.15, top=0.3, bottom=0.75)
         for axis, ax in enumerate(axes[:, 0]):
             _ridges(ax, view, axis)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    figure.suptitle(title, fontsize=10)
-    columns = max(1, min(len(labels), int(figure.get_figwidth() / 1.7)))
-    legend = figure.legend(handles, labels, loc="lower center", ncol=columns, fontsize=8, frameon=False)
+    figure.suptitle(title, fontsize=FONT)
+    legend = figure.legend(handles, labels, loc="lower center", ncol=2, fontsize=FONT - 1, frameon=False)
     for handle in legend.legend_handles:
         if hasattr(handle, "set_sizes"):
-            handle.set_sizes([50])
+            handle.set_sizes([20])
     return pixels(figure)
 
 
-def new_figure(rows: int, columns: int, cell: tuple[float, float], left: float, right: float):
-    """An off-screen figure with a grid of axes, margins in inches, room for a title and a legend."""
+def new_figure(
+    rows: int,
+    columns: int,
+    cell: tuple[float, float],
+    left: float,
+    right: float,
+    top: float = 0.45,
+    bottom: float = 0.95,
+):
+    """An off-screen figure with a grid of axes, margins in inches (the top's for a title, the
+    bottom's for a legend)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    top, bottom = 0.45, 0.95
     width, height = cell[0] * columns + left + right, cell[1] * rows + top + bottom
     figure = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(figure)
@@ -75,11 +101,16 @@ def pixels(figure: Any) -> np.ndarray:
 
 
 def _scene_title(view: View, scene: int) -> str:
-    """A scene's name: its number, its observation when short, the mass of uncoordinated actions."""
+    """A scene's name: its number, its observation (by the declared names) when short, the mass of
+    uncoordinated actions."""
     observation = np.asarray(view.observations[scene]).ravel()
     title = f"scene {scene}"
-    if observation.size <= 4:
-        title += " [" + ", ".join(f"{value:.2f}" for value in observation) + "]"
+    if view.observation_names:
+        title += ": " + ", ".join(
+            f"{name}={value:.2f}" for name, value in zip(view.observation_names, observation, strict=True)
+        )
+    elif observation.size <= 4:
+        title += ": observation [" + ", ".join(f"{value:.2f}" for value in observation) + "]"
     if view.probabilities is not None:
         unplaced = np.isnan(view.coordinates).any(axis=1)
         if unplaced.any():
@@ -113,7 +144,8 @@ def _board(ax: Any, view: View, scene: int, vmax: float | None) -> Any:
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
     ax.set_aspect("equal")
-    ax.set_title(_scene_title(view, scene), fontsize=9)
+    ax.set_title(_scene_title(view, scene), fontsize=FONT)
+    ax.tick_params(labelsize=FONT - 1)
     return shown
 
 
@@ -183,7 +215,7 @@ def _board_marks(ax: Any, view: View, scene: int, points: np.ndarray) -> None:
         ax.scatter(
             marks[:, 0],
             marks[:, 1],
-            s=0.5 * size,
+            s=0.3 * size,
             c=style["color"],
             edgecolors=style["edgecolor"],
             label=name,
@@ -227,14 +259,13 @@ def _even(values: np.ndarray) -> bool:
     return bool(np.allclose(gaps, gaps[0])) if gaps.size else True
 
 
-def _ridges(ax: Any, view: View, axis: int, height: float = 0.8) -> None:
+def _ridges(ax: Any, view: View, axis: int, height: float = 0.62) -> None:
     """Every scene along one coordinate, one ridge each, scene 0 on top; each ridge scaled to its peak.
 
     A choice policy's ridge is its probabilities (summed over the other coordinates), a point
     policy's its exploration density around the point; landmarks and the action played on each.
     """
     scenes = len(view.observations)
-    names = []
     for scene in range(scenes):
         base, first = scenes - 1 - scene, scene == 0
         ridge = _choice_ridge if view.probabilities is not None else _point_ridge
@@ -243,7 +274,7 @@ def _ridges(ax: Any, view: View, axis: int, height: float = 0.8) -> None:
             ax.vlines(
                 marks[:, axis],
                 base,
-                base + 0.95,
+                base + 0.7,
                 color="black" if style["color"] == "white" else style["color"],
                 linestyles=style["linestyle"],
                 label=name if first else None,
@@ -258,14 +289,22 @@ def _ridges(ax: Any, view: View, axis: int, height: float = 0.8) -> None:
                 clip_on=False,
                 label=PLAYED["label"] if first else None,
             )
-        names.append(f"{_scene_title(view, scene)}\n{scale}")
+        ax.text(
+            0.01,
+            base + 0.97,
+            f"{_scene_title(view, scene)}; {scale}",
+            transform=ax.get_yaxis_transform(),
+            fontsize=FONT - 1,
+            va="top",
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 0.5},
+        )
     if view.indexed and len(view.coordinates) <= 20:
         ax.set_xticks(view.coordinates[:, 0])
-    ax.set_yticks(np.arange(scenes)[::-1] + height / 2, names, fontsize=7)
+    ax.set_yticks([])
     ax.set_xlim(view.low[axis], view.high[axis])
     ax.set_ylim(-0.15, scenes)
-    ax.set_xlabel("action" if view.played.shape[1] == 1 else f"action coordinate {axis}", fontsize=8)
-    ax.tick_params(axis="x", labelsize=7)
+    ax.set_xlabel("action" if view.played.shape[1] == 1 else f"action coordinate {axis}", fontsize=FONT)
+    ax.tick_params(axis="x", labelsize=FONT - 1)
 
 
 def _choice_ridge(ax: Any, view: View, scene: int, axis: int, base: float, height: float, first: bool) -> str:

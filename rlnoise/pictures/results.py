@@ -9,6 +9,9 @@ import numpy as np
 
 from rlnoise.pictures.panels import DPI, new_figure, pixels
 
+MAX_WIDTH = 16.0
+"""The widest compare's figure gets, in inches at `DPI` (1280 pixels): wider pictures are shrunk."""
+
 
 def results_picture(
     pictures: Mapping[str, np.ndarray],
@@ -24,15 +27,15 @@ def results_picture(
 
     columns = max(len(pictures), 1)
     widths = [image.shape[1] / DPI for image in pictures.values()] or [8.0]
-    top = max([image.shape[0] / DPI for image in pictures.values()] or [0.1])
-    width = max(sum(widths) + 0.4, 10.0)
-    figure, _ = new_figure(1, 1, (width, top + 4.2), left=0, right=0)  # each picture at its own size
+    heights = [image.shape[0] / DPI for image in pictures.values()] or [0.1]
+    shrink = min(1.0, MAX_WIDTH / (sum(widths) + 0.4))  # pictures side by side fit MAX_WIDTH
+    width, top = max(shrink * sum(widths) + 0.4, 10.0), shrink * max(heights)
+    figure, _ = new_figure(1, 1, (width, top + 4.2), left=0, right=0)
     figure.clear()
     layout = GridSpec(2, columns, figure=figure, height_ratios=(top + 0.3, 3.5), width_ratios=widths)
-    for column, (agent, image) in enumerate(pictures.items()):
+    for column, image in enumerate(pictures.values()):  # each picture is titled with its run
         ax = figure.add_subplot(layout[0, column])
         ax.imshow(image)
-        ax.set_title(agent, fontsize=11)
         ax.axis("off")
     bars = [(agent, mode) for agent in summary for mode in summary[agent]]
     names = list(summary[bars[0][0]][bars[0][1]]["figures"])
@@ -42,8 +45,10 @@ def results_picture(
     axes = [figure.add_subplot(figures_layout[i]) for i in range(3)]
     for ax, shown in zip(axes[:2], (names[:1], names[1:]), strict=True):
         _figure_bars(ax, summary, bars, shown)
+    axes[0].set_ylabel("return (the env's units)", fontsize=8)
     axes[1].set_ylim(0, 1.05)
-    axes[1].set_title("mean ± std over seeds (dots: each seed)", fontsize=9)
+    axes[1].set_ylabel("figure (0 to 1)", fontsize=8)
+    axes[1].set_title("mean ± std over seeds (dots: each seed; n/a: undefined)", fontsize=9)
     _outcome_bars(axes[2], summary, bars)
     handles, labels = axes[1].get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=len(bars), fontsize=9, frameon=False)
@@ -96,5 +101,19 @@ def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]
         for offset, name in zip(offsets, names, strict=True):
             values = figures[name]["values"]
             ax.plot([offset] * len(values), values, ".", color="black", markersize=3)
+            _mark_empty(ax, offset, width, figures[name]["mean"], f"C{list(summary).index(agent)}")
     ax.set_xticks(np.arange(len(names)), names, fontsize=9)
     ax.axhline(0, color="black", linewidth=0.5)
+
+
+def _mark_empty(ax: Any, offset: float, width: float, mean: float, colour: str) -> None:
+    """Make a bar that has no height visible: a zero as a thick line at 0, an undefined mean as "n/a"."""
+    from matplotlib.transforms import blended_transform_factory
+
+    if np.isnan(mean):
+        on_axis = blended_transform_factory(ax.transData, ax.transAxes)
+        ax.text(offset, 0.02, "n/a", rotation=90, ha="center", va="bottom", fontsize=7, transform=on_axis)
+    elif mean == 0:
+        ax.plot(
+            [offset - width / 2, offset + width / 2], [0, 0], color=colour, linewidth=3, solid_capstyle="butt"
+        )

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from rlnoise.contract import action_coordinates, landmarks
+from rlnoise.contract import action_coordinates, landmarks, observation_names
 
 SCENES = 4
 
@@ -30,6 +30,8 @@ class View:
     """`[scenes, dims]`: the coordinates of the deterministic action (`nan`: it has none)."""
     landmarks: list[dict[str, np.ndarray]]
     """Per scene, the environment's named points, each `[points, dims]`."""
+    observation_names: tuple[str, ...] = ()
+    """The environment's names of the observation's entries (none declared: empty)."""
     probabilities: np.ndarray | None = None
     """A choice policy's probability of each choice, `[scenes, choices]`."""
     point: np.ndarray | None = None
@@ -98,6 +100,7 @@ def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: 
             {name: points.reshape(-1, low.size) for name, points in landmarks(env, scene).items()}
             for scene in observations
         ],
+        observation_names=observation_names(env),
         indexed=indexed,
         numbered=declared is not None,
     )
