@@ -34,7 +34,7 @@ from rlnoise.train import build_policy, train
 
 def config_for(env_id: str, agent: str, **settings: object) -> Config:
     """The settings a command line gives `agent` on `env_id`, with `settings` over them."""
-    return for_agent(replace(Config(env_id=env_id), **env_defaults(env_id, {}), **settings), agent)
+    return for_agent(replace(Config(env_id=env_id), **{**env_defaults(env_id, {}), **settings}), agent)
 
 
 def train_speed(env_id: str, agent: str, total_timesteps: int) -> float:

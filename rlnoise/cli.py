@@ -52,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         import_agents(argv)  # a `my_module:name` agent's own settings become flags
     except UsageError as error:
-        print(f"rlnoise: error: {error}", file=sys.stderr)
+        command = f" {argv[0]}" if argv and argv[0] in COMMANDS else ""
+        print(f"rlnoise{command}: error: {error}", file=sys.stderr)
         return 2
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, terminate)
