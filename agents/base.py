@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import pairwise
 from typing import ClassVar, Literal
 
@@ -22,6 +24,15 @@ def mlp(inputs: int, outputs: int, hidden: int, layers: int = 2) -> MLP:
     for size_in, size_out in pairwise(sizes):
         modules += [nn.Linear(size_in, size_out), nn.Tanh()]
     return MLP(*modules, nn.Linear(sizes[-1], outputs))
+
+
+def spread(raw: torch.Tensor, low: float, high: float) -> torch.Tensor:
+    """A learned standard deviation kept in `(low, high)`: `low + (high - low) * sigmoid(raw)`.
+
+    An entropy bonus rewards a Gaussian's spread without bound (its entropy grows as `log(spread)`),
+    where a categorical's entropy is bounded by its number of actions; the cap `high` bounds it.
+    """
+    return low + (high - low) * torch.sigmoid(raw)
 
 
 class Policy(nn.Module, ABC):
@@ -49,6 +60,11 @@ class Policy(nn.Module, ABC):
     def mode(self, observations: torch.Tensor) -> torch.Tensor:
         """The policy's deterministic choice: its mean point or its most probable action."""
 
+    def centres(self, observations: torch.Tensor) -> torch.Tensor:
+        """The points the policy's samples spread around, `(batch, ..., action_size)`; a point policy
+        on a bounded `Box` is kept with them inside it (`rlnoise.bounds`). Default: `mode`."""
+        return self.mode(observations)
+
     def act(self, observations: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
         """Outputs for a batch of observations, sampled or deterministic.
 
@@ -56,10 +72,16 @@ class Policy(nn.Module, ABC):
         parameter noise; `rlnoise.noise`) is off.
         """
         if deterministic:
-            training = self.training
-            self.eval()
-            try:
+            with self.evaluating():
                 return self.mode(observations)
-            finally:
-                self.train(training)
         return self.distribution(observations).sample()
+
+    @contextmanager
+    def evaluating(self) -> Iterator[None]:
+        """Within: evaluation mode, so that any noise inside the network is off and draws nothing."""
+        training = self.training
+        self.eval()
+        try:
+            yield
+        finally:
+            self.train(training)

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from rlnoise.config import import_agents
 from rlnoise.errors import RunError, Terminated, UsageError, interrupt_exit_code
 
 COMMANDS = ("train", "evaluate", "compare", "sweep", "envs", "check-env", "go-values")
@@ -47,6 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run `rlnoise` with `argv` (default: the command line); return the exit code."""
     from rlnoise import envs  # noqa: F401  registers the built-in environments (light: entry points only)
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        import_agents(argv)  # a `my_module:name` agent's own settings become flags
+    except UsageError as error:
+        command = f" {argv[0]}" if argv and argv[0] in COMMANDS else ""
+        print(f"rlnoise{command}: error: {error}", file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, terminate)
     try:

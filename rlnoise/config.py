@@ -10,7 +10,7 @@ import difflib
 import json
 import math
 from collections.abc import Callable
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,17 @@ PROBABILITY = Check("in [0, 1)", lambda value: 0 <= value < 1)
 INITS = ("default", "symmetric")
 INIT = Check(f"one of {', '.join(INITS)}", lambda value: value in INITS)
 SEED = Check("in 0..4294967295", lambda value: 0 <= value < 2**32)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting an agent declares for itself (`rlnoise.agents.register`): a flag of `train`,
+    `compare` and `sweep` (`--components` for `components`), of the type of its default."""
+
+    name: str
+    default: bool | int | float | str
+    help: str
+    check: Check | None = None
 
 
 def flag(default: Any, help: str, check: Check | None = None, algo: str | None = None) -> Any:
@@ -158,6 +169,10 @@ class Config:
         default_factory=dict,
         metadata={"help": "keyword arguments of the env, as a JSON object, e.g. '{\"width\": 0.2}'"},
     )
+    agent_settings: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "the agent's own settings (`rlnoise.agents.register`), each its own flag"},
+    )
 
 
 def network_flags(config: Config) -> list[str]:
@@ -233,7 +248,7 @@ class _GivenSwitch(argparse.BooleanOptionalAction):
 def add_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
     """Add one flag per `Config` field (`--env-id` for `env_id`), with its help and check."""
     for item in fields(Config):
-        if item.name in skip:
+        if item.name in (*skip, "agent_settings"):
             continue
         default = item.default if item.default is not MISSING else item.default_factory()
         name, text = flag_name(item.name), item.metadata["help"]
@@ -249,10 +264,50 @@ def add_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> No
             metavar="JSON" if TYPES[item.type] is dict else item.name.upper(),
             help=text if "(default:" in text else f"{text} (default: {json.dumps(default)})",
         )
+    if "agent_settings" not in skip:
+        add_agent_flags(parser)
     parser.epilog = parser.epilog or (
         "An environment may declare its own defaults for some of these settings (its training_defaults, "
         "listed by `rlnoise check-env ENV_ID`); a flag given on the command line always wins."
     )
+
+
+def add_agent_flags(parser: argparse.ArgumentParser) -> None:
+    """Add one flag per setting that a registered agent declares (`--components`), saying which take it.
+
+    A `module:name` agent's settings are among them once `import_agents` has imported its module.
+    """
+    from rlnoise import agents
+
+    for name, (setting, takers) in agents.declared().items():
+        text = f"{', '.join(takers)} agent{'s' if len(takers) > 1 else ''}: {setting.help}"
+        if isinstance(setting.default, bool):
+            shown = "on" if setting.default else "off"
+            parser.add_argument(flag_name(name), action=_GivenSwitch, help=f"{text} (default: {shown})")
+            continue
+        parser.add_argument(
+            flag_name(name),
+            action=_Given,
+            type=flag_type(type(setting.default), setting.check),
+            metavar=name.upper(),
+            help=f"{text} (default: {json.dumps(setting.default)})",
+        )
+
+
+def import_agents(argv: list[str]) -> None:
+    """Import the module of every `my_module:name` agent that `--agent` or `--agents` names in `argv`,
+    so that the agent's own settings are flags when the command line is parsed."""
+    from rlnoise.names import resolve
+
+    for index, word in enumerate(argv):
+        option, equals, value = word.partition("=")
+        if option not in ("--agent", "--agents"):
+            continue
+        if not equals:
+            value = argv[index + 1] if index + 1 < len(argv) else ""
+        for name in value.split(","):
+            if ":" in name:
+                resolve(name.strip(), "agent")
 
 
 def env_defaults(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -277,9 +332,12 @@ def env_defaults(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def from_args(args: argparse.Namespace, **overrides: Any) -> Config:
     """The `Config` that parsed flags describe: the flags given, else the env's `training_defaults`."""
+    from rlnoise import agents
+
     values = {item.name: getattr(args, item.name) for item in fields(Config) if hasattr(args, item.name)}
-    values.update(overrides)
     given = {*getattr(args, "given", ()), *overrides}
+    values["agent_settings"] = {name: getattr(args, name) for name in agents.declared() if name in given}
+    values.update(overrides)
     env_id = values.get("env_id", Config.env_id)
     declared = env_defaults(env_id, values.get("env_kwargs", {}))
     config = Config(**{**values, **{name: value for name, value in declared.items() if name not in given}})
@@ -318,6 +376,29 @@ def check_names(config: Config) -> None:
         matches = difflib.get_close_matches(config.agent, agents.AGENTS, n=2)
         hint = f"did you mean {' or '.join(matches)}? " if matches else ""
         raise UsageError(f"unknown agent {config.agent!r}; {hint}valid: {', '.join(agents.AGENTS)}")
+    check_taken([config.agent], config.agent_settings)
+
+
+def check_taken(names: list[str], values: dict[str, Any]) -> None:
+    """Raise a UsageError for a setting in `values` that none of the agents `names` takes, naming
+    the agents that do."""
+    from rlnoise import agents
+    from rlnoise.names import resolve
+
+    takers = {name: found for name, (_, found) in agents.declared().items()}
+    for name in values:
+        if not any(name in takers and resolve(agent, "agent") in takers[name] for agent in names):
+            found = ", ".join(takers.get(name, ())) or "none"
+            raise UsageError(f"{flag_name(name)} is a setting of agent {found}, not of {', '.join(names)}")
+
+
+def for_agent(config: Config, agent: str) -> Config:
+    """`config` for a run of `agent`: its own settings from `config.agent_settings`, else their defaults."""
+    from rlnoise import agents
+    from rlnoise.names import resolve
+
+    own = agents.settings_of(resolve(agent, "agent"), config.agent_settings)
+    return replace(config, agent=agent, agent_settings=own)
 
 
 JSON_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "dict[str, Any]": (dict,)}
@@ -330,18 +411,39 @@ def from_dict(values: dict[str, Any], source: str) -> Config:
     for name, value in values.items():
         if name not in settings:
             raise UsageError(f"corrupted {source}: unknown setting {name!r}")
-        kind, _, optional = settings[name].type.partition(" | ")
-        if value is None and optional == "None":
-            continue
-        fits = isinstance(value, JSON_TYPES[kind]) and (kind == "bool") == isinstance(value, bool)
-        if not fits:
-            raise UsageError(f"{source}: {name} must be of type {settings[name].type}, got {value!r}")
-        if kind == "float" and not math.isfinite(value):
-            raise UsageError(f"{source}: {name} must be a finite number, got {value!r}")
-        check = settings[name].metadata.get("check")
-        if check is not None and not check.test(value):
-            raise UsageError(f"{source}: {name} must be {check.valid}, got {value!r}")
+        check_saved(name, value, settings[name].type, settings[name].metadata.get("check"), source)
     return Config(**values)
+
+
+def check_saved(name: str, value: Any, kind: str, check: Check | None, source: str) -> None:
+    """Raise a UsageError unless a saved setting's `value` is of type `kind` and passes `check`."""
+    kind, _, optional = kind.partition(" | ")
+    if value is None and optional == "None":
+        return
+    fits = isinstance(value, JSON_TYPES[kind]) and (kind == "bool") == isinstance(value, bool)
+    if not fits:
+        raise UsageError(f"{source}: {name} must be of type {kind}, got {value!r}")
+    if kind == "float" and not math.isfinite(value):
+        raise UsageError(f"{source}: {name} must be a finite number, got {value!r}")
+    if check is not None and not check.test(value):
+        raise UsageError(f"{source}: {name} must be {check.valid}, got {value!r}")
+
+
+def check_agent_settings(config: Config, source: str) -> Config:
+    """`config` with its agent's own settings checked as their flags check them (a saved run's
+    missing ones take their defaults), or a UsageError."""
+    from rlnoise import agents
+    from rlnoise.names import resolve
+
+    agent = resolve(config.agent, "agent")
+    if agent not in agents.SETTINGS:  # the run's checks say it is unknown
+        return config
+    check_taken([config.agent], config.agent_settings)
+    declared = {setting.name: setting for setting in agents.SETTINGS[agent]}
+    for name, value in config.agent_settings.items():
+        setting = declared[name]
+        check_saved(name, value, type(setting.default).__name__, setting.check, source)
+    return for_agent(config, config.agent)
 
 
 def read_config(directory: Path, trusted: set[str] | None) -> Config:
@@ -368,4 +470,4 @@ def read_config(directory: Path, trusted: set[str] | None) -> Config:
                 f"{path} names {name} {value!r}, whose module would run on loading; "
                 f"to allow it, pass --trust-modules or {flag_name(name)} {value}"
             )
-    return config
+    return check_agent_settings(config, str(path))

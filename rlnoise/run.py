@@ -47,6 +47,7 @@ from tqdm import tqdm
 
 from rlnoise.actions import ActionAdapter
 from rlnoise.agents.base import Policy
+from rlnoise.bounds import outside_penalty
 from rlnoise.config import Config
 from rlnoise.contract import mode_labels
 from rlnoise.errors import RunError, UsageError
@@ -243,11 +244,13 @@ class Run:
         parameters: list[torch.Tensor],
         loss: torch.Tensor,
         figures: dict[str, torch.Tensor],
+        observations: torch.Tensor,
     ) -> None:
-        """One optimiser step on `loss`, unless a figure or the gradient is not finite (then the
-        run stops, keeping the weights the update started from); clipped by --max-grad-norm."""
+        """One optimiser step on `loss` plus the penalty that keeps a point policy inside its box
+        on `observations` (`rlnoise.bounds`), unless a figure or the gradient is not finite (then
+        the run stops, keeping the weights the update started from); clipped by --max-grad-norm."""
         optimizer.zero_grad()
-        loss.backward()
+        (loss + outside_penalty(self.policy, self.adapter, observations)).backward()
         gradient_norm = torch.nn.utils.get_total_norm([weight.grad for weight in parameters])
         for name, value in {**figures, "gradient": gradient_norm}.items():
             if not torch.isfinite(value):
@@ -318,6 +321,7 @@ class Run:
         self.evaluation_envs.close()
         config = self.config
         settings = {**asdict(config), **{f"env.{key}": value for key, value in config.env_kwargs.items()}}
+        settings.update({f"agent.{key}": value for key, value in config.agent_settings.items()})
         hyperparameters = {
             key: value for key, value in settings.items() if isinstance(value, int | float | str)
         }

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from rlnoise import metrics
-from rlnoise.config import TYPES, Config, env_defaults, flag_type
+from rlnoise.config import TYPES, Config, env_defaults, flag_type, for_agent
 from rlnoise.errors import Terminated, UsageError
 from rlnoise.files import parse_json, write_bytes
 from rlnoise.inputs import check_run
@@ -58,7 +58,7 @@ from rlnoise.names import file_name, flag_name
 FIGURES = ("return", *metrics.FIGURES)
 OWN_FLAGS = ("agent", "seed", "run_name", "logdir")
 """`Config` fields that a grid sets itself, per run or for the whole grid."""
-NOT_VARIED = (*OWN_FLAGS, "env_id", "env_kwargs")
+NOT_VARIED = (*OWN_FLAGS, "env_id", "env_kwargs", "agent_settings")
 """`Config` fields `--vary` does not take: `--agents` and `--seeds` span those, `env.KEY` the kwargs."""
 ENV = "env."
 SIGNIFICANT = 4
@@ -208,7 +208,10 @@ class Grid:
             parts = [file_name(agent), *(f"{name}={file_name(value)}" for name, value in point.items())]
             name = "__".join([*parts, f"seed{seed}"])
             config = replace(
-                with_settings(self.base, point), agent=agent, seed=seed, run_name=name, logdir=str(directory)
+                for_agent(with_settings(self.base, point), agent),
+                seed=seed,
+                run_name=name,
+                logdir=str(directory),
             )
             runs.append(Run(config, point))
         return runs
@@ -227,7 +230,7 @@ class Grid:
     def check(self) -> None:
         """Raise a UsageError unless every run passes the checks of `rlnoise train` (no run starts)."""
         for agent, point in itertools.product(self.agents, self.points()):
-            check_run(replace(with_settings(self.base, point), agent=agent))
+            check_run(for_agent(with_settings(self.base, point), agent))
 
     def command(self, name: str) -> str:
         """The `rlnoise <name>` command that trains this grid again: every setting that differs from
@@ -243,12 +246,19 @@ class Grid:
             value = getattr(base, item.name)
             if item.name in (*OWN_FLAGS, "env_id") or value == getattr(defaults, item.name):
                 continue
-            flag = flag_name(item.name)[2:]
-            if isinstance(value, bool):
-                parts.append(f"--{flag}" if value else f"--no-{flag}")
-            else:
-                parts += [f"--{flag}", json.dumps(value) if isinstance(value, dict) else str(value)]
+            if item.name == "agent_settings":
+                parts += [part for name, given in value.items() for part in flag_words(name, given)]
+                continue
+            parts += flag_words(item.name, value)
         return shlex.join(parts)
+
+
+def flag_words(name: str, value: Any) -> list[str]:
+    """The command-line words that give setting `name` the value `value`."""
+    flag = flag_name(name)[2:]
+    if isinstance(value, bool):
+        return [f"--{flag}" if value else f"--no-{flag}"]
+    return [f"--{flag}", json.dumps(value) if isinstance(value, dict) else str(value)]
 
 
 def default_jobs() -> int:

@@ -25,7 +25,7 @@ import torch
 from rlnoise import agents, algorithms, noise
 from rlnoise.actions import ActionAdapter, make_adapter
 from rlnoise.agents.base import Policy
-from rlnoise.config import Config, read_config
+from rlnoise.config import Config, for_agent, read_config
 from rlnoise.environments import make_vector_env
 from rlnoise.errors import UsageError
 from rlnoise.manifest import read_manifest
@@ -41,6 +41,7 @@ def build_policy(config: Config, env: gym.Env) -> tuple[Policy, ActionAdapter]:
     adapter = make_adapter(env, policy_class.output, config.bins)
     observation_size = int(np.prod(env.observation_space.shape))
     options = {name: getattr(config, name) for name in policy_class.options}
+    options.update(agents.settings_of(resolve(config.agent, "agent"), config.agent_settings))
     policy = policy_class(observation_size, adapter.action_size, hidden=config.hidden, **options)
     noise.apply(policy, config)  # the noise sources inside the network, if any (rlnoise.noise)
     return policy.to(config.device), adapter
@@ -82,6 +83,7 @@ def train(
     # Environment and policy. A `module:Name` env id or agent is imported here when no command
     # has done it (a compare worker, a library call).
     resolve(config.env_id, "env id")
+    config = for_agent(config, config.agent)  # config.json records every setting of the agent
     env = gym.make(config.env_id, **config.env_kwargs)
     envs = make_vector_env(config.env_id, config.num_envs, config.env_kwargs)
     num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1

@@ -54,8 +54,11 @@ def help_blocks(command: str, capsys: pytest.CaptureFixture[str]) -> dict[str, s
 @pytest.mark.parametrize("command", ["train", "compare"])
 def test_help_shows_one_default_per_flag_json_and_switches(command, capsys):
     blocks = help_blocks(command, capsys)
-    flags = {f"--{name.replace('_', '-')}" for name in Config.__dataclass_fields__}
+    flags = {
+        f"--{name.replace('_', '-')}" for name in Config.__dataclass_fields__ if name != "agent_settings"
+    }
     assert flags - {f"--{name.replace('_', '-')}" for name in OWN_FLAGS} <= set(blocks)
+    assert {"--components", "--state-std", "--transforms"} <= set(blocks)  # the agents' own settings
     for option, block in blocks.items():
         if option != "-h":
             assert block.count("(default:") == 1, block

@@ -60,7 +60,7 @@ def train(config: Config, run: Run) -> None:
         distribution = policy.distribution(observations)
         bc_loss = -distribution.log_prob(targets).mean()
         figures = {"bc loss": bc_loss, "entropy": distribution.entropy().mean()}
-        run.gradient_step(optimizer, list(policy.parameters()), bc_loss, figures)
+        run.gradient_step(optimizer, list(policy.parameters()), bc_loss, figures, observations)
 
         run.log(finished_returns, loss_tags(figures))
         run.end_update(modules)

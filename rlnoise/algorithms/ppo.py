@@ -102,10 +102,9 @@ def train(config: Config, run: Run) -> None:
             order = torch.randperm(run.batch_size, device=config.device)
             for start in range(0, run.batch_size, minibatch_size):
                 index = order[start : start + minibatch_size]
-                loss, figures = minibatch_loss(
-                    config, policy, baseline, {k: v[index] for k, v in batch.items()}
-                )
-                run.gradient_step(optimizer, parameters, loss, figures)
+                minibatch = {k: v[index] for k, v in batch.items()}
+                loss, figures = minibatch_loss(config, policy, baseline, minibatch)
+                run.gradient_step(optimizer, parameters, loss, figures, minibatch["observations"])
             if config.target_kl is not None and figures["approx kl"] > config.target_kl:
                 break
 

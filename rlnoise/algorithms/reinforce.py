@@ -50,7 +50,7 @@ def train(config: Config, run: Run) -> None:
         value_loss = 0.5 * ((returns - values) ** 2).mean()
         loss = policy_loss - config.ent_coef * entropy + value_loss
         figures = {"policy loss": policy_loss, "value loss": value_loss, "entropy": entropy}
-        run.gradient_step(optimizer, parameters, loss, figures)
+        run.gradient_step(optimizer, parameters, loss, figures, observations)
 
         run.log(finished_returns, loss_tags(figures))
         run.end_update(modules)

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from rlnoise.config import POSITIVE, SEED, add_flags, flag_type, from_args
+from rlnoise.config import POSITIVE, SEED, add_flags, check_taken, flag_type, from_args
 from rlnoise.sweep import Axis
 
 
@@ -136,6 +136,7 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     if len(set(names)) < len(names):
         raise UsageError(f"--vary names a setting twice: {', '.join(names)}")
     base = from_args(args, agent=args.agents[0], logdir="")
+    check_taken(args.agents, base.agent_settings)
     grid = Grid(base, args.agents, args.seeds, axes)
     grid.check()
     if args.address and args.backend != "ray":

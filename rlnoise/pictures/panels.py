@@ -330,6 +330,9 @@ def _point_ridge(ax: Any, view: View, scene: int, axis: int, base: float, height
     centre, spread = view.point[scene, axis], view.spread[scene, axis]
     grid = np.linspace(view.low[axis], view.high[axis], 200)
     density = np.exp(-0.5 * ((grid - centre) / spread) ** 2)
+    if view.density is not None:  # the policy's own density, whatever its shape
+        grid = np.linspace(view.low[axis], view.high[axis], view.density.shape[1])
+        density = view.density[scene] / view.density[scene].max()
     ax.fill_between(
         grid,
         base,

@@ -38,6 +38,9 @@ class View:
     """A point policy's point, before clipping or rounding, `[scenes, dims]`."""
     spread: np.ndarray | None = None
     """A point policy's exploration standard deviation, `[scenes, dims]`."""
+    density: np.ndarray | None = None
+    """A point policy's density on one action coordinate, `[scenes, DENSITY_POINTS]` evenly from
+    `low` to `high` (a mixture's or a flow's several bumps, which a point and spread would hide)."""
     indexed: bool = False
     """The coordinate is the action number (the environment declares no coordinates)."""
     numbered: bool = False
@@ -53,6 +56,10 @@ def distinct_scenes(observations: np.ndarray, count: int = SCENES) -> np.ndarray
         if len(scenes) == count:
             break
     return np.stack(scenes)
+
+
+DENSITY_POINTS = 200
+"""Actions at which a 1-D point policy's density is drawn."""
 
 
 def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: str = "cpu") -> View:
@@ -102,7 +109,20 @@ def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: 
     else:
         result.point = mode.reshape(len(mode), -1).astype(np.float64)
         result.spread = distribution.stddev.cpu().numpy().reshape(len(mode), -1).astype(np.float64)
+        if low.size == 1:
+            result.density = point_density(policy, inputs, low[0], high[0])
     return result
+
+
+def point_density(policy: Any, inputs: Any, low: float, high: float) -> np.ndarray:
+    """A 1-D point policy's density at `DENSITY_POINTS` actions from `low` to `high`, per scene."""
+    import torch
+
+    actions = torch.linspace(low, high, DENSITY_POINTS, dtype=inputs.dtype, device=inputs.device)
+    with torch.no_grad():
+        repeated = inputs.repeat_interleave(DENSITY_POINTS, dim=0)
+        log_prob = policy.distribution(repeated).log_prob(actions.repeat(len(inputs))[:, None])
+    return log_prob.exp().reshape(len(inputs), DENSITY_POINTS).cpu().numpy().astype(np.float64)
 
 
 def half_step(values: np.ndarray) -> float:

@@ -1,0 +1,48 @@
+"""What the learned-spread agents' runs became: each run's spread, and a mixture's live components.
+
+For each run directory given, on the start states of its evaluation (reset seeds 0..N-1, N its
+`eval_contexts`): the mean exploration standard deviation of the policy (`stddev`, per action
+coordinate, averaged), and for a mixture the mean weight of its heaviest component and the mean
+number of components holding at least 5% of the weight (a dead component holds less).
+
+Usage: python docs/results/agent_internals.py RUN_DIR [RUN_DIR ...]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from rlnoise import envs  # noqa: F401  registers the built-in environments
+from rlnoise.config import read_config
+from rlnoise.evaluation import observation_tensor
+from rlnoise.train import build_policy
+
+ALIVE = 0.05
+
+
+def internals(directory: Path) -> str:
+    """One line: the run, its mean spread and, for a mixture, its heaviest and live components."""
+    config = read_config(directory, None)
+    env = gym.make(config.env_id, **config.env_kwargs)
+    policy, _ = build_policy(config, env)
+    policy.load_state_dict(torch.load(directory / "model.pt", weights_only=True))
+    starts = np.stack([env.reset(seed=seed)[0] for seed in range(config.eval_contexts)])
+    with torch.no_grad():
+        distribution = policy.distribution(observation_tensor(starts, "cpu"))
+        line = f"{directory.name:24} spread {distribution.stddev.mean().item():.3f}"
+        if config.agent == "mixture":
+            weights = distribution.mixture_distribution.probs
+            heaviest = weights.max(dim=-1).values.mean().item()
+            alive = (weights >= ALIVE).sum(dim=-1).float().mean().item()
+            line += f"  heaviest weight {heaviest:.3f}  live components {alive:.2f}"
+    return line
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:]:
+        print(internals(Path(name)))
