@@ -147,6 +147,14 @@ def loss_tags(figures: dict[str, torch.Tensor]) -> dict[str, float]:
     return {f"losses/{name.replace(' ', '_')}": value.item() for name, value in figures.items()}
 
 
+def run_picture(
+    config: Config, step: int, policy: Policy, adapter: ActionAdapter, env: gym.Env, observations: np.ndarray
+) -> np.ndarray:
+    """A run's picture of where its policy acts at `step` (`rlnoise.pictures`), titled with the run."""
+    title = f"{config.agent} on {config.env_id}, seed {config.seed}, step {step}"
+    return picture(policy, adapter, env, observations, title, config.device)
+
+
 def new_run(config: Config) -> tuple[Config, Path]:
     """Make the run's directory and write its config.json; the config with the name made."""
     directory = run_directory(config)
@@ -306,9 +314,8 @@ class Run:
         if len(labels) >= 2:  # 0 when sampled play reaches the first two good answers alike
             ratio = log_ratio(episodes["sampled"].modes, (labels[0], labels[1]))
             self.writer.add_scalar("multimodality/log_ratio", ratio, step)
-        title = f"{config.agent} on {config.env_id}, seed {config.seed}, step {step}"
         observations = episodes["sampled"].observations
-        image = picture(self.policy, self.adapter, self.env, observations, title, config.device)
+        image = run_picture(config, step, self.policy, self.adapter, self.env, observations)
         self.writer.add_image("pictures/policy", image, step, dataformats="HWC")
         save_png(image, self.directory / "policy.png")
         return results

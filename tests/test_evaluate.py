@@ -5,8 +5,10 @@ import pathlib
 import shutil
 import sys
 
+import numpy as np
 import pytest
 import torch
+from matplotlib.image import imread
 
 from rlnoise.cli import main
 from rlnoise.config import Config
@@ -32,6 +34,12 @@ def test_evaluate_reproduces_the_runs_final_figures(run_directory, tmp_path, cap
     assert (again["contexts"], again["samples"], again["seed"]) == (8, 16, 3)
     printed = capsys.readouterr().out
     assert "sampled" in printed and "deterministic" in printed and "collapse_rate" in printed
+
+
+def test_evaluate_redraws_the_runs_picture(run_directory, tmp_path):
+    out = tmp_path / "policy.png"
+    assert main(["evaluate", str(run_directory), "--picture", str(out)]) == 0
+    assert np.array_equal(imread(out), imread(run_directory / "policy.png"))  # what training drew last
 
 
 def test_evaluate_takes_other_contexts_samples_and_seed(run_directory, tmp_path):

@@ -42,6 +42,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", metavar="PATH", help="also write the figures to this JSON file")
     parser.add_argument(
+        "--picture",
+        metavar="PNG",
+        help="also draw where the policy acts, as training draws it, to this PNG file (RUN_DIR/policy.png "
+        "redraws the run's own picture with this version of rlnoise; then `compare --resume` redraws "
+        "its results.png) (default: none)",
+    )
+    parser.add_argument(
         "--trust-modules",
         action="store_true",
         help="let the run's config.json import the modules its `module:Name` env id or agent names",
@@ -81,8 +88,10 @@ def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
 def run(args: argparse.Namespace) -> int:
     """Evaluate the run as the flags say, print the table, write the JSON; return the exit code."""
     json_path = Path(args.json) if args.json else None
-    if json_path is not None:
-        check_file(json_path, "--json")
+    picture_path = Path(args.picture) if args.picture else None
+    for path, flag in ((json_path, "--json"), (picture_path, "--picture")):
+        if path is not None:
+            check_file(path, flag)
     directory = Path(args.run_dir)
     trusted = None if args.trust_modules else {args.env_id, args.agent} - {None}
     config = read_config(directory, trusted)
@@ -111,11 +120,19 @@ def run(args: argparse.Namespace) -> int:
     from rlnoise.noise import NoiseSources
 
     with NoiseSources(policy, config).evaluating():  # sampled play as in training's evaluation
-        results, _ = evaluate(policy, adapter, evaluation)
+        results, episodes = evaluate(policy, adapter, evaluation)
     print(f"{config.agent} on {config.env_id}, run {directory}")
     print(f"evaluated on {contexts} contexts x {samples} samples, seed {seed}")
     print(table({way: results[way] for way in EVALUATIONS}))
     if json_path is not None:
         settings = {"run": str(directory), "contexts": contexts, "samples": samples, "seed": seed}
         write_json(json_path, {**settings, **results})
+    if picture_path is not None:
+        from rlnoise.pictures import save_png
+        from rlnoise.run import run_picture
+
+        step = (manifest or {}).get("weights_step", "?")
+        save_png(
+            run_picture(config, step, policy, adapter, env, episodes["sampled"].observations), picture_path
+        )
     return 0
