@@ -646,6 +646,11 @@ def read_previous(path: Path, grid: Grid, flag: str) -> dict[str, dict[str, Any]
             f"{flag} {path.parent} holds no readable {path.name}: nothing of this grid to resume"
         ) from None
     identity = grid.identity()
+    if isinstance(saved, dict) and isinstance(saved.get("settings"), dict):
+        # a setting added to rlnoise after the grid was saved had its default there
+        defaults = json.loads(json.dumps(asdict(Config())))
+        added = {name: defaults[name] for name in identity["settings"] if name in defaults}
+        saved = {**saved, "settings": {**added, **saved["settings"]}}
     if not isinstance(saved, dict) or {key: saved.get(key) for key in identity} != identity:
         differs = next(
             (key for key in identity if not isinstance(saved, dict) or saved.get(key) != identity[key]), ""

@@ -1,6 +1,7 @@
 """`rlnoise sweep`: the grid's values, its files, the regression transition, bad input, stop and resume."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -125,6 +126,19 @@ def test_resume_refuses_a_directory_that_holds_another_grid(small_sweep, capsys)
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "holds another grid (its seeds differ)" in error
     assert sorted(path.name for path in logdir.iterdir()) == before
+
+
+@pytest.mark.slow
+def test_resume_takes_a_grid_saved_before_a_setting_existed(small_sweep, tmp_path, capsys):
+    _, saved = small_sweep
+    logdir = tmp_path / "old"
+    shutil.copytree(saved, logdir)
+    results = read_strict_json(logdir / "sweep.json")
+    del results["settings"]["dropout"]  # as a version of rlnoise without --dropout wrote it
+    write_json(logdir / "sweep.json", results)
+    flags = ["--agents", "regression", "--seeds", "1-2", "--vary", "sigma=0.3,0.9", *TINY, *FIXED_SCENE]
+    assert main(["sweep", *flags, "--logdir", str(logdir), "--resume"]) == 0, capsys.readouterr().err
+    assert read_strict_json(logdir / "sweep.json")["settings"]["dropout"] == 0.0
 
 
 @pytest.mark.slow
