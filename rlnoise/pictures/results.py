@@ -51,9 +51,9 @@ def results_picture(
     axes[1].set_title("mean ± std over seeds (dots: each seed; n/a: undefined)", fontsize=9)
     _outcome_bars(axes[2], summary, bars)
     handles, labels = axes[1].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=len(bars), fontsize=9, frameon=False)
+    figure.legend(handles, labels, loc="lower center", ncol=min(len(bars), 6), fontsize=9, frameon=False)
     figure.suptitle(title, fontsize=12)
-    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    figure.tight_layout(rect=(0, 0.04 * (1 + len(bars) // 7), 1, 1))
     return pixels(figure)
 
 
@@ -76,6 +76,8 @@ def _outcome_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str
         ax.bar(np.arange(len(bars)), shares, 0.7, bottom=bottoms, color=colour, label=outcome)
         bottoms += shares
     ax.set_xticks(np.arange(len(bars)), [f"{agent}\n{mode}" for agent, mode in bars], fontsize=7)
+    if len(bars) > 4:  # side by side they would overlap
+        ax.tick_params(axis="x", labelrotation=90)
     ax.set_ylim(0, 1.0)
     ax.set_ylabel("share of start states", fontsize=8)
     ax.set_title("outcome per start state", fontsize=9)
