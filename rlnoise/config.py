@@ -217,32 +217,28 @@ TYPES = {
 }
 
 
-class _Given(argparse.Action):
-    """Store a flag's value, and note in `namespace.given` that the command line gave it."""
+def _noting_given(base: type[argparse.Action]) -> type[argparse.Action]:
+    """The argparse action `base`, which also notes in `namespace.given` that the command line gave
+    the flag (so that `from_args` lets it win over the env's training_defaults)."""
 
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        setattr(namespace, self.dest, values)
-        namespace.given = {*getattr(namespace, "given", ()), self.dest}
+    class Given(base):  # type: ignore[valid-type, misc]
+        def __call__(
+            self,
+            parser: argparse.ArgumentParser,
+            namespace: argparse.Namespace,
+            values: Any,
+            option_string: str | None = None,
+        ) -> None:
+            super().__call__(parser, namespace, values, option_string)
+            namespace.given = {*getattr(namespace, "given", ()), self.dest}
+
+    return Given
 
 
-class _GivenSwitch(argparse.BooleanOptionalAction):
-    """An on/off switch, `--flag` / `--no-flag`, noted in `namespace.given` like `_Given`."""
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        super().__call__(parser, namespace, values, option_string)
-        namespace.given = {*getattr(namespace, "given", ()), self.dest}
+_Given = _noting_given(argparse._StoreAction)  # a value: `--seed 3`
+_GivenSwitch = _noting_given(
+    argparse.BooleanOptionalAction
+)  # an on/off switch: `--norm-adv` / `--no-norm-adv`
 
 
 def add_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:

@@ -46,7 +46,7 @@ from torch.utils.tensorboard.summary import hparams
 from tqdm import tqdm
 
 from rlnoise.actions import ActionAdapter
-from rlnoise.agents.base import Policy
+from rlnoise.agents.base import Policy, mlp
 from rlnoise.bounds import outside_penalty
 from rlnoise.config import Config
 from rlnoise.contract import mode_labels
@@ -145,6 +145,19 @@ def log_ratio(modes: np.ndarray, labels: tuple[str, str]) -> float:
 def loss_tags(figures: dict[str, torch.Tensor]) -> dict[str, float]:
     """An update's loss figures by TensorBoard tag: "value loss" is `losses/value_loss`."""
     return {f"losses/{name.replace(' ', '_')}": value.item() for name, value in figures.items()}
+
+
+def with_baseline(
+    config: Config, run: Run
+) -> tuple[torch.nn.Module, list[torch.Tensor], Any, dict[str, Any]]:
+    """A learned baseline (the value function) beside `run.policy`, one Adam over both, and the
+    modules a checkpoint saves, restored from the run's checkpoint when it has one."""
+    baseline = mlp(run.policy.observation_size, 1, config.hidden).to(config.device)
+    parameters = [*run.policy.parameters(), *baseline.parameters()]
+    optimizer = torch.optim.Adam(parameters, lr=config.learning_rate)
+    modules = {"policy": run.policy, "baseline": baseline, "optimizer": optimizer}
+    run.restore(modules)
+    return baseline, parameters, optimizer, modules
 
 
 def run_picture(

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import torch
 
-from rlnoise.agents.base import Policy, mlp
+from rlnoise.agents.base import Policy
 from rlnoise.config import Config
 from rlnoise.rollout import generalized_advantages, normalized
-from rlnoise.run import Run, loss_tags
+from rlnoise.run import Run, loss_tags, with_baseline
 
 
 def clipped_surrogate(
@@ -67,11 +67,7 @@ def minibatch_loss(
 def train(config: Config, run: Run) -> None:
     """Train `run.policy` with PPO as `config` says; `run` logs, evaluates and saves."""
     policy, collector = run.policy, run.collector
-    baseline = mlp(policy.observation_size, 1, config.hidden).to(config.device)
-    parameters = [*policy.parameters(), *baseline.parameters()]
-    optimizer = torch.optim.Adam(parameters, lr=config.learning_rate)
-    modules = {"policy": policy, "baseline": baseline, "optimizer": optimizer}
-    run.restore(modules)
+    baseline, parameters, optimizer, modules = with_baseline(config, run)
     minibatch_size = max(1, run.batch_size // config.num_minibatches)
 
     for update in run.updates():

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import torch
 
-from rlnoise.agents.base import mlp
 from rlnoise.config import Config
 from rlnoise.rollout import discounted_returns, normalized
-from rlnoise.run import Run, loss_tags
+from rlnoise.run import Run, loss_tags, with_baseline
 
 
 def train(config: Config, run: Run) -> None:
     """Train `run.policy` with REINFORCE as `config` says; `run` logs, evaluates and saves."""
     policy, collector = run.policy, run.collector
-    baseline = mlp(policy.observation_size, 1, config.hidden).to(config.device)
-    parameters = [*policy.parameters(), *baseline.parameters()]
-    optimizer = torch.optim.Adam(parameters, lr=config.learning_rate)
-    modules = {"policy": policy, "baseline": baseline, "optimizer": optimizer}
-    run.restore(modules)
+    baseline, parameters, optimizer, modules = with_baseline(config, run)
 
     for _ in run.updates():
         # Collect a rollout of `num_steps` steps in every environment.
