@@ -76,7 +76,7 @@ def _outcome_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str
         ax.bar(np.arange(len(bars)), shares, 0.7, bottom=bottoms, color=colour, label=outcome)
         bottoms += shares
     ax.set_xticks(np.arange(len(bars)), [f"{agent}\n{mode}" for agent, mode in bars], fontsize=7)
-    if len(bars) > 4:  # side by side they would overlap
+    if len(bars) > 2:  # side by side they would overlap
         ax.tick_params(axis="x", labelrotation=90)
     ax.set_ylim(0, 1.0)
     ax.set_ylabel("share of start states", fontsize=8)
