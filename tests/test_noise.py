@@ -127,7 +127,9 @@ def hidden_rank(tmp_path, **settings) -> int:
     )
     directory = train(config, progress=False)["directory"]
     weight = torch.load(f"{directory}/model.pt")["network.0.weight"]
-    return int(torch.linalg.matrix_rank(weight, rtol=1e-4))
+    # Identical rows differ only by float32 rounding (second singular value ~1e-7 of the first);
+    # 40 updates of dropout 0.2 part them by ~1e-4, gradient noise 0.01 by ~1e-2.
+    return int(torch.linalg.matrix_rank(weight, rtol=1e-6))
 
 
 @pytest.mark.slow
