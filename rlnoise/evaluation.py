@@ -89,18 +89,24 @@ def play(
     )
 
 
-def figures(episodes: Episodes, labels: tuple[str, ...]) -> dict[str, Any]:
-    """Mean return, the multimodality figures and the outcomes of a set of episodes, per start state."""
-    return multimodality(episodes.modes.tolist(), labels, episodes.between.tolist(), episodes.returns)
+def figures(episodes: Episodes, labels: tuple[str, ...], intervals: bool = True) -> dict[str, Any]:
+    """Mean return, the multimodality figures and the outcomes of a set of episodes, per start state
+    (with their intervals unless `intervals` is false)."""
+    modes, between = episodes.modes.tolist(), episodes.between.tolist()
+    return multimodality(modes, labels, between, episodes.returns, intervals)
 
 
 def evaluate(
-    policy: Policy, adapter: ActionAdapter, evaluation: Evaluation, envs: VectorEnv | None = None
+    policy: Policy,
+    adapter: ActionAdapter,
+    evaluation: Evaluation,
+    envs: VectorEnv | None = None,
+    intervals: bool = True,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Episodes]]:
-    """Figures and episodes of both evaluations, sampled and deterministic, played in `envs`
-    (made and closed here when not given)."""
+    """Figures (with their intervals unless `intervals` is false) and episodes of both evaluations,
+    sampled and deterministic, played in `envs` (made and closed here when not given)."""
     played = envs or evaluation.make_envs()
     episodes = {way: play(policy, adapter, evaluation, played, way == "deterministic") for way in EVALUATIONS}
     if envs is None:
         played.close()
-    return {way: figures(episodes[way], evaluation.labels) for way in EVALUATIONS}, episodes
+    return {way: figures(episodes[way], evaluation.labels, intervals) for way in EVALUATIONS}, episodes

@@ -32,7 +32,8 @@ The run's outcome is the most common per-state outcome when it holds more than h
 start states, else `mixed`. `outcome_shares` gives the share of start states in each outcome
 (with 95% Wilson intervals in `outcome_intervals`), `state_outcomes` the outcome of each start
 state in order, and `intervals` a 95% percentile-bootstrap interval over start states for every
-figure's mean.
+figure's mean. The intervals are left out on request (a run's evaluations during training log
+means and shares only; its final one, which `evaluation.json` keeps, has them).
 """
 
 from __future__ import annotations
@@ -98,17 +99,23 @@ def run_outcome(shares: dict[str, float]) -> str:
     return common if shares[common] > RUN_MAJORITY else "mixed"
 
 
-def mean_interval(values: Sequence[float]) -> tuple[float, list[float | None]]:
-    """The mean of the finite values and its 95% percentile-bootstrap interval (`None` ends without data)."""
+def finite_mean(values: Sequence[float]) -> float:
+    """The mean of the finite values (NaN when there are none)."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.mean()) if len(finite) else float("nan")
+
+
+def mean_interval(values: Sequence[float]) -> list[float | None]:
+    """The 95% percentile-bootstrap interval of the mean of the finite values (`None` ends without data)."""
     from scipy.stats import bootstrap
 
     finite = np.asarray(values, dtype=np.float64)
     finite = finite[np.isfinite(finite)]
     if len(finite) == 0:
-        return float("nan"), [None, None]
-    mean = float(finite.mean())
+        return [None, None]
     if len(finite) == 1 or np.all(finite == finite[0]):
-        return mean, [mean, mean]
+        return [float(finite[0])] * 2
     result = bootstrap(
         (finite,),
         np.mean,
@@ -118,7 +125,7 @@ def mean_interval(values: Sequence[float]) -> tuple[float, list[float | None]]:
         rng=np.random.default_rng(0),
     )
     interval = result.confidence_interval
-    return mean, [float(interval.low), float(interval.high)]
+    return [float(interval.low), float(interval.high)]
 
 
 def share_interval(count: int, total: int) -> list[float]:
@@ -129,15 +136,19 @@ def share_interval(count: int, total: int) -> list[float]:
     return [float(interval.low), float(interval.high)]
 
 
-def summarise(per_state: dict[str, Sequence[float]], outcomes: Sequence[str]) -> dict[str, Any]:
-    """Means with intervals of per-state figures, the outcome shares with intervals, and the run's outcome."""
-    summary: dict[str, Any] = {"intervals": {}}
-    for name, values in per_state.items():
-        summary[name], summary["intervals"][name] = mean_interval(values)
+def summarise(
+    per_state: dict[str, Sequence[float]], outcomes: Sequence[str], intervals: bool = True
+) -> dict[str, Any]:
+    """Means of per-state figures, the outcome shares, and the run's outcome; with `intervals`,
+    the 95% intervals of the means and shares beside them (the bootstrap is most of the cost)."""
+    summary: dict[str, Any] = {name: finite_mean(values) for name, values in per_state.items()}
     counts = Counter(outcomes)
     shares = {name: counts[name] / len(outcomes) for name in OUTCOMES}
     summary["outcome_shares"] = shares
-    summary["outcome_intervals"] = {name: share_interval(counts[name], len(outcomes)) for name in OUTCOMES}
+    if intervals:
+        summary["intervals"] = {name: mean_interval(values) for name, values in per_state.items()}
+        total = len(outcomes)
+        summary["outcome_intervals"] = {name: share_interval(counts[name], total) for name in OUTCOMES}
     summary["state_outcomes"] = list(outcomes)
     summary["outcome"] = run_outcome(shares)
     return summary
@@ -148,10 +159,12 @@ def multimodality(
     labels: Sequence[str],
     between_per_state: Sequence[Sequence[bool | None]] | None = None,
     returns_per_state: Sequence[Sequence[float]] | None = None,
+    intervals: bool = True,
 ) -> dict[str, Any]:
     """Every figure and outcome of a set of start states, each played several times.
 
-    With `returns_per_state`, the mean episode `return` is summarised beside the figures.
+    With `returns_per_state`, the mean episode `return` is summarised beside the figures; with
+    `intervals`, every mean and share has its interval (`summarise`).
     """
     if not labels:
         raise ValueError("the environment declares no mode labels")
@@ -164,4 +177,5 @@ def multimodality(
     return summarise(
         {**returns, **{name: [state[name] for state in per_state] for name in FIGURES}},
         [outcome(state) for state in per_state],
+        intervals,
     )

@@ -306,19 +306,22 @@ class Run:
             return
         self.writer.add_histogram("charts/actions", self.collector.actions, step)
         if update < self.num_updates:
-            self.evaluate()
+            self.evaluate(intervals=False)
             save_checkpoint(self.directory / CHECKPOINT, update, step, modules)
             update_manifest(self.directory, checkpoint_step=step)
             self.collector.reset(checkpoint_seed(self.config.seed, update))
 
-    def evaluate(self) -> dict[str, dict[str, Any]]:
-        """Save the weights, then evaluate both ways and log the figures and where the policy acts."""
+    def evaluate(self, intervals: bool = True) -> dict[str, dict[str, Any]]:
+        """Save the weights, then evaluate both ways and log the figures and where the policy acts
+        (the intervals, which TensorBoard does not show, only when asked)."""
         config, step = self.config, self.global_step
         if not finite(self.policy):
             self.diverged(self.update, "weights")
         self.keep_weights(step)
         with self.collector.sources.evaluating():  # sampled play as the rollouts act (rlnoise.noise)
-            results, episodes = evaluate(self.policy, self.adapter, self.evaluation, self.evaluation_envs)
+            results, episodes = evaluate(
+                self.policy, self.adapter, self.evaluation, self.evaluation_envs, intervals
+            )
         for tag, value in figure_tags(results).items():
             self.writer.add_scalar(tag, value, step)
         for way in EVALUATIONS:

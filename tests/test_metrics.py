@@ -72,6 +72,12 @@ def test_figures_carry_bootstrap_intervals_over_start_states():
     low, high = result["intervals"]["hit_rate"]
     assert low < result["hit_rate"] < high and high - low < 0.3
     assert result["return"] == 1.0 and result["intervals"]["return"] == [1.0, 1.0]
+    # The evaluations during training skip the intervals and keep every other figure.
+    quick = multimodality(
+        per_state, LABELS, [[False] * 16] * len(per_state), [[1.0] * 16] * len(per_state), False
+    )
+    assert "intervals" not in quick and "outcome_intervals" not in quick
+    assert quick == {key: value for key, value in result.items() if "intervals" not in key}
 
 
 def test_hit_floor_separates_committed_from_diffuse():
