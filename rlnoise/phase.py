@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
 
-from rlnoise.config import Config
 from rlnoise.metrics import CONFIDENCE, EVALUATIONS, OUTCOMES, share_interval
-from rlnoise.sweep import ENV, Grid, summarize, with_settings
+from rlnoise.sweep import ENV, Grid, declaration, summarize, with_settings
 
 HALF = 0.5
 FINE = 200
@@ -257,8 +256,7 @@ def axis_label(name: str) -> str:
     """A varied setting's name with its unit or meaning."""
     if name.startswith(ENV):
         return f"{name} (environment argument)"
-    help_text = next(item.metadata["help"] for item in fields(Config) if item.name == name)
-    return f"{name} ({UNITS.get(name, help_text.split(' (')[0])})"
+    return f"{name} ({UNITS.get(name, declaration(name)[2].split(' (')[0])})"
 
 
 def format_value(value: Any) -> str:

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from rlnoise import metrics
-from rlnoise.config import TYPES, Config, env_defaults, flag_type, for_agent
+from rlnoise.config import TYPES, Check, Config, env_defaults, flag_type, for_agent
 from rlnoise.errors import Terminated, UsageError
 from rlnoise.files import parse_json, write_bytes
 from rlnoise.inputs import check_run
@@ -81,11 +81,14 @@ class Axis:
 
 
 def setting_name(name: str) -> str:
-    """The setting `--vary` names: a `Config` field (`ent-coef` or `ent_coef`) or `env.KEY`."""
+    """The setting `--vary` names: a `Config` field (`ent-coef` or `ent_coef`), an agent's own
+    setting (`components`) or `env.KEY`."""
+    from rlnoise import agents
+
     if name.startswith(ENV) and name[len(ENV) :].replace("-", "_").isidentifier():
         return ENV + name[len(ENV) :].replace("-", "_")
     field_name = name.replace("-", "_")
-    valid = [item.name for item in fields(Config) if item.name not in NOT_VARIED]
+    valid = [item.name for item in fields(Config) if item.name not in NOT_VARIED] + list(agents.declared())
     if field_name in valid:
         return field_name
     import difflib
@@ -95,6 +98,17 @@ def setting_name(name: str) -> str:
     matches = difflib.get_close_matches(field_name, valid, n=2)
     hint = f"did you mean {' or '.join(matches)}? " if matches else ""
     raise ValueError(f"unknown setting {name!r}; {hint}valid: {', '.join(valid)}, or env.KEY")
+
+
+def declaration(name: str) -> tuple[type, Check | None, str]:
+    """The type, check and help of a `Config` field or of an agent's own setting named `name`."""
+    from rlnoise import agents
+
+    own = agents.declared().get(name)
+    if own is not None:
+        return type(own[0].default), own[0].check, own[0].help
+    item = next(item for item in fields(Config) if item.name == name)
+    return TYPES.get(item.type, bool), item.metadata.get("check"), item.metadata["help"]
 
 
 def range_values(text: str) -> tuple[list[float], bool] | None:
@@ -147,11 +161,10 @@ def parse_axis(text: str) -> Axis:
     if name.startswith(ENV):
         values = [env_value(part) for part in texts] if texts is not None else generated[0]
     else:
-        item = next(item for item in fields(Config) if item.name == name)
-        kind = TYPES.get(item.type, bool)
+        kind, check, _ = declaration(name)
         if kind is bool:
             raise ValueError(f"{name} is a switch: compare --{name} and --no-{name} with two sweeps")
-        parse = flag_type(kind, item.metadata.get("check"))
+        parse = flag_type(kind, check)
         numbers = generated[0] if generated is not None else None
         texts = texts or [str(round(value)) if kind is int else repr(value) for value in numbers]
         try:
@@ -164,10 +177,20 @@ def parse_axis(text: str) -> Axis:
 
 
 def with_settings(base: Config, point: dict[str, Any]) -> Config:
-    """`base` with the settings of `point` (`Config` fields and `env.KEY` env keyword arguments)."""
+    """`base` with the settings of `point`: `Config` fields, agents' own settings and `env.KEY` env
+    keyword arguments."""
+    from rlnoise import agents
+
+    own = agents.declared()
     env_kwargs = {name[len(ENV) :]: value for name, value in point.items() if name.startswith(ENV)}
-    settings = {name: value for name, value in point.items() if not name.startswith(ENV)}
-    return replace(base, **settings, env_kwargs={**base.env_kwargs, **env_kwargs})
+    agent_settings = {name: value for name, value in point.items() if name in own}
+    settings = {name: value for name, value in point.items() if not name.startswith(ENV) and name not in own}
+    return replace(
+        base,
+        **settings,
+        env_kwargs={**base.env_kwargs, **env_kwargs},
+        agent_settings={**base.agent_settings, **agent_settings},
+    )
 
 
 @dataclass(frozen=True)
@@ -228,7 +251,19 @@ class Grid:
         )
 
     def check(self) -> None:
-        """Raise a UsageError unless every run passes the checks of `rlnoise train` (no run starts)."""
+        """Raise a UsageError unless every agent takes every agent setting varied and every run passes
+        the checks of `rlnoise train` (no run starts)."""
+        from rlnoise import agents
+        from rlnoise.names import resolve
+
+        own = agents.declared()
+        for axis in self.axes:
+            takers = own[axis.name][1] if axis.name in own else None
+            others = [agent for agent in self.agents if takers and resolve(agent, "agent") not in takers]
+            if others:
+                raise UsageError(
+                    f"--vary {axis.name}: a setting of agent {', '.join(takers)}, not of {', '.join(others)}"
+                )
         for agent, point in itertools.product(self.agents, self.points()):
             check_run(for_agent(with_settings(self.base, point), agent))
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import read_strict_json
 from matplotlib.image import imread
 
@@ -43,6 +44,7 @@ def test_values_are_lists_linear_and_log_ranges_of_any_setting():
         ("total_timesteps=1.5", "expected a number of type int"),
         ("seed=1,2", "use --agents, --seeds or env.KEY"),
         ("sigma", "expected NAME=VALUES"),
+        ("components=0,2", "components: must be > 0, got 0"),
     ],
 )
 def test_bad_vary_is_one_line_exit_2_and_starts_no_run(tmp_path, capsys, vary, message):
@@ -262,6 +264,25 @@ def test_compare_resume_refuses_a_directory_without_its_grid(tmp_path, capsys):
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "holds no readable results.json" in error
     assert os.listdir(tmp_path) == ["notes.txt"]
+
+
+def test_an_agent_setting_varied_for_an_agent_that_does_not_take_it_exits_2(tmp_path, capsys):
+    flags = ["--agents", "mixture,categorical", "--vary", "components=2,4"]
+    assert main(["sweep", *flags, "--logdir", str(tmp_path / "never")]) == 2
+    assert "--vary components: a setting of agent mixture, not of categorical" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_sweep_along_an_agent_setting_gives_each_run_its_value(tmp_path):
+    flags = ["--agents", "mixture", "--seeds", "1", "--vary", "components=2,3", "--jobs", "1"]
+    assert main(["sweep", *flags, *TINY, "--logdir", str(tmp_path / "s")]) == 0
+    runs = read_strict_json(tmp_path / "s" / "sweep.json")["runs"]
+    assert [run["settings"]["components"] for run in runs] == [2, 3]
+    for run, components in zip(runs, (2, 3), strict=True):
+        config = read_strict_json(Path(run["directory"]) / "config.json")
+        assert config["agent_settings"]["components"] == components
+        weights = torch.load(Path(run["directory"]) / "model.pt", weights_only=True)
+        assert weights["network.4.bias"].shape == (3 * components,)  # a weight, mean and spread each
 
 
 @pytest.mark.slow

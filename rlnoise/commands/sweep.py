@@ -111,9 +111,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=parse_vary,
         required=True,
         metavar="NAME=VALUES",
-        help="a setting to vary (repeatable): a training setting (sigma, ent_coef or ent-coef, ...) or "
-        "an env keyword argument env.KEY; VALUES a list 0.1,0.2,0.4, a linear range 0.1:1.2:12 or a log "
-        "range log:0.001:1:10 (12 and 10 values) (default: none; at least one)",
+        help="a setting to vary (repeatable): a training setting (sigma, ent_coef or ent-coef, ...), "
+        "a setting that every agent named takes (components), or an env keyword argument env.KEY; "
+        "VALUES a list 0.1,0.2,0.4, a linear range 0.1:1.2:12 or a log range log:0.001:1:10 (12 and 10 "
+        "values) (default: none; at least one)",
     )
     add_grid_flags(parser, "sweep")
     parser.set_defaults(run=run)
