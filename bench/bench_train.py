@@ -9,7 +9,10 @@ Prints, from one run (the machine is shared, so compare figures of the same run)
   without a native vector env;
 - `loop steps/s`: a minimal pure-torch REINFORCE loop on the same vector env (1024 copies, the
   same categorical network, one Adam step per batch, no baseline, no evaluation, timed after its
-  imports), and `run/loop`, a whole run's steps per second over the loop's (target >= 0.5).
+  imports), and `run/loop`, a whole run's steps per second over the loop's (target >= 0.5);
+- `warm s` and `warm/loop`: the same run trained by a process that has trained one before, as
+  each worker of `compare` and `sweep` does after its first run (its imports paid: torch,
+  `torch._dynamo`, which any torch optimiser imports, matplotlib and scipy).
 
 The environments: `TwoBales-v0`, `GoOpening-v0` and `MultiGoal-v0` (native vector envs), the
 environment guide's `fork:Fork-v0` and `plane:Plane-v0`, MultiGoal's single env registered
@@ -55,6 +58,29 @@ def train_seconds(env_id: str, total: int | None, directory: Path) -> float:
     start = time.perf_counter()
     subprocess.run(command, cwd=directory, check=True, capture_output=True)
     return time.perf_counter() - start
+
+
+WARM = """
+import sys, time
+from dataclasses import replace
+sys.path.insert(0, ".")
+from bench_train import settings
+from rlnoise.train import train
+config = settings({env_id!r}, {total!r})
+train(replace(config, total_timesteps=1, eval_every=1, logdir="warm-up"), progress=False)
+start = time.perf_counter()
+train(config, progress=False)
+print(time.perf_counter() - start)
+"""
+
+
+def warm_seconds(env_id: str, total: int | None, directory: Path) -> float:
+    """Wall seconds of the same run in a process that has trained a one-update run before."""
+    script = WARM.format(env_id=env_id, total=total)
+    bench = str(Path(__file__).resolve().parent)
+    command = [sys.executable, "-c", f"import sys; sys.path.insert(0, {bench!r})\n{script}"]
+    done = subprocess.run(command, cwd=directory, check=True, capture_output=True, text=True)
+    return float(done.stdout.split()[-1])
 
 
 def settings(env_id: str, total: int | None):
@@ -123,7 +149,7 @@ def main() -> None:
 
     from rlnoise.environments import check_env_id
 
-    columns = ("steps", "train s", "sync s", "train/sync", "loop steps/s", "run/loop")
+    columns = ("steps", "train s", "sync s", "train/sync", "loop steps/s", "run/loop", "warm s", "warm/loop")
     print(f"{'env':<16}", *(f"{name:>12}" for name in columns))
     with tempfile.TemporaryDirectory() as directory:
         write_modules(Path(directory))
@@ -134,9 +160,11 @@ def main() -> None:
             seconds = train_seconds(env_id, args.total_timesteps, Path(directory))
             sync = sync_seconds(config, num_steps)
             loop = loop_steps_per_second(config, num_steps)
+            warm = warm_seconds(env_id, args.total_timesteps, Path(directory))
             run = config.total_timesteps / seconds
             row = (config.total_timesteps, f"{seconds:.1f}", f"{sync:.1f}", f"{seconds / sync:.2f}")
-            row += (f"{loop:.0f}", f"{run / loop:.2f}")
+            warm_run = config.total_timesteps / warm
+            row += (f"{loop:.0f}", f"{run / loop:.2f}", f"{warm:.1f}", f"{warm_run / loop:.2f}")
             print(f"{env_id:<16}", *(f"{value:>12}" for value in row), flush=True)
 
 
