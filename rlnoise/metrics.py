@@ -99,10 +99,15 @@ def run_outcome(shares: dict[str, float]) -> str:
     return common if shares[common] > RUN_MAJORITY else "mixed"
 
 
+def finite_values(values: Sequence[float]) -> np.ndarray:
+    """The finite values, as float64."""
+    array = np.asarray(values, dtype=np.float64)
+    return array[np.isfinite(array)]
+
+
 def finite_mean(values: Sequence[float]) -> float:
     """The mean of the finite values (NaN when there are none)."""
-    finite = np.asarray(values, dtype=np.float64)
-    finite = finite[np.isfinite(finite)]
+    finite = finite_values(values)
     return float(finite.mean()) if len(finite) else float("nan")
 
 
@@ -110,8 +115,7 @@ def mean_interval(values: Sequence[float]) -> list[float | None]:
     """The 95% percentile-bootstrap interval of the mean of the finite values (`None` ends without data)."""
     from scipy.stats import bootstrap
 
-    finite = np.asarray(values, dtype=np.float64)
-    finite = finite[np.isfinite(finite)]
+    finite = finite_values(values)
     if len(finite) == 0:
         return [None, None]
     if len(finite) == 1 or np.all(finite == finite[0]):
