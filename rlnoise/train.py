@@ -22,6 +22,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+import rlnoise.envs  # noqa: F401  registers the built-in environments, for a library call too
 from rlnoise import agents, algorithms, noise
 from rlnoise.actions import ActionAdapter, make_adapter
 from rlnoise.agents.base import Policy

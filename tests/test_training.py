@@ -7,10 +7,13 @@ and a small entropy bonus makes the categorical agent commit.
 """
 
 import json
+import subprocess
+import sys
 
 import pytest
 
 from rlnoise.config import Config
+from rlnoise.metrics import OUTCOMES
 from rlnoise.train import train
 
 
@@ -64,3 +67,15 @@ def test_run_directory_holds_config_model_and_evaluation(tmp_path):
     evaluation = json.loads((directory / "evaluation.json").read_text())
     assert evaluation["deterministic"]["return"] == result["deterministic"]["return"]
     assert (directory / "model.pt").stat().st_size > 0
+
+
+def test_train_is_a_library_call_that_needs_no_other_import(tmp_path):
+    # The built-in environments are registered by rlnoise.train itself, not only by the commands.
+    code = (
+        "from rlnoise.config import Config; from rlnoise.train import train; "
+        f"print(train(Config(total_timesteps=64, num_envs=64, eval_contexts=2, eval_samples=2, "
+        f"logdir={str(tmp_path)!r}), progress=False)['sampled']['outcome'])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] in OUTCOMES
