@@ -2,8 +2,10 @@
 
 For each run directory given, on the start states of its evaluation (reset seeds 0..N-1, N its
 `eval_contexts`): the mean exploration standard deviation of the policy (`stddev`, per action
-coordinate, averaged), and for a mixture the mean weight of its heaviest component and the mean
-number of components holding at least 5% of the weight (a dead component holds less).
+coordinate, averaged), and for a mixture the mean weight of its heaviest component, the mean
+number of components holding at least 5% of the weight (a dead component holds less) and how far
+apart the live ones act: the largest distance between two live components' means (0 when the
+live components sit on one point, the distance between two good answers when they cover both).
 
 Usage: python docs/results/agent_internals.py RUN_DIR [RUN_DIR ...]
 """
@@ -32,6 +34,7 @@ def internals(directory: Path) -> str:
     policy, _ = build_policy(config, env)
     policy.load_state_dict(torch.load(directory / "model.pt", weights_only=True))
     starts = np.stack([env.reset(seed=seed)[0] for seed in range(config.eval_contexts)])
+    torch.manual_seed(0)  # a flow's spread is estimated from samples: the same figure every time
     with torch.no_grad():
         distribution = policy.distribution(observation_tensor(starts, "cpu"))
         line = f"{directory.name:24} spread {distribution.stddev.mean().item():.3f}"
@@ -39,7 +42,10 @@ def internals(directory: Path) -> str:
             weights = distribution.mixture_distribution.probs
             heaviest = weights.max(dim=-1).values.mean().item()
             alive = (weights >= ALIVE).sum(dim=-1).float().mean().item()
-            line += f"  heaviest weight {heaviest:.3f}  live components {alive:.2f}"
+            means = distribution.component_distribution.mean  # [states, components, action]
+            live = (weights >= ALIVE)[:, :, None] & (weights >= ALIVE)[:, None, :]
+            apart = torch.cdist(means, means).where(live, 0.0).amax(dim=(1, 2)).mean().item()
+            line += f"  heaviest weight {heaviest:.3f}  live components {alive:.2f}  apart {apart:.3f}"
     return line
 
 
