@@ -147,8 +147,13 @@ def test_agent_settings_reach_the_policy_and_config_json_and_are_read_back(tmp_p
     ("agent", "outcome"), [("gaussian", "committed"), ("mixture", "covering"), ("flow", "covering")]
 )
 def test_trains_on_two_bales_to_the_outcome_the_results_report(agent, outcome, tmp_path):
-    # docs/results/agents.md: these outcomes, sampled, on at least 4 of seeds 1-5 at the default
-    # length (614400 steps); here seed 1 at a third of it, to keep the suite's time.
-    config = Config(agent=agent, seed=1, total_timesteps=204_800, eval_every=1000, logdir=str(tmp_path))
-    result = train(config, progress=False)
-    assert result["sampled"]["outcome"] == outcome
+    # docs/results/agents.md: these outcomes, sampled, on 5 of seeds 1-5 at the default length
+    # (614400 steps); here on at least 4 of them at a third of it, to keep the suite's time.
+    outcomes = [
+        train(
+            Config(agent=agent, seed=seed, total_timesteps=204_800, eval_every=1000, logdir=str(tmp_path)),
+            progress=False,
+        )["sampled"]["outcome"]
+        for seed in range(1, 6)
+    ]
+    assert outcomes.count(outcome) >= 4, outcomes
