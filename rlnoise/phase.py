@@ -45,6 +45,7 @@ LABELS = {
     "mode_entropy": "mode entropy (0 to 1)",
 }
 UNITS = {
+    "algo": "training algorithm",
     "sigma": "action units",
     "ent_coef": "bonus per nat of entropy",
     "learning_rate": "Adam step size",
