@@ -95,7 +95,9 @@ def test_a_logdir_with_content_is_never_reused(tmp_path, capsys):
 def test_ctrl_c_keeps_the_finished_runs_and_says_the_results_are_partial(tmp_path):
     logdir = tmp_path / "stopped"
     flags = ["--agents", "categorical", "--seeds", "1-3", "--jobs", "1", "--logdir", str(logdir)]
-    command = [sys.executable, "-m", "rlnoise.cli", "compare", *flags, "--total-timesteps", "25600"]
+    # Runs long enough (a few seconds each) that the second is still in flight when the test,
+    # on a loaded machine, sees the first one's evaluation and presses Ctrl-C.
+    command = [sys.executable, "-m", "rlnoise.cli", "compare", *flags, "--total-timesteps", "204800"]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
