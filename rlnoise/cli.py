@@ -57,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, terminate)
+    # Ctrl-C raises KeyboardInterrupt in every command, also in a process started with SIGINT
+    # ignored (a job started by a script with `&`, a test runner's worker), as `train` already did.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return args.run(args)
     except KeyboardInterrupt as error:  # a second Ctrl-C or SIGTERM while a run saves

@@ -98,9 +98,14 @@ def test_ctrl_c_keeps_the_finished_runs_and_says_the_results_are_partial(tmp_pat
     # Runs long enough (a few seconds each) that the second is still in flight when the test,
     # on a loaded machine, sees the first one's evaluation and presses Ctrl-C.
     command = [sys.executable, "-m", "rlnoise.cli", "compare", *flags, "--total-timesteps", "204800"]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
+    # Started with Ctrl-C ignored, as a script's `command &` starts it: it still stops on Ctrl-C.
+    ignored = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+    finally:
+        signal.signal(signal.SIGINT, ignored)
     deadline = time.monotonic() + 240  # a loaded machine
     while not (logdir / "categorical__seed1" / "evaluation.json").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
