@@ -257,9 +257,9 @@ class Grid:
         from rlnoise.names import resolve
 
         own = agents.declared()
-        for axis in self.axes:
-            takers = own[axis.name][1] if axis.name in own else None
-            others = [agent for agent in self.agents if takers and resolve(agent, "agent") not in takers]
+        for axis in (axis for axis in self.axes if axis.name in own):
+            takers = own[axis.name][1]
+            others = [agent for agent in self.agents if resolve(agent, "agent") not in takers]
             if others:
                 raise UsageError(
                     f"--vary {axis.name}: a setting of agent {', '.join(takers)}, not of {', '.join(others)}"
