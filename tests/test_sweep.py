@@ -182,7 +182,7 @@ def alive(pid: int) -> bool:
 def test_sigterm_to_the_main_process_stops_the_workers_saves_and_resume_finishes(tmp_path):
     logdir = tmp_path / "stopped"
     flags = ["--agents", "categorical", "--seeds", "1-3", "--jobs", "2", "--vary", "ent_coef=0.2"]
-    schedule = ["--total-timesteps", "102400", "--num-envs", "256", "--eval-every", "10"]
+    schedule = ["--total-timesteps", "102400", "--num-envs", "256", "--eval-every", "100"]
     schedule += ["--eval-contexts", "8", "--eval-samples", "16"]
     command = [sys.executable, "-m", "rlnoise.cli", "sweep", *flags, *schedule, "--logdir", str(logdir)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
