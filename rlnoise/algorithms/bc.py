@@ -20,7 +20,7 @@ from gymnasium import spaces
 from rlnoise.actions import ActionAdapter, nearest
 from rlnoise.config import Config
 from rlnoise.contract import expert
-from rlnoise.run import Run, loss_tags
+from rlnoise.run import Run, adam, loss_tags
 
 
 def policy_outputs(adapter: ActionAdapter, actions: np.ndarray, device: str) -> torch.Tensor:
@@ -43,7 +43,7 @@ def train(config: Config, run: Run) -> None:
     policy, collector = run.policy, run.collector
     teacher = expert(run.env)
     observation_shape = run.env.observation_space.shape
-    optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
+    optimizer = adam(list(policy.parameters()), config.learning_rate)
     modules = {"policy": policy, "optimizer": optimizer}
     run.restore(modules)
 
