@@ -16,7 +16,7 @@ from matplotlib.image import imread
 from rlnoise.cli import main
 from rlnoise.config import Config
 from rlnoise.files import write_json
-from rlnoise.sweep import Run, parse_axis, steps_in_flight
+from rlnoise.sweep import PRELOAD, LocalBackend, Run, parse_axis, steps_in_flight
 
 TINY = ["--total-timesteps", "2048", "--num-envs", "256", "--eval-contexts", "4", "--eval-samples", "8"]
 # The schedule of tests/test_compare.py, on which the regressor already shows its outcome.
@@ -306,3 +306,13 @@ def test_the_progress_bar_shows_the_steps_of_the_runs_in_flight(tmp_path):
     write_json(runs[1].directory / "manifest.json", {"status": "running", "step": 1500})
     assert steps_in_flight(runs) == "2 in flight: 2k of 2k steps"
     assert steps_in_flight(runs[2:]) == ""
+
+
+@pytest.mark.slow
+def test_local_workers_start_with_what_every_run_imports():
+    backend = LocalBackend(1, ())
+    try:  # nothing of a run has happened in the worker yet
+        missing = backend.pool.submit(eval, f"[m for m in {PRELOAD!r} if m not in __import__('sys').modules]")
+        assert missing.result(timeout=120) == []
+    finally:
+        backend.close()
