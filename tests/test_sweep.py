@@ -84,6 +84,7 @@ def small_sweep(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("small_sweep")
 def test_a_small_sweep_writes_its_runs_json_markdown_and_phase_diagram(small_sweep):
     code, logdir = small_sweep
     assert code == 0
@@ -120,6 +121,7 @@ def test_a_small_sweep_writes_its_runs_json_markdown_and_phase_diagram(small_swe
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("small_sweep")
 def test_resume_refuses_a_directory_that_holds_another_grid(small_sweep, capsys):
     _, logdir = small_sweep
     flags = ["--agents", "regression", "--seeds", "1-3", "--vary", "sigma=0.3,0.9", *TINY, *FIXED_SCENE]
@@ -131,6 +133,7 @@ def test_resume_refuses_a_directory_that_holds_another_grid(small_sweep, capsys)
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("small_sweep")
 def test_resume_takes_a_grid_saved_before_a_setting_existed(small_sweep, tmp_path, capsys):
     _, saved = small_sweep
     logdir = tmp_path / "old"
