@@ -6,7 +6,8 @@ Every figure is measured in the same run, on this machine, so compare figures of
 - evaluation vs picture: seconds of one evaluation (both modes, 32 x 32 episodes) and of one
   picture of the same policy, and their ratio (the picture's share of each evaluation);
 - grid: wall seconds of `rlnoise compare` with the default settings and agents, first with
-  one job, then with one job per core, and the speed-up.
+  one job, then with one job per core, and the speed-up; and compare's own time with one job,
+  its wall time less the seconds its runs took (start-up, the worker's imports, the results).
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ def main() -> None:
     for jobs, (seconds, runs) in results.items():
         print(f"compare, seeds {args.seeds}, {jobs} job(s): {seconds:.1f} s wall, "
               f"runs {min(runs):.1f}-{max(runs):.1f} s each")  # fmt: skip
+    seconds, runs = results[1]
+    print(f"compare's own time, 1 job (wall less its runs' seconds): {seconds - sum(runs):.1f} s, "
+          f"{(seconds - sum(runs)) / len(runs):.2f} s per run")  # fmt: skip
     if cores > 1:
         print(f"speed-up with {cores} jobs: {results[1][0] / results[cores][0]:.2f}x")
 
