@@ -7,10 +7,12 @@ SB3's default entropy coefficient, all else rlnoise's defaults) and with all of 
 defaults (`--ent-coef 0.2`, the bonus that makes it cover; its sampled return levels off near
 0.79). Prints, for each, from one run (the machine may be shared, so compare figures of the same
 run): the wall time, the training steps per second, the final sampled return and the outcomes,
-both measured by rlnoise's evaluation on the same start states. Then, for each rlnoise setting,
-the time to reach SB3's final return: it trains for a quarter, half, once, twice, three and four
-times `--steps` until a run ends at or above that return, and the ratio of SB3's time to that
-run's. Both times leave out imports and building the model (rlnoise trains a short run first).
+both measured by rlnoise's evaluation on the same start states, and the ratio of the wall times.
+Then, for each rlnoise setting, the time to reach SB3's final return: the shortest run that ends
+at or above it, trying half and a quarter of `--steps` while they reach it, else two, three and
+four times `--steps` until one does, and the ratio of SB3's time to that run's. `--steps` is
+rounded up to whole SB3 rollouts. Both times leave out imports and building the model (rlnoise
+trains a short run first).
 
 Needs the optional bench dependency: pip install -e '.[bench]'.
 Usage: python bench/bench_ppo_sb3.py [--steps 98304] [--sb3-envs 8] [--seed 1]
@@ -41,7 +43,7 @@ SHORTER, LONGER = (0.5, 0.25), (2, 3, 4)
 """The multiples of `--steps` rlnoise's PPO trains for, in turn, to find the shortest run that
 reaches SB3's return: shorter ones while they reach it, else longer ones until one does."""
 SETTINGS = {"SB3's objective": {"ent_coef": 0.0}, "rlnoise defaults": {}}
-"""rlnoise's PPO settings compared, beside its defaults."""
+"""The settings rlnoise's PPO trains with, by name, over its defaults."""
 
 
 class Bins(gym.ActionWrapper):
