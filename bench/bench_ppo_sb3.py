@@ -117,8 +117,9 @@ def trained(
 ) -> tuple[float, bool]:
     """Train rlnoise's PPO for `length` x `steps`, print its figures; its seconds, and whether it
     ended at or above `target`."""
-    seconds, results = rlnoise_ppo(int(length * steps), seed, **settings)
-    print(describe(f"  {length:g}x steps", seconds, int(length * steps), results), flush=True)
+    count = int(length * steps)
+    seconds, results = rlnoise_ppo(count, seed, **settings)
+    print(describe(f"  {length:g}x steps", seconds, count, results), flush=True)
     return seconds, results["sampled"]["return"] >= target
 
 
