@@ -266,7 +266,9 @@ class MultiGoalVectorEnv(VectorEnv):
     """`num_envs` point masses stepped as numpy arrays, in `SAME_STEP` autoreset mode.
 
     An episode that ends (a goal reached, or `max_episode_steps` taken) is reset in the same
-    step: the returned observation is the new start, and `infos["final_obs"]` and
+    step. As gymnasium's `TimeLimit` wraps the single env, step `max_episode_steps` is truncated
+    whether or not it also reaches a goal (then `terminated` and `truncated` are both true);
+    gymnasium passes the registration's `max_episode_steps` to this constructor. the returned observation is the new start, and `infos["final_obs"]` and
     `infos["final_info"]["mode"]` and `["between"]` (with their `_` masks) hold the finished
     episode's, as
     gymnasium's `SyncVectorEnv` with `autoreset_mode=SAME_STEP` returns them. Resetting with a
@@ -317,7 +319,8 @@ class MultiGoalVectorEnv(VectorEnv):
         moved, rewards, terminated, nearest, between = _move(self.positions, actions, *self.costs)
         self.steps += 1
         limit = self.max_episode_steps
-        truncated = ~terminated & (self.steps >= limit) if limit is not None else np.zeros_like(terminated)
+        # as gymnasium's TimeLimit: the last step is truncated even when it also reaches a goal
+        truncated = self.steps >= limit if limit is not None else np.zeros_like(terminated)
         ended = terminated | truncated
         final_obs = np.full(self.num_envs, None, dtype=object)
         for index in np.flatnonzero(ended):

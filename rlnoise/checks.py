@@ -224,7 +224,11 @@ def check_vector_env(env_id: str, env_kwargs: dict[str, Any]) -> str:
     observations, _ = vector.reset(seed=list(SEEDS))
     for index, episode in enumerate(episodes):
         if not _same(observations[index], episode.observations[0]):
-            raise ContractError("vector-env", f"reset(seed={list(SEEDS)}) started env {index} elsewhere")
+            raise ContractError(
+                "vector-env",
+                f"reset(seed={list(SEEDS)}) started env {index} at {observations[index]}, the single env's "
+                f"reset(seed={SEEDS[index]}) at {episode.observations[0]}",
+            )
     for step in range(max(len(episode.rewards) for episode in episodes)):
         batch = np.stack(
             [
@@ -253,11 +257,19 @@ def _compare_step(
     where = f"env {index} (seed {SEEDS[index]}), step {step + 1}"
     if not _same(rewards[index], episode.rewards[step]):
         raise ContractError("vector-env", f"{where}: reward {rewards[index]} != {episode.rewards[step]}")
-    if (bool(terminated[index]), bool(truncated[index])) != episode.ends[step]:
-        raise ContractError("vector-env", f"{where}: (terminated, truncated) differ from the single env's")
+    ends = (bool(terminated[index]), bool(truncated[index]))
+    single = episode.ends[step]
+    if ends != single:
+        raise ContractError(
+            "vector-env", f"{where}: (terminated, truncated) {ends} != the single env's {single}"
+        )
     if not any(episode.ends[step]):
-        if not _same(observations[index], episode.observations[step + 1]):
-            raise ContractError("vector-env", f"{where}: observations differ")
+        single_observation = episode.observations[step + 1]
+        if not _same(observations[index], single_observation):
+            raise ContractError(
+                "vector-env",
+                f"{where}: observation {observations[index]} != the single env's {single_observation}",
+            )
         return
     final_info = infos.get("final_info", {})
     if not (_flag(infos, "_final_obs", index) and _flag(final_info, "_mode", index)):
@@ -266,7 +278,11 @@ def _compare_step(
             f'{where}: the episode ended without infos["final_obs"] and infos["final_info"]["mode"]',
         )
     if not _same(infos["final_obs"][index], episode.observations[step + 1]):
-        raise ContractError("vector-env", f'{where}: infos["final_obs"] differs from the last observation')
+        raise ContractError(
+            "vector-env",
+            f'{where}: infos["final_obs"] {infos["final_obs"][index]} != the single env\'s last '
+            f"observation {episode.observations[step + 1]}",
+        )
     for key in ("mode", "between"):
         single = episode.infos[step + 1].get(key)
         vector = final_info[key][index] if _flag(final_info, f"_{key}", index) else None

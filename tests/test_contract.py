@@ -242,3 +242,19 @@ def test_check_env_says_what_a_native_vector_env_would_gain(monkeypatch: pytest.
         assert rlnoise.checks.check_vector_env("SlowBales-v0", {}).endswith("steps/s")
     finally:
         del gym.registry["SlowBales-v0"]
+
+
+class TruncatingVectorEnv(TwoBalesVectorEnv):
+    """Reports every one-step episode as truncated too, where the single env says (True, False)."""
+
+    def step(self, actions: np.ndarray):
+        observations, rewards, terminated, truncated, infos = super().step(actions)
+        return observations, rewards, terminated, np.ones_like(truncated), infos
+
+
+def test_vector_env_failure_prints_both_ends(register: Any) -> None:
+    env_id = register("TruncatingBales-v0", TwoBalesEnv, TruncatingVectorEnv)
+    with pytest.raises(ContractError) as error:
+        CHECKS["vector-env"](env_id, {})
+    message = str(error.value)
+    assert "(terminated, truncated) (True, True) != the single env's (True, False)" in message

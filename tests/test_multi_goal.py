@@ -59,6 +59,27 @@ def test_standing_still_is_truncated_after_30_steps_with_no_mode() -> None:
     assert sum(rewards) == pytest.approx(-750.0)
 
 
+def test_a_goal_reached_on_the_last_step_ends_alike_in_the_single_and_the_vector_env() -> None:
+    # 25 steps standing still at the origin, then 5 east: step 30 of 30 reaches (5, 0). Under
+    # gymnasium's TimeLimit that step is both terminated and truncated; the vector env agrees.
+    moves = [(0.0, 0.0)] * 25 + [(1.0, 0.0)] * 5
+    start = np.zeros(2, dtype=np.float32)
+    single = gym.make("MultiGoal-v0")
+    single.reset(options={"observation": start})
+    vector = gym.make_vec("MultiGoal-v0", num_envs=2, vectorization_mode="vector_entry_point")
+    vector.reset(seed=0, options={"observation": start})
+    for step, move in enumerate(moves, 1):
+        action = np.array(move, dtype=np.float32)
+        _, reward, terminated, truncated, info = single.step(action)
+        _, rewards, terminateds, truncateds, infos = vector.step(np.stack([action, action]))
+        assert (terminated, truncated) == (step == 30, step == 30)
+        assert list(terminateds) == [terminated] * 2 and list(truncateds) == [truncated] * 2
+        assert rewards[0] == pytest.approx(reward)
+    assert info["mode"] == "east"
+    assert list(infos["final_info"]["mode"]) == ["east", "east"]
+    np.testing.assert_allclose(infos["final_obs"][0], [5.0, 0.0])
+
+
 def test_starts_near_the_origin() -> None:
     env = MultiGoalEnv()
     starts = np.array([env.reset(seed=seed)[0] for seed in range(2000)])
