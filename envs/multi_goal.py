@@ -266,13 +266,13 @@ class MultiGoalVectorEnv(VectorEnv):
     """`num_envs` point masses stepped as numpy arrays, in `SAME_STEP` autoreset mode.
 
     An episode that ends (a goal reached, or `max_episode_steps` taken) is reset in the same
-    step. As gymnasium's `TimeLimit` wraps the single env, step `max_episode_steps` is truncated
-    whether or not it also reaches a goal (then `terminated` and `truncated` are both true);
-    gymnasium passes the registration's `max_episode_steps` to this constructor. the returned observation is the new start, and `infos["final_obs"]` and
+    step: the returned observation is the new start, and `infos["final_obs"]` and
     `infos["final_info"]["mode"]` and `["between"]` (with their `_` masks) hold the finished
-    episode's, as
-    gymnasium's `SyncVectorEnv` with `autoreset_mode=SAME_STEP` returns them. Resetting with a
-    list of seeds draws each start exactly as `MultiGoalEnv.reset(seed=s)` does.
+    episode's, as gymnasium's `SyncVectorEnv` with `autoreset_mode=SAME_STEP` returns them.
+    As gymnasium's `TimeLimit` around the single env, step `max_episode_steps` is truncated
+    whether or not it also reaches a goal (then `terminated` and `truncated` are both true);
+    `gym.make_vec` passes the registration's `max_episode_steps` to this constructor. Resetting
+    with a list of seeds draws each start exactly as `MultiGoalEnv.reset(seed=s)` does.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.SAME_STEP}
