@@ -141,6 +141,8 @@ class MultiGoalEnv(gym.Env):
       hundreds, and raw advantages that large and noisy drown the entropy bonus, so the
       policy drifts to one goal (the rich get richer); with each batch's advantages
       normalised, the bonus keeps all four goals.
+    - `path_landmarks(observation)`: the goals, `{"goals": [[5, 0], [0, 5], [-5, 0], [0, -5]]}`,
+      in the plane of the position that the pictures draw paths in (the observation itself).
     - `expert(observations, rng)`: heads at full speed for a goal drawn at random near the
       start, then for the goal it is clearly nearest to (the one it set out for).
 
@@ -221,6 +223,10 @@ class MultiGoalEnv(gym.Env):
         offsets = GOALS - np.asarray(observation, dtype=np.float32).reshape(1, 2)
         directions = offsets / np.abs(offsets).max(axis=1, keepdims=True)
         return {"goal directions": SPEED * directions}
+
+    def path_landmarks(self, observation: np.ndarray) -> dict[str, np.ndarray]:
+        """The goals, in the plane of the position (the observation)."""
+        return {"goals": GOALS.copy()}
 
     def render(self) -> str | np.ndarray | None:
         """Draw the goals and the path so far, as text or as an image."""

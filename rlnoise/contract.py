@@ -25,6 +25,12 @@ instance:
 - ``landmarks(observation)``: a method; the named points of the scene that an observation
   describes, in action coordinates, one row each (the bales, the stones on the board), which
   rlnoise's pictures draw beside where the policy acts.
+- ``path_positions(observations)`` and ``path_landmarks(observation)``: methods, for the
+  pictures of an environment with more than one step per episode, which draw sampled episodes
+  as paths in a plane: where each observation of a batch puts the agent, one row of one or two
+  coordinates each, and the named points of a scene in those coordinates (MultiGoal's goals).
+  Without them the path is the observation's first two entries (its only one, for a scalar),
+  and no landmarks are drawn.
 - ``expert(observations, rng)``: a method; for a batch of observations, one good action each,
   drawn evenly over the good answers with the numpy Generator ``rng`` (a bale at random, a best
   move at random): the teacher that ``--algo bc`` clones. Without it ``--algo bc`` is refused.
@@ -219,6 +225,23 @@ def action_coordinates(env: Any) -> np.ndarray | None:
 def landmarks(env: Any, observation: np.ndarray) -> dict[str, np.ndarray]:
     """The named points of the scene `observation` describes, in action coordinates (or none)."""
     method = getattr(env.unwrapped, "landmarks", None)
+    if method is None:
+        return {}
+    return {name: np.asarray(points, dtype=np.float64) for name, points in method(observation).items()}
+
+
+def path_positions(env: Any, observations: np.ndarray) -> np.ndarray:
+    """Where observations put the agent in the plane its paths are drawn in, `[n, 1 or 2]`: the
+    env's `path_positions`, else the flattened observation's first two entries."""
+    method = getattr(env.unwrapped, "path_positions", None)
+    flat = np.asarray(observations, dtype=np.float64).reshape(len(observations), -1)
+    positions = flat[:, :2] if method is None else np.asarray(method(observations), dtype=np.float64)
+    return positions.reshape(len(observations), -1)
+
+
+def path_landmarks(env: Any, observation: np.ndarray) -> dict[str, np.ndarray]:
+    """The named points of a scene in the plane of its paths (`path_landmarks`), or none."""
+    method = getattr(env.unwrapped, "path_landmarks", None)
     if method is None:
         return {}
     return {name: np.asarray(points, dtype=np.float64) for name, points in method(observation).items()}

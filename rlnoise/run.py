@@ -56,7 +56,7 @@ from rlnoise.files import unique_suffix, write_bytes, write_json
 from rlnoise.manifest import PROGRESS_SECONDS, provenance, update_manifest
 from rlnoise.metrics import FIGURES, OUTCOMES
 from rlnoise.names import run_name
-from rlnoise.pictures import picture, save_png
+from rlnoise.pictures import path_pictures, picture, save_png, tile
 from rlnoise.rollout import Collector
 
 CHECKPOINT = "checkpoint.pt"
@@ -340,6 +340,12 @@ class Run:
         image = run_picture(config, step, self.policy, self.adapter, self.env, observations)
         self.writer.add_image("pictures/policy", image, step, dataformats="HWC")
         save_png(image, self.directory / "policy.png")
+        title = f"{config.agent}, seed {config.seed}, step {step:,}"
+        scenes = path_pictures(self.policy, self.adapter, self.env, self.evaluation, observations, title)
+        for scene, scene_image in enumerate(scenes):
+            self.writer.add_image(f"pictures/paths_scene{scene}", scene_image, step, dataformats="HWC")
+        if scenes:
+            save_png(tile(scenes), self.directory / "paths.png")
         return results
 
     def finish(self) -> dict[str, Any]:

@@ -227,7 +227,35 @@ def test_a_point_beyond_reach_is_drawn_at_the_edge_with_its_coordinates():
     assert [text.get_text() for text in ax.texts] == ["point (100, 0)"]
 
 
-def test_a_point_inside_the_box_keeps_the_box_as_the_axes():
-    ax = drawn_board(box_point_view([0.2, -0.1], spread=0.5))
-    assert ax.get_xlim() == (-1.0, 1.0) and ax.get_ylim() == (-1.0, 1.0)
-    assert "action range" not in [patch.get_label() for patch in ax.patches]
+def test_a_point_inside_the_box_gets_the_box_and_the_landmarks_on_its_edge_inside_the_axes():
+    seen = box_point_view([0.2, -0.1], spread=0.5)
+    seen.landmarks = [{"goal directions": np.array([[1.0, 0.0], [0.0, -1.0]])}]  # on the box's edge
+    ax = drawn_board(seen)
+    assert ax.get_xlim() == pytest.approx((-1.1, 1.1)) and ax.get_ylim() == pytest.approx((-1.1, 1.1))
+    assert "action range" in [patch.get_label() for patch in ax.patches]
+
+
+def test_multi_goal_paths_end_where_their_label_says_and_the_picture_fits_a_card():
+    from rlnoise.envs.multi_goal import GOAL_RADIUS, GOALS, LABELS
+    from rlnoise.evaluation import Evaluation
+    from rlnoise.pictures import path_pictures
+    from rlnoise.pictures.paths import PATHS, SCENE_SIZE, play_paths
+
+    env = gym.make("MultiGoal-v0")
+    policy, adapter = policy_for(env, "regression")
+    evaluation = Evaluation("MultiGoal-v0", {}, LABELS, 2, 1, seed=0)
+    state = torch.get_rng_state()
+    paths = play_paths(policy, adapter, env, evaluation, [0, 1], "test")
+    assert torch.equal(torch.get_rng_state(), state)  # training's generator untouched
+    assert [len(sampled) for sampled in paths.sampled] == [PATHS, PATHS]
+    assert set(paths.landmarks[0]) == {"goals"} and paths.field is not None
+    for sampled, modes in zip(paths.sampled, paths.sampled_modes, strict=True):
+        for path, mode in zip(sampled, modes, strict=True):
+            assert 2 <= len(path) <= 31  # the start, then one position per step, at most 30
+            if mode is not None:
+                assert np.linalg.norm(path[-1] - GOALS[LABELS.index(mode)]) < GOAL_RADIUS
+    assert any(mode is not None for modes in paths.sampled_modes for mode in modes)  # sigma 1 reaches some
+    images = path_pictures(policy, adapter, env, evaluation, start_observations(env, 2), "test")
+    assert [image.shape for image in images] == [(SCENE_SIZE[1], SCENE_SIZE[0], 3)] * 2
+    one_step = gym.make("TwoBales-v0")
+    assert path_pictures(policy, adapter, one_step, evaluation, start_observations(env), "") == []

@@ -18,6 +18,10 @@ coordinates. What is drawn follows from the declarations alone, never from the e
 - a `Discrete` space without declared coordinates: its action numbers are the coordinate, so the
   strip is a histogram of the policy's actions.
 
+An environment with more than one step per episode is also drawn over whole episodes, one
+picture per scene (`rlnoise.pictures.paths`): sampled paths, where they end by label, the
+deterministic path and action.
+
 Everywhere the deterministic action (what the deterministic evaluation plays) is marked, and the
 environment's `landmarks(observation)` (the bales, the stones) are drawn over the policy.
 matplotlib draws off screen (its Agg canvas) and is imported only when a picture is made.
@@ -34,10 +38,11 @@ from typing import Any
 import numpy as np
 
 from rlnoise.pictures.panels import draw, save_png
+from rlnoise.pictures.paths import draw_scene, multi_step, play_paths, tile
 from rlnoise.pictures.results import results_picture
-from rlnoise.pictures.view import distinct_scenes, view
+from rlnoise.pictures.view import distinct_indices, distinct_scenes, view
 
-__all__ = ["draw", "picture", "results_picture", "save_png", "view"]
+__all__ = ["draw", "path_pictures", "picture", "results_picture", "save_png", "tile", "view"]
 
 
 def picture(
@@ -45,3 +50,14 @@ def picture(
 ) -> np.ndarray:
     """The picture of where the policy acts in the first distinct scenes of `observations`."""
     return draw(view(policy, adapter, env, distinct_scenes(observations), device), title)
+
+
+def path_pictures(
+    policy: Any, adapter: Any, env: Any, evaluation: Any, observations: np.ndarray, title: str
+) -> list[np.ndarray]:
+    """One picture per distinct scene of `observations` (the evaluation's contexts) of the policy's
+    episodes from it, for an environment with more than one step per episode; none otherwise."""
+    if not multi_step(env):
+        return []
+    paths = play_paths(policy, adapter, env, evaluation, distinct_indices(observations), title)
+    return [draw_scene(paths, scene) for scene in range(len(paths.scenes))]

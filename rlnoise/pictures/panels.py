@@ -233,11 +233,14 @@ def _board_marks(ax: Any, view: View, scene: int, points: np.ndarray) -> None:
 
 
 def _reach(view: View) -> tuple[np.ndarray, np.ndarray]:
-    """A point policy's axes: the action range and every scene's point with its spread (and a margin),
-    reaching at most `REACH` range widths past the range."""
+    """A point policy's axes: the action range, the landmarks and every scene's point with its spread
+    (and a margin), reaching at most `REACH` range widths past the range."""
     width = view.high - view.low
-    low = np.minimum(view.low, (view.point - view.spread).min(axis=0) - 0.05 * width)
-    high = np.maximum(view.high, (view.point + view.spread).max(axis=0) + 0.05 * width)
+    marks = [points for scene in view.landmarks for points in scene.values()]
+    shown = np.concatenate(
+        [view.point - view.spread, view.point + view.spread, view.low[None], view.high[None], *marks]
+    )
+    low, high = shown.min(axis=0) - 0.05 * width, shown.max(axis=0) + 0.05 * width
     return np.maximum(low, view.low - REACH * width), np.minimum(high, view.high + REACH * width)
 
 

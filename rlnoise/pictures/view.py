@@ -49,13 +49,18 @@ class View:
 
 def distinct_scenes(observations: np.ndarray, count: int = SCENES) -> np.ndarray:
     """The first `count` distinct observations (an environment with one start state has one)."""
-    scenes: list[np.ndarray] = []
-    for observation in observations:
-        if not any(np.array_equal(observation, scene) for scene in scenes):
-            scenes.append(observation)
-        if len(scenes) == count:
+    return np.stack([observations[index] for index in distinct_indices(observations, count)])
+
+
+def distinct_indices(observations: np.ndarray, count: int = SCENES) -> list[int]:
+    """Where the first `count` distinct observations are (the contexts, so the seeds, of the scenes)."""
+    indices: list[int] = []
+    for index, observation in enumerate(observations):
+        if not any(np.array_equal(observation, observations[seen]) for seen in indices):
+            indices.append(index)
+        if len(indices) == count:
             break
-    return np.stack(scenes)
+    return indices
 
 
 DENSITY_POINTS = 200
