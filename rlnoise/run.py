@@ -34,13 +34,14 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 import gymnasium as gym
 import numpy as np
 import torch
+from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 from tqdm import tqdm
@@ -55,7 +56,7 @@ from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate
 from rlnoise.files import unique_suffix, write_bytes, write_json
 from rlnoise.manifest import PROGRESS_SECONDS, provenance, update_manifest
 from rlnoise.metrics import FIGURES, OUTCOMES
-from rlnoise.names import run_name
+from rlnoise.names import file_name, run_name
 from rlnoise.pictures import path_pictures, picture, save_png, tile
 from rlnoise.rollout import Collector
 
@@ -133,6 +134,52 @@ def figure_tags(results: dict[str, dict[str, Any]]) -> dict[str, float]:
         shares = results[way]["outcome_shares"]
         tags.update({f"multimodality/{way}/share_{name}": shares[name] for name in OUTCOMES})
     return tags
+
+
+def result_layout() -> dict[str, dict[str, list[Any]]]:
+    """TensorBoard's custom-scalars layout: each evaluation's return and outcome shares first, then
+    the training curves (the CUSTOM SCALARS dashboard; TIME SERIES orders its cards by tag)."""
+    result = {}
+    for way in EVALUATIONS:
+        result[f"{way} return"] = ["Multiline", [f"eval/{way}/return$"]]
+        result[f"{way} outcome shares"] = ["Multiline", [f"multimodality/{way}/share_"]]
+    training = {"episodic return": ["Multiline", ["charts/episodic_return$"]]}
+    training["losses"] = ["Multiline", ["losses/"]]
+    return {"result (per evaluation)": result, "training": training}
+
+
+BOOKKEEPING = ("run_name", "logdir", "device", "threads")
+"""Settings that do not change what a run learns: left out of the hparams."""
+AGENT_OPTIONS = ("sigma",)
+"""`Config` fields that only an agent whose `Policy.options` names them uses (the regression agent's)."""
+
+
+def hparams_settings(config: Config, policy: Policy, action_space: gym.Space) -> dict[str, Any]:
+    """The settings that apply to this run, for TensorBoard's hparams: no other algorithm's
+    (`algo` metadata), no other agent's option, `bins` only for a choice policy on a `Box`, none
+    of the bookkeeping; each env keyword argument as `env.KEY`, the agent's own as `agent.KEY`."""
+    settings = {}
+    for item in fields(Config):
+        name, algo = item.name, item.metadata.get("algo")
+        if name in BOOKKEEPING or (algo is not None and algo != config.algo):
+            continue
+        if name in AGENT_OPTIONS and name not in policy.options:
+            continue
+        if name == "bins" and not (policy.output == "choice" and isinstance(action_space, gym.spaces.Box)):
+            continue
+        settings[name] = getattr(config, name)
+    settings.update({f"env.{key}": value for key, value in config.env_kwargs.items()})
+    settings.update({f"agent.{key}": value for key, value in config.agent_settings.items()})
+    return {key: value for key, value in settings.items() if isinstance(value, int | float | str)}
+
+
+def trial_name(run: str, config: Config) -> str:
+    """A run's short name in HPARAMS: its directory name without the env and the time, `__` as a
+    space, `seed` as `s` (`categorical s1`); runs of the same name are shown as one group."""
+    parts = run.split("__")
+    if parts[0] == file_name(config.env_id):  # a single run's name: ENV__AGENT__seedN__TIME
+        parts = parts[1:-1] if len(parts) > 3 else parts[1:]
+    return " ".join(f"s{part[4:]}" if part == f"seed{config.seed}" else part for part in parts)
 
 
 def log_ratio(modes: np.ndarray, labels: tuple[str, str]) -> float:
@@ -225,6 +272,7 @@ class Run:
         )
         table = "\n".join(f"|{key}|{value}|" for key, value in asdict(self.config).items())
         self.writer.add_text("config", f"|setting|value|\n|-|-|\n{table}")
+        self.writer.add_custom_scalars(result_layout())
         seed = checkpoint_seed(self.config.seed, self.update) if self.update else self.config.seed
         self.collector.reset(seed)
         self.start_time, self.start_step = time.time(), self.global_step
@@ -355,12 +403,13 @@ class Run:
         self.collector.envs.close()
         self.evaluation_envs.close()
         config = self.config
-        settings = {**asdict(config), **{f"env.{key}": value for key, value in config.env_kwargs.items()}}
-        settings.update({f"agent.{key}": value for key, value in config.agent_settings.items()})
-        hyperparameters = {
-            key: value for key, value in settings.items() if isinstance(value, int | float | str)
-        }
-        for summary in hparams(hyperparameters, {tag: 0.0 for tag in figure_tags(results)}):
+        settings = hparams_settings(config, self.policy, self.env.action_space)
+        tags = sorted(figure_tags(results), key=lambda tag: ("return" not in tag, "share_" not in tag))
+        experiment, start, end = hparams(settings, dict.fromkeys(tags, 0.0))
+        data = HParamsPluginData.FromString(start.value[0].metadata.plugin_data.content)
+        data.session_start_info.group_name = trial_name(self.directory.name, config)
+        start.value[0].metadata.plugin_data.content = data.SerializeToString()
+        for summary in (experiment, start, end):
             self.writer.file_writer.add_summary(summary)
         self.writer.close()
         stopped_by = self.stopped_by

@@ -1,8 +1,11 @@
 """What a run writes to TensorBoard, read back as TensorBoard reads it."""
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.custom_scalar import layout_pb2
+from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData
 
 from rlnoise.config import Config
+from rlnoise.run import trial_name
 from rlnoise.train import train
 
 
@@ -38,4 +41,20 @@ def test_event_files_hold_scalars_histograms_config_and_hparams(tmp_path):
         plugins
     )
     assert b"eval/sampled/return" in plugins["_hparams_/experiment"]
-    assert b"learning_rate" in plugins["_hparams_/session_start_info"]
+    start = HParamsPluginData.FromString(plugins["_hparams_/session_start_info"]).session_start_info
+    assert {"learning_rate", "ent_coef", "dropout"} <= set(start.hparams)
+    # REINFORCE's categorical agent: no PPO setting, no regression sigma, no bookkeeping
+    assert not {"clip_coef", "gae_lambda", "sigma", "logdir", "run_name"} & set(start.hparams)
+    assert start.group_name == "logged"
+    layout_tensor = events.Tensors("custom_scalars__config__")[0].tensor_proto
+    layout = layout_pb2.Layout.FromString(layout_tensor.string_val[0])
+    first = layout.category[0]
+    assert [chart.title for chart in first.chart][:2] == ["sampled return", "sampled outcome shares"]
+    assert list(first.chart[1].multiline.tag) == ["multimodality/sampled/share_"]
+
+
+def test_trial_names_are_short():
+    config = Config(env_id="MultiGoal-v0", agent="categorical", seed=3)
+    assert trial_name("MultiGoal-v0__categorical__seed3__20261204-063000-ab12", config) == "categorical s3"
+    assert trial_name("categorical__seed3", config) == "categorical s3"
+    assert trial_name("categorical__sigma=0.3__seed3", config) == "categorical sigma=0.3 s3"
