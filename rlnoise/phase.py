@@ -20,7 +20,9 @@ states, and its crossing is the predicted transition.
 collapse rate and mode entropy with theirs, the prediction dashed), and, where the theory names
 a property of the scene, each start state's averaged share against that property with the
 predicted curve; two or more varied settings as heatmaps of the most common outcome with its
-share, one per value of the third and later settings.
+share, one per value of the third and later settings. Its text is 8 pt or more, its legends lie
+beside the axes, the outcomes' lines are drawn widest first with their own markers so that two at
+the same share both show, and a figure that is the same at every value is left out with a note.
 """
 
 from __future__ import annotations
@@ -265,14 +267,37 @@ def format_value(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+SMALLEST = 8
+"""The smallest text of a phase diagram, in points at its saved size."""
+OUTCOME_STYLES = {
+    "averaged": {"marker": "o", "linestyle": "-", "linewidth": 3.5, "markersize": 8},
+    "covering": {"marker": "s", "linestyle": "--", "linewidth": 2.8, "markersize": 7},
+    "committed": {"marker": "^", "linestyle": "-.", "linewidth": 2.1, "markersize": 6},
+    "mixed": {"marker": "D", "linestyle": ":", "linewidth": 1.5, "markersize": 4},
+    "diffuse": {"marker": "v", "linestyle": "-", "linewidth": 0.9, "markersize": 3},
+}
+"""Each outcome's line, drawn widest first, so that two outcomes at the same share both show."""
+LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": SMALLEST, "frameon": False}
+"""Legends beside their axes, never over the data."""
+
+
 def phase_picture(grid: Grid, analysis: dict[str, Any], title: str) -> np.ndarray:
-    """The phase diagram as an RGB image: curves for one varied setting, heatmaps for more."""
-    from rlnoise.pictures.panels import new_figure, pixels
+    """`phase_figure` rendered as an RGB image."""
+    from rlnoise.pictures.panels import pixels
+
+    return pixels(phase_figure(grid, analysis, title))
+
+
+def phase_figure(grid: Grid, analysis: dict[str, Any], title: str) -> Any:
+    """The phase diagram: curves for one varied setting, heatmaps for more; no text smaller than
+    `SMALLEST` points, legends beside the axes, a figure constant along the setting left out
+    with a note."""
+    from rlnoise.pictures.panels import new_figure
 
     rows = [(agent, mode) for agent in grid.agents for mode in EVALUATIONS]
     scene_curves = [curve for curve in analysis["curves"] if "scene" in curve]
     if len(grid.axes) == 1:
-        figure, axes = new_figure(len(rows) + len(scene_curves), 4, (4.2, 2.9), left=0.6, right=0.3)
+        figure, axes = new_figure(len(rows) + len(scene_curves), 4, (5.0, 3.0), left=0.6, right=0.3)
         for row, (agent, mode) in enumerate(rows):
             _curves(axes[row], grid, analysis, agent, mode)
         for row, curve in enumerate(scene_curves, start=len(rows)):
@@ -284,32 +309,34 @@ def phase_picture(grid: Grid, analysis: dict[str, Any], title: str) -> np.ndarra
         combinations = [
             dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values()[2:])
         ]
-        figure, axes = new_figure(len(rows), len(combinations), (5.5, 3.6), left=0.8, right=1.2)
+        figure, axes = new_figure(len(rows), len(combinations), (6.5, 3.6), left=0.8, right=1.2)
         for row, (agent, mode) in enumerate(rows):
             for column, others in enumerate(combinations):
                 _heatmap(axes[row][column], grid, analysis, agent, mode, others)
     figure.suptitle(title, fontsize=12)
     figure.tight_layout(rect=(0, 0, 1, 0.97))
-    return pixels(figure)
+    return figure
 
 
 def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: str) -> None:
-    """One row: the share of seeds per outcome with Wilson intervals, then the figures with t intervals."""
+    """One row: the share of seeds per outcome with Wilson intervals, then the figures with t
+    intervals; a figure that is the same at every value is left out, with a note in its place."""
     from rlnoise.pictures.results import OUTCOME_COLOURS
 
     axis = grid.axes[0]
     xs = [point["settings"][axis.name] for point in analysis["points"]]
     entries = [point["summary"].get(agent, {}).get(mode) for point in analysis["points"]]
     shown = [(x, entry) for x, entry in zip(xs, entries, strict=True) if entry is not None]
+    positions = [x for x, _ in shown]
     ax = axes[0]
     for outcome in OUTCOMES:
         if not any(entry["seed_shares"][outcome]["share"] for _, entry in shown):
             continue
         share = [entry["seed_shares"][outcome]["share"] for _, entry in shown]
         low, high = zip(*(entry["seed_shares"][outcome]["interval"] for _, entry in shown), strict=True)
-        positions = [x for x, _ in shown]
-        ax.plot(positions, share, "o-", color=OUTCOME_COLOURS[outcome], label=outcome, markersize=4)
-        ax.fill_between(positions, low, high, color=OUTCOME_COLOURS[outcome], alpha=0.15)
+        colour = OUTCOME_COLOURS[outcome]
+        ax.plot(positions, share, color=colour, label=outcome, **OUTCOME_STYLES[outcome])
+        ax.fill_between(positions, low, high, color=colour, alpha=0.12)
     for curve in analysis["curves"]:
         if (curve["agent"], curve["mode"]) == (agent, mode):
             ax.plot(
@@ -325,11 +352,18 @@ def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: s
                 item["predicted"][0], color="black", linestyle=":", linewidth=1, label="predicted transition"
             )
     ax.set_ylim(-0.03, 1.03)
-    ax.set_ylabel("share of seeds", fontsize=8)
-    ax.set_title(f"{agent} {mode}: outcome (95% Wilson)", fontsize=9)
-    ax.legend(fontsize=6, loc="best")
-    for ax, name in zip(axes[1:], SHOWN, strict=True):
-        positions = [x for x, _ in shown]
+    ax.set_ylabel("share of seeds", fontsize=SMALLEST)
+    ax.set_title(f"{agent} {mode}: outcome (95% Wilson)", fontsize=SMALLEST + 1)
+    ax.legend(**LEGEND)
+    varying, notes = [], []
+    for name in SHOWN:
+        means = np.array([entry["figures"][name]["mean"] for _, entry in shown], dtype=float)
+        finite = means[np.isfinite(means)]
+        if finite.size and np.ptp(finite) == 0:
+            notes.append(f"{name}: {finite[0]:g} at every {axis.name}")
+        else:
+            varying.append(name)
+    for ax, name in zip(axes[1:], varying, strict=False):
         means = [entry["figures"][name]["mean"] for _, entry in shown]
         intervals = [entry["figures"][name]["interval"] for _, entry in shown]
         low = [
@@ -342,14 +376,24 @@ def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: s
         ]
         ax.plot(positions, means, "o-", color="C0", markersize=4, label="mean over seeds")
         ax.fill_between(positions, low, high, color="C0", alpha=0.2, label="95% interval (t)")
-        ax.set_ylabel(LABELS[name], fontsize=8)
-        ax.set_title(f"{agent} {mode}: {name}", fontsize=9)
-        ax.legend(fontsize=6, loc="best")
-    for ax in axes:
+        ax.set_ylabel(LABELS[name], fontsize=SMALLEST)
+        ax.set_title(f"{agent} {mode}: {name}", fontsize=SMALLEST + 1)
+        if ax is axes[1]:
+            ax.legend(**LEGEND)
+    for ax in axes[1 + len(varying) :]:
+        ax.axis("off")
+    if notes:
+        axes[1 + len(varying)].text(
+            0, 1, "not drawn, the same everywhere:\n" + "\n".join(notes), fontsize=SMALLEST, va="top",
+            transform=axes[1 + len(varying)].transAxes,
+        )  # fmt: skip
+    for ax in axes[: 1 + len(varying)]:
         if axis.log:
             ax.set_xscale("log")
-        ax.set_xlabel(axis_label(axis.name), fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_xlabel(axis_label(axis.name), fontsize=SMALLEST)
+        ax.tick_params(labelsize=SMALLEST)
+        if not numeric(positions):  # names (algo=reinforce,ppo,bc) side by side
+            ax.tick_params(axis="x", labelrotation=30)
 
 
 def _scenes(ax: Any, grid: Grid, curve: dict[str, Any]) -> None:
@@ -367,13 +411,16 @@ def _scenes(ax: Any, grid: Grid, curve: dict[str, Any]) -> None:
     measured = [(values[i], found[0]) for i, found in enumerate(scene["measured"]) if found]
     if measured:
         ax.plot(*zip(*measured, strict=True), "kx", markersize=5, label="measured: share crosses 0.5")
-    ax.figure.colorbar(points, ax=ax, label=f"share of seeds {curve['outcome']}")
+    bar = ax.figure.colorbar(points, ax=ax)
+    bar.set_label(f"share of seeds {curve['outcome']}", fontsize=SMALLEST)
+    bar.ax.tick_params(labelsize=SMALLEST)
     if axis.log:
         ax.set_yscale("log")
-    ax.set_xlabel(f"start state's {scene['name']}", fontsize=8)
-    ax.set_ylabel(axis_label(axis.name), fontsize=8)
-    ax.set_title(f"{curve['agent']} {curve['mode']}, per start state", fontsize=9)
-    ax.legend(fontsize=6, loc="upper left")
+    ax.set_xlabel(f"start state's {scene['name']}", fontsize=SMALLEST)
+    ax.set_ylabel(axis_label(axis.name), fontsize=SMALLEST)
+    ax.set_title(f"{curve['agent']} {curve['mode']}, per start state", fontsize=SMALLEST + 1)
+    ax.tick_params(labelsize=SMALLEST)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.35, 1.0), fontsize=SMALLEST, frameon=False)
 
 
 def _heatmap(
@@ -399,19 +446,19 @@ def _heatmap(
         common = max(OUTCOMES, key=lambda name: shares[name]["share"])
         share = shares[common]["share"]
         image[row, column] = 1 - share * (1 - np.array(to_rgb(OUTCOME_COLOURS[common])))
-        ax.text(column, row, f"{common}\n{share:.0%}", ha="center", va="center", fontsize=6)
+        ax.text(column, row, f"{common}\n{share:.0%}", ha="center", va="center", fontsize=SMALLEST)
     ax.imshow(image, origin="lower", aspect="auto")
     ax.set_xticks(
-        range(len(first.values)), [format_value(value) for value in first.values], fontsize=7, rotation=45
+        range(len(first.values)),
+        [format_value(value) for value in first.values],
+        fontsize=SMALLEST,
+        rotation=45,
     )
-    ax.set_yticks(range(len(second.values)), [format_value(value) for value in second.values], fontsize=7)
-    ax.set_xlabel(axis_label(first.name), fontsize=8)
-    ax.set_ylabel(axis_label(second.name), fontsize=8)
+    ax.set_yticks(
+        range(len(second.values)), [format_value(value) for value in second.values], fontsize=SMALLEST
+    )
+    ax.set_xlabel(axis_label(first.name), fontsize=SMALLEST)
+    ax.set_ylabel(axis_label(second.name), fontsize=SMALLEST)
     where = "".join(f", {name} {format_value(value)}" for name, value in others.items())
-    ax.set_title(f"{agent} {mode}{where}: most common outcome, share of seeds", fontsize=8)
-    ax.legend(
-        handles=[Patch(color=OUTCOME_COLOURS[name], label=name) for name in OUTCOMES],
-        fontsize=6,
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-    )
+    ax.set_title(f"{agent} {mode}{where}: most common outcome, share of seeds", fontsize=SMALLEST)
+    ax.legend(handles=[Patch(color=OUTCOME_COLOURS[name], label=name) for name in OUTCOMES], **LEGEND)

@@ -3,7 +3,7 @@
 A comparison (nothing varied): `results.json` (the command that reproduces it, the settings,
 every run's figures and status, per agent and evaluation mode each figure's mean, standard
 deviation and values over seeds and every seed's outcome), `results.md` (the same as tables)
-and `results.png` (each agent's first picture above its figures).
+and `results.png` (each agent's first picture above its figures and every seed's outcomes).
 
 A sweep: `sweep.json` (the command, the varied settings, every run's settings, seed, final
 figures, outcome and wall time, each point's summary with intervals over seeds, the measured
@@ -102,16 +102,19 @@ def write_comparison(directory: Path, grid: Grid, records: list[dict[str, Any]],
         "",
         "![results](results.png)",
         "",
-        "The pictures above are each agent's first finished seed; every run's own picture is the "
-        "`policy.png` in its directory, and in TensorBoard at every evaluation.",
+        "The pictures above are each agent's first finished seed (its sampled episodes, `paths.png`, "
+        "on an environment of several steps; else where it acts, `policy.png`), and below them every "
+        "seed's outcomes; every run's own pictures are in its directory, and in TensorBoard at every "
+        "evaluation.",
     ]
     write_text(directory / "results.md", "\n".join(lines) + "\n")
 
     pictures = {}
     for agent in summary:
         first = next(item for item in records if item["agent"] == agent and item["status"] == "finished")
-        picture_path = Path(first["directory"]) / "policy.png"
-        if picture_path.exists():
+        shown = [Path(first["directory"]) / name for name in ("paths.png", "policy.png")]
+        picture_path = next((path for path in shown if path.exists()), None)
+        if picture_path is not None:
             pictures[f"{agent} (seed {first['seed']})"] = imread(picture_path)[..., :3]
     if summary:
         title = f"{grid.base.env_id}: {', '.join(summary)} over seeds {','.join(map(str, grid.seeds))}"

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from rlnoise.metrics import EVALUATIONS
 from rlnoise.pictures.panels import DPI, new_figure, pixels
 
 MAX_WIDTH = 16.0
@@ -18,43 +19,75 @@ def results_picture(
     summary: Mapping[str, Mapping[str, Mapping[str, Any]]],
     title: str,
 ) -> np.ndarray:
-    """Each agent's picture side by side, above its figures over seeds (mean, std, each seed).
+    """`results_figure` rendered as an RGB image."""
+    return pixels(results_figure(pictures, summary, title))
 
-    `summary[agent][mode]["figures"][figure]` holds `mean`, `std` and `values` (one per seed).
+
+def results_figure(
+    pictures: Mapping[str, np.ndarray],
+    summary: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    title_text: str,
+) -> Any:
+    """Each agent's picture side by side, above its figures over seeds (mean, std, each seed) and
+    every seed's outcomes (one stacked bar per seed).
+
+    `summary[agent][mode]["figures"][figure]` holds `mean`, `std` and `values` (one per seed);
+    `summary[agent][mode]["outcome_shares"][seed]` the share of start states in each outcome.
     The return, in the environment's own units, gets its own axes beside the others, in [0, 1].
+    No text is smaller than `SMALLEST` points.
     """
     from matplotlib.gridspec import GridSpec
 
-    columns = max(len(pictures), 1)
     widths = [image.shape[1] / DPI for image in pictures.values()] or [8.0]
     heights = [image.shape[0] / DPI for image in pictures.values()] or [0.1]
-    shrink = min(1.0, MAX_WIDTH / (sum(widths) + 0.4))  # pictures side by side fit MAX_WIDTH
-    width, top = max(shrink * sum(widths) + 0.4, 10.0), shrink * max(heights)
-    figure, _ = new_figure(1, 1, (width, top + 4.2), left=0, right=0)
-    figure.clear()
-    layout = GridSpec(2, columns, figure=figure, height_ratios=(top + 0.3, 3.5), width_ratios=widths)
-    for column, image in enumerate(pictures.values()):  # each picture is titled with its run
-        ax = figure.add_subplot(layout[0, column])
-        ax.imshow(image)
-        ax.axis("off")
+    shrink = min(1.0, MAX_WIDTH / sum(widths))  # pictures side by side fit MAX_WIDTH
+    width, top = max(shrink * sum(widths), 12.0), shrink * max(heights)
     bars = [(agent, mode) for agent in summary for mode in summary[agent]]
+    seeds = max(len(summary[agent][mode]["outcome_shares"]) for agent, mode in bars)
+    # inches from the top: title, pictures, figures (their names below), outcomes (groups below)
+    title, figures_height, outcomes_height, gap, below = 0.55, 3.0, 3.9, 1.0, 0.7
+    height = title + top + 0.3 + figures_height + gap + outcomes_height + below
+    figure, _ = new_figure(1, 1, (width, height), left=0, right=0)
+    figure.clear()
+
+    def band(start: float, size: float) -> dict[str, float]:
+        """A GridSpec's top and bottom for a band of the figure, inches from its top."""
+        return {"top": 1 - start / height, "bottom": 1 - (start + size) / height}
+
+    if pictures:  # at their own size (or shrunk alike to fit), side by side, centred
+        used = shrink * sum(widths) / width
+        row = GridSpec(1, len(pictures), figure=figure, width_ratios=widths, wspace=0,
+                       left=(1 - used) / 2, right=(1 + used) / 2, **band(title, top))  # fmt: skip
+        for column, image in enumerate(pictures.values()):  # each picture is titled with its run
+            ax = figure.add_subplot(row[0, column])
+            ax.imshow(image, interpolation="none")
+            ax.axis("off")
     names = list(summary[bars[0][0]][bars[0][1]]["figures"])
-    figures_layout = layout[1, :].subgridspec(
-        1, 3, width_ratios=(1, len(names) - 1, 0.4 * len(bars)), wspace=0.25
-    )
-    axes = [figure.add_subplot(figures_layout[i]) for i in range(3)]
-    for ax, shown in zip(axes[:2], (names[:1], names[1:]), strict=True):
+    margins = {"left": 0.7 / width, "right": 1 - 2.4 / width}  # the legends beside
+    row = GridSpec(1, 2, figure=figure, width_ratios=(1.2, len(names) - 1), wspace=0.12,
+                   **margins, **band(title + top + 0.3, figures_height))  # fmt: skip
+    axes = [figure.add_subplot(row[0, i]) for i in range(2)]
+    for ax, shown in zip(axes, (names[:1], names[1:]), strict=True):
         _figure_bars(ax, summary, bars, shown)
-    axes[0].set_ylabel("return (the env's units)", fontsize=8)
+    axes[0].set_ylabel("return (the env's units)", fontsize=SMALLEST)
     axes[1].set_ylim(0, 1.05)
-    axes[1].set_ylabel("figure (0 to 1)", fontsize=8)
-    axes[1].set_title("mean ± std over seeds (dots: each seed; n/a: undefined)", fontsize=9)
-    _outcome_bars(axes[2], summary, bars)
+    axes[1].set_ylabel("figure (0 to 1)", fontsize=SMALLEST)
+    axes[1].set_title("mean ± std over seeds (dots: each seed; n/a: undefined)", fontsize=SMALLEST + 1)
     handles, labels = axes[1].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(len(bars), 6), fontsize=9, frameon=False)
-    figure.suptitle(title, fontsize=12)
-    figure.tight_layout(rect=(0, 0.04 * (1 + len(bars) // 7), 1, 1))
-    return pixels(figure)
+    axes[1].legend(
+        handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALLEST, frameon=False
+    )
+    used = min(1.0, 0.3 * len(summary) * (seeds + 1) / (width - 3.1))  # about 0.3 inch per bar
+    rows = GridSpec(len(EVALUATIONS), 2, figure=figure, width_ratios=(used, 1 - used), wspace=0, hspace=0.9,
+                    **margins, **band(title + top + 0.3 + figures_height + gap, outcomes_height))  # fmt: skip
+    for number, mode in enumerate(EVALUATIONS):
+        _outcome_bars(figure.add_subplot(rows[number, 0]), summary, mode)
+    figure.suptitle(title_text, fontsize=12, y=1 - 0.12 / height, va="top")
+    return figure
+
+
+SMALLEST = 8
+"""The smallest text of compare's figure, in points at its saved size."""
 
 
 OUTCOME_COLOURS = {
@@ -66,22 +99,32 @@ OUTCOME_COLOURS = {
 }
 
 
-def _outcome_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]]) -> None:
-    """Stacked bars: the share of start states in each outcome, averaged over seeds, per agent and mode."""
-    bottoms = np.zeros(len(bars))
-    for outcome, colour in OUTCOME_COLOURS.items():
-        shares = np.array(
-            [np.mean([s[outcome] for s in summary[a][m]["outcome_shares"].values()]) for a, m in bars]
-        )
-        ax.bar(np.arange(len(bars)), shares, 0.7, bottom=bottoms, color=colour, label=outcome)
-        bottoms += shares
-    ax.set_xticks(np.arange(len(bars)), [f"{agent}\n{mode}" for agent, mode in bars], fontsize=7)
-    if len(bars) > 2:  # side by side they would overlap
-        ax.tick_params(axis="x", labelrotation=90)
+def _outcome_bars(ax: Any, summary: Mapping[str, Any], mode: str) -> None:
+    """Every seed's outcomes in one evaluation: one stacked bar per seed (the share of its start
+    states in each outcome), grouped by agent, so a seed that behaves differently stands out."""
+    from matplotlib.transforms import blended_transform_factory
+
+    below = blended_transform_factory(ax.transData, ax.transAxes)
+    positions, labels, start = [], [], 0.0
+    for agent in summary:
+        per_seed = summary[agent][mode]["outcome_shares"]
+        xs = start + np.arange(len(per_seed))
+        bottoms = np.zeros(len(per_seed))
+        for outcome, colour in OUTCOME_COLOURS.items():
+            shares = np.array([shares[outcome] for shares in per_seed.values()])
+            ax.bar(xs, shares, 0.8, bottom=bottoms, color=colour, label=outcome if start == 0 else None)
+            bottoms += shares
+        positions += list(xs)
+        labels += list(per_seed)
+        ax.text(xs.mean(), -0.17, agent, ha="center", va="top", fontsize=SMALLEST, transform=below)
+        start = xs[-1] + 2
+    ax.set_xticks(positions, labels, fontsize=SMALLEST)
+    ax.set_xlim(-0.7, start - 1.3)
     ax.set_ylim(0, 1.0)
-    ax.set_ylabel("share of start states", fontsize=8)
-    ax.set_title("outcome per start state", fontsize=9)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False)
+    ax.tick_params(axis="y", labelsize=SMALLEST)
+    ax.set_ylabel("share of states", fontsize=SMALLEST)
+    ax.set_title(f"{mode}: outcome per start state, each seed (numbered)", fontsize=SMALLEST + 1)
+    ax.legend(fontsize=SMALLEST, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
 def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]], names: list[str]) -> None:
@@ -96,15 +139,16 @@ def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]
             width,
             yerr=[figures[name]["std"] for name in names],
             capsize=3,
-            color=f"C{list(summary).index(agent)}",
+            color=f"C{list(summary).index(agent) % 10}",
             alpha=1.0 if mode == "sampled" else 0.45,
             label=f"{agent} {mode}",
         )
         for offset, name in zip(offsets, names, strict=True):
             values = figures[name]["values"]
             ax.plot([offset] * len(values), values, ".", color="black", markersize=3)
-            _mark_empty(ax, offset, width, figures[name]["mean"], f"C{list(summary).index(agent)}")
-    ax.set_xticks(np.arange(len(names)), names, fontsize=9)
+            _mark_empty(ax, offset, width, figures[name]["mean"], f"C{list(summary).index(agent) % 10}")
+    ax.set_xticks(np.arange(len(names)), [name.replace("_", "\n") for name in names], fontsize=SMALLEST)
+    ax.tick_params(axis="y", labelsize=SMALLEST)
     ax.axhline(0, color="black", linewidth=0.5)
 
 
@@ -114,7 +158,9 @@ def _mark_empty(ax: Any, offset: float, width: float, mean: float, colour: str) 
 
     if np.isnan(mean):
         on_axis = blended_transform_factory(ax.transData, ax.transAxes)
-        ax.text(offset, 0.02, "n/a", rotation=90, ha="center", va="bottom", fontsize=7, transform=on_axis)
+        ax.text(
+            offset, 0.02, "n/a", rotation=90, ha="center", va="bottom", fontsize=SMALLEST, transform=on_axis
+        )
     elif mean == 0:
         ax.plot(
             [offset - width / 2, offset + width / 2], [0, 0], color=colour, linewidth=3, solid_capstyle="butt"
