@@ -25,8 +25,8 @@ LANDMARK_STYLES = (
 PLAYED = {"color": "tab:orange", "label": "deterministic action"}
 REACH = 4.0
 """How far past the action range, in range widths, the axes reach to show a point policy's point."""
-FONT = 7
-"""The picture's font size in points (9 pixels at `DPI`)."""
+FONT = 8
+"""The picture's font size in points (about 9 pixels at `DPI`), the smallest that stays legible."""
 
 
 def draw(view: View, title: str) -> np.ndarray:
@@ -41,7 +41,7 @@ def draw(view: View, title: str) -> np.ndarray:
         cell = (width - 0.5) / columns
         lines = max(_scene_title(view, scene).count("\n") + 1 for scene in range(scenes))
         figure, axes = new_figure(
-            rows, columns, (cell, cell + 0.25), left=0.35, right=0.15, top=0.3 + 0.14 * lines, bottom=0.75
+            rows, columns, (cell, cell + 0.25), left=0.35, right=0.15, top=0.3 + 0.14 * lines, bottom=1.0
         )
         vmax = None if view.probabilities is None else float(view.probabilities.max())
         shown = [_board(ax, view, scene, vmax) for scene, ax in enumerate(axes.flat[:scenes])]
@@ -50,15 +50,15 @@ def draw(view: View, title: str) -> np.ndarray:
         if vmax is not None:
             bar = figure.colorbar(shown[0], ax=list(axes.flat), location="bottom", fraction=0.04, pad=0.12)
             bar.set_label("probability", fontsize=FONT)
-            bar.ax.tick_params(labelsize=FONT - 1)
+            bar.ax.tick_params(labelsize=FONT)
     else:
         height = 0.65 * scenes + 0.35
-        figure, axes = new_figure(dims, 1, (width - 0.3, height), left=0.15, right=0.15, top=0.3, bottom=0.75)
+        figure, axes = new_figure(dims, 1, (width - 0.3, height), left=0.15, right=0.15, top=0.3, bottom=0.95)
         for axis, ax in enumerate(axes[:, 0]):
             _ridges(ax, view, axis)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     figure.suptitle(title, fontsize=FONT)
-    legend = figure.legend(handles, labels, loc="lower center", ncol=2, fontsize=FONT - 1, frameon=False)
+    legend = figure.legend(handles, labels, loc="lower center", ncol=2, fontsize=FONT, frameon=False)
     for handle in legend.legend_handles:
         if hasattr(handle, "set_sizes"):
             handle.set_sizes([20])
@@ -145,7 +145,7 @@ def _board(ax: Any, view: View, scene: int, vmax: float | None) -> Any:
     ax.set_ylim(low[1], high[1])
     ax.set_aspect("equal")
     ax.set_title(_scene_title(view, scene), fontsize=FONT)
-    ax.tick_params(labelsize=FONT - 1)
+    ax.tick_params(labelsize=FONT)
     return shown
 
 
@@ -200,7 +200,7 @@ def _point(ax: Any, view: View, scene: int) -> tuple[np.ndarray, np.ndarray]:
             f"point ({centre[0]:.3g}, {centre[1]:.3g})",
             shown_at,
             xytext=(low + high) / 2,
-            fontsize=7,
+            fontsize=FONT,
             color="tab:blue",
             arrowprops={"arrowstyle": "->", "color": "tab:blue"},
         )
@@ -297,7 +297,7 @@ def _ridges(ax: Any, view: View, axis: int, height: float = 0.62) -> None:
             base + 0.97,
             f"{_scene_title(view, scene)}; {scale}",
             transform=ax.get_yaxis_transform(),
-            fontsize=FONT - 1,
+            fontsize=FONT,
             va="top",
             bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 0.5},
         )
@@ -307,7 +307,7 @@ def _ridges(ax: Any, view: View, axis: int, height: float = 0.62) -> None:
     ax.set_xlim(view.low[axis], view.high[axis])
     ax.set_ylim(-0.15, scenes)
     ax.set_xlabel("action" if view.played.shape[1] == 1 else f"action coordinate {axis}", fontsize=FONT)
-    ax.tick_params(axis="x", labelsize=FONT - 1)
+    ax.tick_params(axis="x", labelsize=FONT)
 
 
 def _choice_ridge(ax: Any, view: View, scene: int, axis: int, base: float, height: float, first: bool) -> str:

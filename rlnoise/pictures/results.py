@@ -124,7 +124,8 @@ def _outcome_bars(ax: Any, summary: Mapping[str, Any], mode: str) -> None:
     ax.tick_params(axis="y", labelsize=SMALLEST)
     ax.set_ylabel("share of states", fontsize=SMALLEST)
     ax.set_title(f"{mode}: outcome per start state, each seed (numbered)", fontsize=SMALLEST + 1)
-    ax.legend(fontsize=SMALLEST, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    if mode == EVALUATIONS[0]:
+        ax.legend(fontsize=SMALLEST, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
 def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]], names: list[str]) -> None:
