@@ -137,7 +137,7 @@ def test_every_evaluation_logs_the_picture_and_the_run_saves_the_last_one(tmp_pa
     assert logged.shape == (images[-1].height, images[-1].width, 3)  # logged as HWC RGB, not CHW
     assert saved.shape[:2] == logged.shape[:2] and np.array_equal(saved[..., :3], logged)
     assert logged.std() > 0.05  # something is drawn
-    assert images[-1].width <= CARD_WIDTH  # shown at its own size in TensorBoard's card, text readable
+    assert images[-1].width <= CARD_WIDTH  # at most the width the picture is drawn for
 
 
 def test_a_scene_is_labelled_with_the_names_the_env_declares_for_its_observation():

@@ -13,9 +13,10 @@ from rlnoise.pictures.view import View, half_step
 
 DPI = 80
 CARD_WIDTH = 326
-"""The widest a run's picture gets, in pixels: the width TensorBoard's Time Series dashboard shows an
-image at in its card at the default card width and zoom (measured: TensorBoard 2.20 in Chromium,
-a 1280-pixel window; a wider image is scaled down into the card, its text unreadable)."""
+"""The width of a run's picture, in pixels (its height grows with its scenes). A TensorBoard Time
+Series card's image box is 319 x 215 pixels (TensorBoard 2.21 in Chromium, a 1280 x 900 window),
+so this picture, taller than that, is shown scaled down there and at its own size in the IMAGES
+dashboard and `policy.png`; `rlnoise.pictures.paths.SCENE_SIZE` is sized for the card."""
 LANDMARK_STYLES = (
     {"color": "black", "edgecolor": "black", "linestyle": "--"},
     {"color": "white", "edgecolor": "black", "linestyle": "-."},
