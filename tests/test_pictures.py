@@ -259,3 +259,27 @@ def test_multi_goal_paths_end_where_their_label_says_and_the_picture_fits_a_card
     assert [image.shape for image in images] == [(SCENE_SIZE[1], SCENE_SIZE[0], 3)] * 2
     one_step = gym.make("TwoBales-v0")
     assert path_pictures(policy, adapter, one_step, evaluation, start_observations(env), "") == []
+
+
+class WalkEnv(gym.Env):
+    """A walk along a line, one step left, none or right per action (only its spaces are used)."""
+
+    metadata = {"render_modes": []}  # noqa: RUF012
+    action_coordinates = np.array([[-1.0], [0.0], [1.0]])
+
+    def __init__(self):
+        self.observation_space = spaces.Box(-5, 5, (1,), np.float32)
+        self.action_space = spaces.Discrete(3)
+
+
+def test_the_deterministic_action_over_a_line_is_its_declared_step():
+    from rlnoise.pictures.paths import FIELD_POINTS, _field
+
+    env = WalkEnv()
+    policy, adapter = policy_for(env, "categorical")
+    paths = [np.array([[0.0], [1.0], [2.0]]), np.array([[0.0], [-3.0]])]
+    points, moves = _field(policy, adapter, env, paths, np.zeros((1, 1)), "cpu")
+    np.testing.assert_allclose(points[:, 0], np.linspace(-3, 2, FIELD_POINTS))
+    with torch.no_grad():
+        chosen = policy.mode(torch.as_tensor(points, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(moves[:, 0], env.action_coordinates[chosen, 0])

@@ -6,8 +6,9 @@ environment declares (`rlnoise.contract.path_positions`; by default the observat
 entries), where each ends coloured by the label it gets (`info["mode"]`, grey for none) with the
 share of each in the legend, the deterministic episode's path, the environment's
 `path_landmarks` (MultiGoal's goals), and, where the observation is the plane itself and the
-action a velocity in it (a 2-D `Box`), the deterministic action over the plane as arrows. A
-position of one coordinate is drawn against the step. The axes contain every path and landmark.
+action has as many coordinates (MultiGoal's velocity; a corridor's step), the deterministic action
+over the plane as arrows. A position of one coordinate is drawn against the step, its arrows
+along it at step -1. The axes contain every path and landmark.
 """
 
 from __future__ import annotations
@@ -120,27 +121,30 @@ def _axis_names(env: Any, dims: int) -> tuple[str, ...]:
 def _field(
     policy: Any, adapter: Any, env: Any, paths: list[np.ndarray], scenes: np.ndarray, device: str
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The deterministic action over a grid of the plane, where the plane is the observation (two
-    entries) and the action a 2-D `Box` in it; else None."""
+    """The deterministic action over a grid of the plane, where the plane is the observation itself
+    (one or two entries) and the action has as many coordinates (a `Box`'s own, a `Discrete`
+    space's declared `action_coordinates`); else None."""
     import torch
 
+    from rlnoise.contract import action_coordinates
     from rlnoise.evaluation import observation_tensor
 
-    plane_is_observation = getattr(env.unwrapped, "path_positions", None) is None
-    space = env.action_space
-    if not (
-        plane_is_observation and scenes[0].size == 2 and isinstance(space, spaces.Box) and space.shape == (2,)
-    ):
+    dims, space = scenes[0].size, env.action_space
+    declared = None if isinstance(space, spaces.Box) else action_coordinates(env)
+    size = space.shape[0] if isinstance(space, spaces.Box) and len(space.shape) == 1 else None
+    if declared is not None:
+        size = declared.shape[1]
+    if getattr(env.unwrapped, "path_positions", None) is not None or dims > 2 or size != dims:
         return None
-    low, high = (
-        np.min([path.min(axis=0) for path in paths], axis=0),
-        np.max([path.max(axis=0) for path in paths], axis=0),
-    )
-    axes = [np.linspace(low[axis], high[axis], FIELD_POINTS) for axis in range(2)]
-    points = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, 2)
+    low = np.min([path.min(axis=0) for path in paths], axis=0)
+    high = np.max([path.max(axis=0) for path in paths], axis=0)
+    axes = [np.linspace(low[axis], high[axis], FIELD_POINTS) for axis in range(dims)]
+    points = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, dims)
     with torch.no_grad():
         mode = policy.mode(observation_tensor(points.astype(np.float32), device)).cpu().numpy()
-    return points, np.asarray(adapter.to_env(mode), dtype=np.float64).reshape(len(points), 2)
+    actions = np.asarray(adapter.to_env(mode))
+    moves = actions.reshape(len(points), dims) if declared is None else declared[actions - int(space.start)]
+    return points, np.asarray(moves, dtype=np.float64)
 
 
 def draw_scene(paths: Paths, scene: int) -> np.ndarray:
@@ -166,9 +170,15 @@ def draw_scene(paths: Paths, scene: int) -> np.ndarray:
 
     for path in paths.sampled[scene]:
         ax.plot(*place(path), color="0.6", linewidth=0.6, alpha=0.6, zorder=1)
-    if paths.field is not None:
-        (where, action) = paths.field
-        ax.quiver(*where.T, *action.T, color="0.35", width=0.006, zorder=0, label="deterministic action")
+    if paths.field is not None:  # arrows over the plane; on a line, at step -1, along the position
+        where, action = paths.field
+        if two_d:
+            ax.quiver(*where.T, *action.T, color="0.35", width=0.006, zorder=0, label="deterministic action")
+        else:
+            tails = (np.full(len(where), -1.0), where[:, 0])
+            arrows = (np.zeros(len(where)), action[:, 0])
+            ax.quiver(*tails, *arrows, angles="xy", scale_units="xy", scale=1, color="0.35", width=0.008,
+                      zorder=0, label="deterministic action")  # fmt: skip
     for (name, points), marker in zip(paths.landmarks[scene].items(), ("o", "s", "D", "^"), strict=False):
         if two_d:
             ax.scatter(
@@ -220,6 +230,8 @@ def _fit_axes(ax: Any, paths: Paths, scene: int, place: Any, two_d: bool) -> Non
         points += [marks for marks in paths.landmarks[scene].values()]
         if paths.field is not None:
             points.append(paths.field[0])
+    elif paths.field is not None:
+        points.append(np.column_stack([np.full(len(paths.field[0]), -1.5), paths.field[0][:, 0]]))
     everything = np.concatenate(points)
     low, high = everything.min(axis=0), everything.max(axis=0)
     if not two_d:
