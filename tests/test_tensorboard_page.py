@@ -73,10 +73,11 @@ class Chromium:
             os.dup2(reads, 3)
             os.dup2(writes, 4)
 
+        # close_fds=False: Python's own descriptors are not inheritable (PEP 446), dup2's copies are
         self.process = subprocess.Popen(
             ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
              f"--window-size={WINDOW[0]},{WINDOW[1]}", f"--user-data-dir={profile}", "about:blank"],
-            pass_fds=(3, 4), preexec_fn=descriptors, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            close_fds=False, preexec_fn=descriptors, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         os.close(reads)
         os.close(writes)
