@@ -8,8 +8,9 @@ optimiser step, `log` writes an update's figures, `end_update` evaluates and che
 run reached. Everything a run writes goes to `runs/<run-name>/`:
 
 - TensorBoard events (`charts/`, `losses/`, `eval/`, `multimodality/`, the config as text,
-  histograms of actions, the picture of where the policy acts (`pictures/policy`, see
-  `rlnoise.pictures`) at every evaluation, and the hparams with the final figures: every
+  histograms of actions, where the policy acts in each pictured scene (`pictures/policy_scene<i>`,
+  see `rlnoise.pictures`) and, on an env of several steps, its sampled episodes
+  (`pictures/paths_scene<i>`) at every evaluation, and the hparams with the final figures: every
   setting, each env keyword argument as `env.KEY`);
 - `config.json`, `model.pt` (the policy's weights, saved before each evaluation),
   `evaluation.json` (the final figures), `policy.png` (the final picture), each written whole
@@ -57,7 +58,7 @@ from rlnoise.files import unique_suffix, write_bytes, write_json
 from rlnoise.manifest import PROGRESS_SECONDS, provenance, update_manifest
 from rlnoise.metrics import FIGURES, OUTCOMES
 from rlnoise.names import file_name, run_name
-from rlnoise.pictures import path_pictures, picture, save_png, tile
+from rlnoise.pictures import path_pictures, picture, save_png, scene_cards, tile
 from rlnoise.rollout import Collector
 
 CHECKPOINT = "checkpoint.pt"
@@ -385,10 +386,14 @@ class Run:
             ratio = log_ratio(episodes["sampled"].modes, (labels[0], labels[1]))
             self.writer.add_scalar("multimodality/log_ratio", ratio, step)
         observations = episodes["sampled"].observations
-        image = run_picture(config, step, self.policy, self.adapter, self.env, observations)
-        self.writer.add_image("pictures/policy", image, step, dataformats="HWC")
-        save_png(image, self.directory / "policy.png")
+        save_png(
+            run_picture(config, step, self.policy, self.adapter, self.env, observations),
+            self.directory / "policy.png",
+        )
         title = f"{config.agent}, seed {config.seed}, step {step:,}"
+        cards = scene_cards(self.policy, self.adapter, self.env, observations, title, config.device)
+        for scene, card in enumerate(cards):  # each at its own size in a Time Series card
+            self.writer.add_image(f"pictures/policy_scene{scene}", card, step, dataformats="HWC")
         scenes = path_pictures(self.policy, self.adapter, self.env, self.evaluation, observations, title)
         for scene, scene_image in enumerate(scenes):
             self.writer.add_image(f"pictures/paths_scene{scene}", scene_image, step, dataformats="HWC")

@@ -13,6 +13,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from rlnoise import envs  # noqa: F401  registers TwoBales-v0
 from rlnoise.config import Config
 from rlnoise.pictures.panels import CARD_WIDTH, _board, _scene_title, new_figure
+from rlnoise.pictures.paths import SCENE_SIZE
 from rlnoise.pictures.results import _mark_empty
 from rlnoise.pictures.view import View, distinct_scenes, view
 from rlnoise.train import build_policy, train
@@ -130,14 +131,16 @@ def test_every_evaluation_logs_the_picture_and_the_run_saves_the_last_one(tmp_pa
     train(config, progress=False)
     events = EventAccumulator(str(tmp_path / "run"), size_guidance={"images": 0})
     events.Reload()
-    images = events.Images("pictures/policy")
-    assert [image.step for image in images] == [2 * 64, 4 * 64]  # one per evaluation
-    logged = imread(io.BytesIO(images[-1].encoded_image_string))
-    saved = imread(tmp_path / "run" / "policy.png")
-    assert logged.shape == (images[-1].height, images[-1].width, 3)  # logged as HWC RGB, not CHW
-    assert saved.shape[:2] == logged.shape[:2] and np.array_equal(saved[..., :3], logged)
-    assert logged.std() > 0.05  # something is drawn
-    assert images[-1].width <= CARD_WIDTH  # at most the width the picture is drawn for
+    scenes = len(distinct_scenes(start_observations(gym.make(env_id), 4)))
+    for scene in range(scenes):  # one card per scene, at the size a Time Series card shows as it is
+        images = events.Images(f"pictures/policy_scene{scene}")
+        assert [image.step for image in images] == [2 * 64, 4 * 64]  # one per evaluation
+        logged = imread(io.BytesIO(images[-1].encoded_image_string))
+        assert logged.shape == (SCENE_SIZE[1], SCENE_SIZE[0], 3)  # logged as HWC RGB, not CHW
+        assert logged.std() > 0.05  # something is drawn
+    assert f"pictures/policy_scene{scenes}" not in events.Tags()["images"]
+    saved = imread(tmp_path / "run" / "policy.png")  # every scene in one picture
+    assert saved.shape[1] == CARD_WIDTH and saved[..., :3].std() > 0.05
 
 
 def test_a_scene_is_labelled_with_the_names_the_env_declares_for_its_observation():

@@ -51,7 +51,7 @@ OPEN_PICTURES = """(() => {
   return true;
 })()"""
 PICTURES = """[...document.querySelectorAll("card-view")]
-  .filter((card) => card.innerText.includes("paths_scene"))
+  .filter((card) => card.innerText.includes("_scene"))
   .flatMap((card) => [...card.querySelectorAll("img")])
   .filter((image) => image.complete && image.naturalWidth > 0)
   .map((image) => [image.naturalWidth, image.getBoundingClientRect().width])"""
@@ -133,7 +133,7 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_tensorboard_opens_on_the_outcomes_and_shows_path_pictures_at_their_own_width(tmp_path):
+def test_tensorboard_opens_on_the_outcomes_and_shows_picture_cards_at_their_own_width(tmp_path):
     if shutil.which("chromium") is None:
         pytest.skip(
             "Debian's chromium is not installed (the test command installs it: apt-get install chromium)"
@@ -169,7 +169,7 @@ def test_tensorboard_opens_on_the_outcomes_and_shows_path_pictures_at_their_own_
         browser.open(f"http://127.0.0.1:{port}/#timeseries")
         assert browser.until(OPEN_PICTURES), "no pictures group in TIME SERIES"
         shown = browser.until(PICTURES)
-        assert shown, "no path picture shown"
+        assert shown, "no picture card shown"  # policy_scene<i> and paths_scene<i> cards
         for natural, width in shown:
             assert natural == SCENE_SIZE[0] and width >= natural  # at its own width or wider
     finally:

@@ -18,7 +18,8 @@ coordinates. What is drawn follows from the declarations alone, never from the e
 - a `Discrete` space without declared coordinates: its action numbers are the coordinate, so the
   strip is a histogram of the policy's actions.
 
-An environment with more than one step per episode is also drawn over whole episodes, one
+TensorBoard gets each scene as its own card-sized picture (`scene_cards`). An environment with
+more than one step per episode is also drawn over whole episodes, one
 picture per scene (`rlnoise.pictures.paths`): sampled paths, where they end by label, the
 deterministic path and action.
 
@@ -37,12 +38,12 @@ from typing import Any
 
 import numpy as np
 
-from rlnoise.pictures.panels import draw, save_png
+from rlnoise.pictures.panels import draw, draw_card, save_png
 from rlnoise.pictures.paths import draw_scene, multi_step, play_paths, tile
 from rlnoise.pictures.results import results_picture
 from rlnoise.pictures.view import distinct_indices, distinct_scenes, view
 
-__all__ = ["draw", "path_pictures", "picture", "results_picture", "save_png", "tile", "view"]
+__all__ = ["draw", "path_pictures", "picture", "results_picture", "save_png", "scene_cards", "tile", "view"]
 
 
 def picture(
@@ -50,6 +51,15 @@ def picture(
 ) -> np.ndarray:
     """The picture of where the policy acts in the first distinct scenes of `observations`."""
     return draw(view(policy, adapter, env, distinct_scenes(observations), device), title)
+
+
+def scene_cards(
+    policy: Any, adapter: Any, env: Any, observations: np.ndarray, title: str, device: str = "cpu"
+) -> list[np.ndarray]:
+    """Where the policy acts in each of the first distinct scenes of `observations`, one picture
+    each, the size of a TensorBoard Time Series card (`rlnoise.pictures.panels.draw_card`)."""
+    seen = view(policy, adapter, env, distinct_scenes(observations), device)
+    return [draw_card(seen, scene, title) for scene in range(len(seen.observations))]
 
 
 def path_pictures(

@@ -66,6 +66,52 @@ def draw(view: View, title: str) -> np.ndarray:
     return pixels(figure)
 
 
+def draw_card(view: View, scene: int, title: str) -> np.ndarray:
+    """One scene of a view, `SCENE_SIZE` pixels, the size a TensorBoard Time Series card shows at its
+    own size: a board with its colour bar and legend beside it, or a strip with its legend below."""
+    from dataclasses import replace
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from rlnoise.pictures.paths import SCENE_SIZE
+
+    def one(values: np.ndarray | None) -> np.ndarray | None:
+        return None if values is None else values[scene : scene + 1]
+
+    view = replace(view, observations=one(view.observations), played=one(view.played),
+                   landmarks=view.landmarks[scene : scene + 1], probabilities=one(view.probabilities),
+                   point=one(view.point), spread=one(view.spread), density=one(view.density))  # fmt: skip
+    width, height = (size / DPI for size in SCENE_SIZE)
+    figure = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(figure)
+    if view.played.shape[1] == 2:
+        lines = _scene_title(view, 0).count("\n") + 2  # the run's title, then the scene's
+        beside = 0.38 + 0.08 + (0.55 if view.probabilities is not None else 0) + 1.5  # bar, legend
+        bottom, side = 0.3, min(height - 0.3 - 0.15 * lines - 0.1, width - beside)
+        ax = figure.add_axes((0.38 / width, bottom / height, side / width, side / height))
+        shown = _board(ax, view, 0, None if view.probabilities is None else float(view.probabilities.max()))
+        right = 0.38 + side + 0.08
+        if shown is not None:
+            bar = figure.colorbar(
+                shown, cax=figure.add_axes((right / width, bottom / height, 0.08 / width, side / height))
+            )
+            bar.ax.tick_params(labelsize=FONT)
+            right += 0.55
+        legend = {"loc": "center left", "bbox_to_anchor": (right / width, 0.45), "ncol": 1}
+    else:
+        ax = figure.add_axes((0.15 / width, 0.95 / height, (width - 0.3) / width, (height - 1.3) / height))
+        _ridges(ax, view, 0)
+        legend = {"loc": "lower center", "ncol": 2}
+    handles, labels = ax.get_legend_handles_labels()
+    figure.suptitle(title, fontsize=FONT, y=0.99)
+    shown_legend = figure.legend(handles, labels, fontsize=FONT, frameon=False, handlelength=1.2, **legend)
+    for handle in shown_legend.legend_handles:
+        if hasattr(handle, "set_sizes"):
+            handle.set_sizes([20])
+    return pixels(figure)
+
+
 def new_figure(
     rows: int,
     columns: int,
