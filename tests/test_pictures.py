@@ -286,3 +286,19 @@ def test_the_deterministic_action_over_a_line_is_its_declared_step():
     with torch.no_grad():
         chosen = policy.mode(torch.as_tensor(points, dtype=torch.float32)).numpy()
     np.testing.assert_allclose(moves[:, 0], env.action_coordinates[chosen, 0])
+
+
+def test_a_card_of_one_scene_keeps_the_scene_s_number(monkeypatch):
+    from matplotlib.text import Text
+
+    import rlnoise.pictures.panels as panels
+
+    env = gym.make("TwoBales-v0")
+    policy, adapter = policy_for(env, "categorical")
+    seen = view(policy, adapter, env, distinct_scenes(start_observations(env)))
+    texts = []
+    monkeypatch.setattr(
+        panels, "pixels", lambda figure: texts.extend(t.get_text() for t in figure.findobj(Text))
+    )
+    panels.draw_card(seen, 2, "run")
+    assert any(text.startswith("scene 2: c=") for text in texts)

@@ -81,7 +81,8 @@ def draw_card(view: View, scene: int, title: str) -> np.ndarray:
 
     view = replace(view, observations=one(view.observations), played=one(view.played),
                    landmarks=view.landmarks[scene : scene + 1], probabilities=one(view.probabilities),
-                   point=one(view.point), spread=one(view.spread), density=one(view.density))  # fmt: skip
+                   point=one(view.point), spread=one(view.spread), density=one(view.density),
+                   first=view.first + scene)  # fmt: skip
     width, height = (size / DPI for size in SCENE_SIZE)
     figure = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(figure)
@@ -151,7 +152,7 @@ def _scene_title(view: View, scene: int) -> str:
     """A scene's name: its number, its observation (by the declared names) when short, the mass of
     uncoordinated actions."""
     observation = np.asarray(view.observations[scene]).ravel()
-    title = f"scene {scene}"
+    title = f"scene {view.first + scene}"
     if view.observation_names:
         title += ": " + ", ".join(
             f"{name}={value:.2f}" for name, value in zip(view.observation_names, observation, strict=True)

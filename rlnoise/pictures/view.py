@@ -45,6 +45,8 @@ class View:
     """The coordinate is the action number (the environment declares no coordinates)."""
     numbered: bool = False
     """The coordinates are the environment's declared points (a board's: number its rows and columns)."""
+    first: int = 0
+    """The number of the first scene (a card of one scene of several keeps its number)."""
 
 
 def distinct_scenes(observations: np.ndarray, count: int = SCENES) -> np.ndarray:
