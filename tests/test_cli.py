@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -171,3 +172,26 @@ def test_interrupted_run_evaluates_and_saves_what_it_has(tmp_path):
     evaluation = json.loads((tmp_path / "stopped" / "evaluation.json").read_text())
     assert evaluation["interrupted"] and 0 < evaluation["global_step"] < 100000000
     assert (tmp_path / "stopped" / "model.pt").exists()
+
+
+def test_version_prints_the_version_and_the_commit_of_a_checkout(capsys):
+    from importlib import metadata
+
+    from rlnoise.manifest import source_commit
+
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    commit = source_commit(Path(__file__).resolve().parent.parent)
+    shown = f" (commit {commit})" if commit else ""
+    assert exit.value.code == 0
+    assert capsys.readouterr().out == f"rlnoise {metadata.version('rlnoise')}{shown}\n"
+
+
+def test_the_hints_at_the_end_run_from_a_fresh_shell_and_point_at_the_run(tmp_path, capsys):
+    flags = ["--total-timesteps", "64", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
+    assert main(["train", "--logdir", str(tmp_path), "--run-name", "r", *flags]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "TensorBoard:" in line)
+    words = shlex.split(line.split("TensorBoard: ")[1].rstrip(")"))
+    # the venv's own script (not on PATH unless the venv is activated), on this run alone
+    assert os.access(words[0], os.X_OK) and Path(words[0]).absolute().parent == Path(sys.executable).parent
+    assert words[1:] == ["--logdir", str(tmp_path / "r")]
