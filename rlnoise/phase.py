@@ -327,7 +327,8 @@ def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: s
     ax.set_ylim(-0.03, 1.03)
     ax.set_ylabel("share of seeds", fontsize=8)
     ax.set_title(f"{agent} {mode}: outcome (95% Wilson)", fontsize=9)
-    ax.legend(fontsize=6, loc="best")
+    if ax.get_legend_handles_labels()[0]:  # nothing to label when no run of the grid finished
+        ax.legend(fontsize=6, loc="best")
     for ax, name in zip(axes[1:], SHOWN, strict=True):
         positions = [x for x, _ in shown]
         means = [entry["figures"][name]["mean"] for _, entry in shown]

@@ -7,10 +7,12 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import messages
 
 from rlnoise.cli import build_parser, main
 from rlnoise.config import Config, from_args
@@ -195,3 +197,39 @@ def test_the_hints_at_the_end_run_from_a_fresh_shell_and_point_at_the_run(tmp_pa
     # the venv's own script (not on PATH unless the venv is activated), on this run alone
     assert os.access(words[0], os.X_OK) and Path(words[0]).absolute().parent == Path(sys.executable).parent
     assert words[1:] == ["--logdir", str(tmp_path / "r")]
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--env-kwargs", '{"width": 1e-320}'],  # the hay's bumps at their limits, 0 and 1
+        ["--env-kwargs", '{"width": 1e308}'],
+        ["--env-kwargs", '{"half_gap": 0.6}'],  # a fixed scene: equal observation bounds, valid
+        ["--agent", "regression", "--learning-rate", "1e6"],  # a density that vanished, drawn
+    ],
+)
+def test_a_run_warns_nothing_that_rlnoise_does_not_mean_to_say(flags, tmp_path):
+    tiny = ["--total-timesteps", "64", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        main(["train", "--logdir", str(tmp_path), *tiny, *flags])
+    assert [f"{item.filename}:{item.lineno}: {item.message}" for item in caught] == []
+
+
+def test_evaluating_a_pickled_model_and_drawing_an_unfinished_sweep_warn_nothing(tmp_path, capsys):
+    import pickle
+
+    from rlnoise.results import write_sweep
+    from rlnoise.sweep import Grid, entry, parse_axis
+
+    run = tmp_path / "run"
+    flags = ["--total-timesteps", "64", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
+    assert main(["train", "--logdir", str(tmp_path), "--run-name", "run", *flags]) == 0
+    (run / "model.pt").write_bytes(pickle.dumps({"weights": [1.0]}, protocol=4))  # not torch's protocol
+    grid = Grid(Config(total_timesteps=64), ["regression"], [1], [parse_axis("sigma=0.1,0.2")])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["evaluate", str(run)]) == 2
+        write_sweep(tmp_path, grid, [entry(item) for item in grid.runs(tmp_path)], interrupted=True)
+    assert [f"{item.filename}:{item.lineno}: {item.message}" for item in caught] == []
+    assert len(messages(capsys.readouterr().err)) == 1  # evaluate's one line
