@@ -212,7 +212,7 @@ def test_a_run_warns_nothing_that_rlnoise_does_not_mean_to_say(flags, tmp_path):
     tiny = ["--total-timesteps", "64", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        main(["train", "--logdir", str(tmp_path), *tiny, *flags])
+        assert main(["train", "--logdir", str(tmp_path), *tiny, *flags]) == 0
     assert [f"{item.filename}:{item.lineno}: {item.message}" for item in caught] == []
 
 
