@@ -157,10 +157,11 @@ def quiet_writer_errors(arguments: Any) -> None:
         threading.__excepthook__(arguments)
 
 
-def gradient_overflow(gradients: list[torch.Tensor], loss: torch.Tensor) -> str:
-    """What is not finite about a gradient whose total norm is not: an entry, or only the norm, whose
-    square overflows float32 although every entry is finite (PPO's ratio on a sample far in the
-    policy's tail can make a loss of 1e22)."""
+def gradient_overflow(parameters: list[torch.Tensor], loss: torch.Tensor) -> str:
+    """What is not finite about the gradient of `parameters` whose total norm is not: an entry, or
+    only the norm, whose square overflows float32 although every entry is finite (PPO's ratio on a
+    sample far in the policy's tail can make a loss of 1e22)."""
+    gradients = [weight.grad for weight in parameters if weight.grad is not None]
     if all(bool(torch.isfinite(gradient).all()) for gradient in gradients):
         largest = max(float(gradient.abs().max()) for gradient in gradients)
         return f"gradient norm (every entry is finite, up to {largest:.2g}, from a loss of {loss.item():.2g})"
@@ -355,13 +356,14 @@ class Run:
         the run stops, keeping the weights the update started from); clipped by --max-grad-norm."""
         optimizer.zero_grad()
         (loss + outside_penalty(self.policy, self.adapter, observations)).backward()
-        gradients = [weight.grad for weight in parameters if weight.grad is not None]
-        gradient_norm = torch.nn.utils.get_total_norm(gradients)
+        gradient_norm = torch.nn.utils.get_total_norm([weight.grad for weight in parameters])
         for name, value in {**figures, "gradient": gradient_norm}.items():
             if not torch.isfinite(value):
                 if finite(self.policy):  # the weights this update started from
                     self.keep_weights(self.global_step - self.batch_size)
-                self.diverged(self.update, gradient_overflow(gradients, loss) if name == "gradient" else name)
+                self.diverged(
+                    self.update, gradient_overflow(parameters, loss) if name == "gradient" else name
+                )
         if self.config.max_grad_norm is not None:
             torch.nn.utils.clip_grads_with_norm_(parameters, self.config.max_grad_norm, gradient_norm)
         self.collector.sources.perturb_gradients(self.update - 1)
