@@ -233,3 +233,15 @@ def test_evaluating_a_pickled_model_and_drawing_an_unfinished_sweep_warn_nothing
         write_sweep(tmp_path, grid, [entry(item) for item in grid.runs(tmp_path)], interrupted=True)
     assert [f"{item.filename}:{item.lineno}: {item.message}" for item in caught] == []
     assert len(messages(capsys.readouterr().err)) == 1  # evaluate's one line
+
+
+def test_ctrl_c_while_the_command_line_is_parsed_is_one_line_exit_130(monkeypatch, capsys):
+    import rlnoise.commands.sweep
+
+    def interrupted(text):
+        raise KeyboardInterrupt  # Ctrl-C while a --vary value is parsed
+
+    monkeypatch.setattr(rlnoise.commands.sweep, "parse_axis", interrupted, raising=False)
+    monkeypatch.setattr("rlnoise.sweep.parse_axis", interrupted)
+    assert main(["sweep", "--vary", "sigma=0.1,0.2"]) == 130
+    assert messages(capsys.readouterr().err) == ["rlnoise sweep: interrupted"]
