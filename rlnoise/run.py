@@ -118,7 +118,9 @@ def read_torch(path: Path, device: str = "cpu") -> Any:
             warnings.simplefilter("ignore")
             return torch.load(path, map_location=device, weights_only=True)
     except pickle.UnpicklingError:
-        raise ValueError("not tensors saved by rlnoise (refused unread: loading it could run code)") from None
+        raise ValueError(
+            "not tensors saved by rlnoise (refused by the weights-only loader: nothing in it ran)"
+        ) from None
     except EOFError:
         raise ValueError("the file is empty") from None
     except Exception:  # torch's reader on anything else: a zip cut short, stray bytes
