@@ -362,7 +362,7 @@ def test_the_grid_is_on_disk_before_a_run_starts_and_the_bar_counts_finished_run
 
 
 @pytest.mark.slow
-def test_a_grid_killed_with_sigkill_after_a_checkpoint_resumes_from_its_run_directories(tmp_path):
+def test_a_grid_killed_with_sigkill_after_a_checkpoint_resumes_from_its_run_directories(tmp_path, capsys):
     logdir = tmp_path / "killed"
     flags = ["--agents", "categorical", "--seeds", "1", "--jobs", "1", "--total-timesteps", str(40 * 256)]
     flags += ["--num-envs", "256", "--eval-every", "5", "--eval-contexts", "4", "--eval-samples", "8"]
@@ -375,6 +375,10 @@ def test_a_grid_killed_with_sigkill_after_a_checkpoint_resumes_from_its_run_dire
     os.killpg(process.pid, signal.SIGKILL)  # the grid and its worker, with no chance to write anything
     process.wait(timeout=30)
     assert main(["compare", *flags, "--logdir", str(logdir), "--resume"]) == 0
+    hint = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("TensorBoard: "))
+    tensorboard, *words = hint.removeprefix("TensorBoard: ").split()  # the venv's own, on this grid
+    assert Path(tensorboard).absolute() == Path(sys.executable).parent / "tensorboard"
+    assert words == ["--logdir", str(logdir)]
     results = read_strict_json(logdir / "results.json")
     assert results["complete"] and [run["status"] for run in results["runs"]] == ["finished"]
     manifest = read_strict_json(Path(results["runs"][0]["directory"]) / "manifest.json")
