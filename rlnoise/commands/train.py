@@ -60,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
     from rlnoise.train import resume, train
 
     continues = f"{shlex.join([command_path('rlnoise'), 'train', '--resume', str(directory)])} continues it"
-    # Ctrl-C or SIGTERM: the run stops before its next update and saves what it reached; a
-    # second one interrupts the saving (`rlnoise.cli` reports it).
+    # Ctrl-C or SIGTERM: the run stops before its next update and saves what it reached (`stopping`
+    # says so); a second one interrupts the saving, the run is marked interrupted, and the
+    # --resume command is printed below.
     with stop_on_signals(repeat=interrupt, tell=stopping) as stop:
         try:
             if args.resume is None:
