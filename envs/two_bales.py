@@ -44,9 +44,11 @@ def _draw_scene(rng: np.random.Generator, size: int | None, center: Range, half_
 def _hay(
     center: np.ndarray, half_gap: np.ndarray, position: np.ndarray, width: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The hay from the left and the right bale at `position` (Gaussian bumps of height 1)."""
-    left = np.exp(-0.5 * ((position - (center - half_gap)) / width) ** 2)
-    right = np.exp(-0.5 * ((position - (center + half_gap)) / width) ** 2)
+    """The hay from the left and the right bale at `position` (Gaussian bumps of height 1); a width
+    beyond float32's range (1e-320, 1e308) gives the bumps' limits, 0 and 1, without a warning."""
+    with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
+        left = np.exp(-0.5 * ((position - (center - half_gap)) / width) ** 2)
+        right = np.exp(-0.5 * ((position - (center + half_gap)) / width) ** 2)
     return left, right
 
 

@@ -30,9 +30,28 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+class Version(argparse.Action):
+    """`--version`: print the package version and the commit of rlnoise's source, then exit 0."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
+        """Print `rlnoise VERSION (commit COMMIT)` and exit."""
+        from rlnoise.manifest import provenance
+
+        made = provenance()
+        commit = f" (commit {made['commit']})" if made["commit"] else ""
+        print(f"rlnoise {made['version']}{commit}")
+        parser.exit(0)
+
+
 def build_parser() -> Parser:
     """The parser of `rlnoise` and all its subcommands."""
     parser = Parser(prog="rlnoise", description="Train and compare stochastic and deterministic policies.")
+    parser.add_argument(
+        "--version",
+        action=Version,
+        nargs=0,
+        help="print the version (and the git commit of a checkout) and exit",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"rlnoise.commands.{name.replace('-', '_')}").add_parser(subparsers)
@@ -49,27 +68,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rlnoise import envs  # noqa: F401  registers the built-in environments (light: entry points only)
 
     argv = sys.argv[1:] if argv is None else list(argv)
+    command = f"rlnoise {argv[0]}" if argv and argv[0] in COMMANDS else "rlnoise"
     try:
         import_agents(argv)  # a `my_module:name` agent's own settings become flags
     except UsageError as error:
-        command = f" {argv[0]}" if argv and argv[0] in COMMANDS else ""
-        print(f"rlnoise{command}: error: {error}", file=sys.stderr)
+        print(f"{command}: error: {error}", file=sys.stderr)
         return 2
-    args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, terminate)
     # Ctrl-C raises KeyboardInterrupt in every command, also in a process started with SIGINT
     # ignored (a job started by a script with `&`, a test runner's worker), as `train` already did.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
+        args = build_parser().parse_args(argv)
         return args.run(args)
-    except KeyboardInterrupt as error:  # a second Ctrl-C or SIGTERM while a run saves
-        print(f"rlnoise {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as error:  # while parsing, or a second Ctrl-C or SIGTERM while a run saves
+        print(f"{command}: interrupted", file=sys.stderr)
         return interrupt_exit_code(error)
     except UsageError as error:
-        print(f"rlnoise {args.command}: error: {error}", file=sys.stderr)
+        print(f"{command}: error: {error}", file=sys.stderr)
         return 2
     except RunError as error:
-        print(f"rlnoise {args.command}: error: {error}", file=sys.stderr)
+        print(f"{command}: error: {error}", file=sys.stderr)
         return 1
 
 

@@ -35,6 +35,17 @@ PROBABILITY = Check("in [0, 1)", lambda value: 0 <= value < 1)
 INITS = ("default", "symmetric")
 INIT = Check(f"one of {', '.join(INITS)}", lambda value: value in INITS)
 SEED = Check("in 0..4294967295", lambda value: 0 <= value < 2**32)
+FLOAT32_MAX = 3.4028234663852886e38
+"""The largest float32, the type of every tensor: a number setting beyond it cannot enter one."""
+
+
+def float_problem(value: float) -> str | None:
+    """What is wrong with a number setting's `value` (not finite, beyond float32), or None."""
+    if not math.isfinite(value):
+        return "must be a finite number"
+    if abs(value) > FLOAT32_MAX:
+        return f"must be at most {FLOAT32_MAX:.4g} in size (float32, the tensors' type)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -48,12 +59,20 @@ class Setting:
     check: Check | None = None
 
 
-def flag(default: Any, help: str, check: Check | None = None, algo: str | None = None) -> Any:
+def flag(
+    default: Any,
+    help: str,
+    check: Check | None = None,
+    algo: tuple[str, ...] | str | None = None,
+    option: bool = False,
+) -> Any:
     """A `Config` field with its command-line help and the check its value must pass; `algo`
-    names the only `--algo` it applies to (None: every algorithm)."""
-    if algo is not None:
-        help = f"--algo {algo}: {help}"
-    return field(default=default, metadata={"help": help, "check": check, "algo": algo})
+    names the only `--algo`s it applies to (None: every algorithm); `option` marks a setting that
+    only the agents naming it in their `Policy.options` use."""
+    algos = (algo,) if isinstance(algo, str) else algo
+    if algos is not None:
+        help = f"--algo {' or '.join(algos)}: {help}"
+    return field(default=default, metadata={"help": help, "check": check, "algo": algos, "option": option})
 
 
 @dataclass
@@ -91,15 +110,18 @@ class Config:
         POSITIVE,
     )
     learning_rate: float = flag(3e-3, "Adam learning rate of policy and baseline", POSITIVE)
-    ent_coef: float = flag(0.2, "entropy bonus coefficient (the policy's temperature)", NON_NEGATIVE)
+    ent_coef: float = flag(
+        0.2, "entropy bonus coefficient (the policy's temperature)", NON_NEGATIVE, ("reinforce", "ppo")
+    )
     norm_adv: bool = flag(
         False,
         "normalise each batch's advantages to mean 0, std 1 (then --ent-coef is relative to them)",
+        algo=("reinforce", "ppo"),
     )
     max_grad_norm: float | None = flag(
         None, "clip the total gradient norm of policy and baseline to this (default: no clipping)", POSITIVE
     )
-    gamma: float = flag(0.99, "discount factor of returns over time", UNIT_INTERVAL)
+    gamma: float = flag(0.99, "discount factor of returns over time", UNIT_INTERVAL, ("reinforce", "ppo"))
     # PPO (CleanRL's names and meaning; the learned value function is the baseline above).
     num_minibatches: int = flag(4, "minibatches each rollout is split into", POSITIVE, "ppo")
     update_epochs: int = flag(4, "passes over each rollout", POSITIVE, "ppo")
@@ -115,7 +137,9 @@ class Config:
     )
     # Agent: how the policy is built and how it explores.
     hidden: int = flag(64, "units in each of the two hidden layers", POSITIVE)
-    sigma: float = flag(1.0, "regression agent: standard deviation of its exploration noise", POSITIVE)
+    sigma: float = flag(
+        1.0, "regression agent: standard deviation of its exploration noise", POSITIVE, option=True
+    )
     bins: int | None = flag(
         None,
         "categorical agent on a continuous action space: values per dimension "
@@ -197,8 +221,8 @@ def flag_type(kind: Any, check: Check | None) -> Callable[[str], Any]:
             raise argparse.ArgumentTypeError(f"expected {valid}, got {text!r}") from None
         if kind is dict and not isinstance(value, dict):
             raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
-        if kind is float and not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+        if kind is float and float_problem(value):
+            raise argparse.ArgumentTypeError(f"{float_problem(value)}, got {text}")
         if check is not None and not check.test(value):
             raise argparse.ArgumentTypeError(f"must be {check.valid}, got {text}")
         return value
@@ -306,6 +330,17 @@ def import_agents(argv: list[str]) -> None:
                 resolve(name.strip(), "agent")
 
 
+def default_run_name(config: Config) -> Config:
+    """`config` with its run name: the one given, else `ENV__AGENT__seedN__TIME-TAG`, made now (the
+    random tag keeps runs started in the same second apart)."""
+    from rlnoise.files import unique_suffix
+    from rlnoise.names import run_name
+
+    if config.run_name:
+        return config
+    return replace(config, run_name=run_name(config.agent, config.seed, config.env_id, unique_suffix()))
+
+
 def env_defaults(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, Any]:
     """The settings the environment declares as its `training_defaults`, checked like flags."""
     from rlnoise.contract import training_defaults
@@ -337,7 +372,7 @@ def from_args(args: argparse.Namespace, **overrides: Any) -> Config:
     env_id = values.get("env_id", Config.env_id)
     declared = env_defaults(env_id, values.get("env_kwargs", {}))
     config = Config(**{**values, **{name: value for name, value in declared.items() if name not in given}})
-    check_algo_flags(config, given)
+    check_algo_flags([config.algo], given)
     return config
 
 
@@ -351,13 +386,15 @@ def check_algo(algo: str) -> None:
         raise UsageError(f"unknown --algo {algo!r}; {hint}valid: {', '.join(ALGORITHMS)}")
 
 
-def check_algo_flags(config: Config, given: set[str]) -> None:
-    """Raise a UsageError for a flag `given` that applies to another algorithm than `config.algo`."""
-    check_algo(config.algo)
+def check_algo_flags(algos: list[str], given: set[str]) -> None:
+    """Raise a UsageError for a setting `given` (or varied) that applies to none of the algorithms `algos`."""
+    for algo in algos:
+        check_algo(algo)
     for item in fields(Config):
-        algo = item.metadata.get("algo")
-        if item.name in given and algo is not None and algo != config.algo:
-            raise UsageError(f"{flag_name(item.name)} applies to --algo {algo}, not --algo {config.algo}")
+        takers = item.metadata.get("algo")
+        if item.name in given and takers is not None and not set(takers) & set(algos):
+            used, chosen = " and ".join(takers), ", ".join(algos)
+            raise UsageError(f"{flag_name(item.name)} applies to --algo {used}, not --algo {chosen}")
 
 
 def check_names(config: Config) -> None:
@@ -419,8 +456,8 @@ def check_saved(name: str, value: Any, kind: str, check: Check | None, source: s
     fits = isinstance(value, JSON_TYPES[kind]) and (kind == "bool") == isinstance(value, bool)
     if not fits:
         raise UsageError(f"{source}: {name} must be of type {kind}, got {value!r}")
-    if kind == "float" and not math.isfinite(value):
-        raise UsageError(f"{source}: {name} must be a finite number, got {value!r}")
+    if kind == "float" and float_problem(value):
+        raise UsageError(f"{source}: {name} {float_problem(value)}, got {value!r}")
     if check is not None and not check.test(value):
         raise UsageError(f"{source}: {name} must be {check.valid}, got {value!r}")
 

@@ -48,6 +48,20 @@ def write_bytes(path: str | Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def overwrite_small(path: Path, data: bytes) -> None:
+    """Write `data` over the small file `path` in place, in the block it already has: how a full
+    disk, with no room for a temporary file, still takes a few hundred bytes. Not atomic; a
+    RunError if this fails too."""
+    try:
+        with open(path, "r+b") as file:
+            file.write(data)
+            file.truncate()
+            file.flush()
+            os.fsync(file.fileno())
+    except OSError as error:
+        raise RunError(f"cannot write {path}: {error.strerror or error}") from None
+
+
 def write_text(path: str | Path, text: str) -> None:
     """Write `text` (UTF-8) to `path` atomically."""
     write_bytes(path, text.encode())
@@ -74,9 +88,14 @@ def parse_json(text: str) -> Any:
     return json.loads(text, parse_constant=_refuse_constant)
 
 
+def json_bytes(data: Any, indent: int = 2) -> bytes:
+    """`data` as strict JSON (non-finite floats as `null`), UTF-8, ending in a newline."""
+    return (json.dumps(strict(data), indent=indent, allow_nan=False) + "\n").encode()
+
+
 def write_json(path: str | Path, data: Any, indent: int = 2) -> None:
     """Write `data` as strict JSON (non-finite floats as `null`) to `path` atomically."""
-    write_text(path, json.dumps(strict(data), indent=indent, allow_nan=False) + "\n")
+    write_bytes(path, json_bytes(data, indent))
 
 
 def check_directory(path: str | Path, flag: str) -> None:

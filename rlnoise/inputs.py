@@ -9,11 +9,14 @@ the memory that the training batch and the evaluation need.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from rlnoise.config import Config, check_names, network_flags
 from rlnoise.errors import UsageError
+from rlnoise.names import flag_name
 
 FLOAT_BYTES = 4
 
@@ -84,6 +87,67 @@ def memory_needs(config: Config, sizes: Sizes) -> dict[str, int]:
     }
 
 
+def check_used(config: Config, given: set[str], agent_names: list[str]) -> None:
+    """Raise a UsageError for a setting `given` (or varied) that none of the agents `agent_names`
+    uses on `config.env_id`, naming those that do: an agent's option such as `--sigma` (the agents
+    whose `Policy.options` name it), `--bins` (a choice policy on a continuous action space)."""
+    from gymnasium import spaces
+
+    from rlnoise import agents
+    from rlnoise.environments import make_env
+    from rlnoise.names import resolve
+
+    def takers(uses: Callable[[Any], bool]) -> str:
+        """The registered agents whose policy class `uses` the setting."""
+        return ", ".join(name for name in agents.AGENTS if uses(agents.load(name)))
+
+    classes = [agents.load(resolve(name, "agent")) for name in agent_names]
+    named = ", ".join(agent_names)
+    for name in (item.name for item in fields(Config) if item.metadata.get("option")):
+        if name in given and not any(name in policy.options for policy in classes):
+            found = takers(lambda policy, name=name: name in policy.options)
+            raise UsageError(f"{flag_name(name)} is a setting of agent {found}, not of {named}")
+    if "bins" not in given:
+        return
+    if not isinstance(make_env(config.env_id, config.env_kwargs).action_space, spaces.Box):
+        raise UsageError(
+            f"--bins splits a continuous action space, and {config.env_id}'s actions are discrete"
+        )
+    if not any(policy.output == "choice" for policy in classes):
+        found = takers(lambda policy: policy.output == "choice")
+        raise UsageError(f"--bins sets the choices of agent {found}; agent {named} acts with points")
+
+
+def check_norm_adv(config: Config, batch: int) -> None:
+    """Raise a UsageError if `--norm-adv` would normalise advantages over fewer than two values, whose
+    standard deviation is not a number: a batch (--num-envs x --num-steps) of 1, or a PPO minibatch
+    of 1 (the batch split as `rlnoise.algorithms.ppo` splits it, the last one the remainder)."""
+    if not config.norm_adv:
+        return
+    size = max(1, batch // config.num_minibatches) if config.algo == "ppo" else batch
+    smallest = min(size, batch % size or size)
+    if smallest < 2:
+        part = "minibatch (--num-envs x --num-steps / --num-minibatches)" if config.algo == "ppo" else "batch"
+        raise UsageError(
+            f"--norm-adv needs at least 2 advantages per {part}, whose standard deviation it divides by; "
+            f"this run has {smallest}: raise --num-envs or drop --norm-adv"
+        )
+
+
+def output_size(env: Any, policy_output: str, bins: int | None) -> int:
+    """The size of the policy's output on `env`, counted without building a grid of choices."""
+    import numpy as np
+    from gymnasium import spaces
+
+    from rlnoise.actions import default_bins, make_adapter
+
+    space = env.action_space
+    if policy_output == "choice" and isinstance(space, spaces.Box):  # a grid of bins ** dimensions points
+        dimensions = int(np.prod(space.shape))
+        return (bins or default_bins(dimensions)) ** dimensions
+    return make_adapter(env, policy_output, bins).action_size
+
+
 def check_memory(config: Config, sizes: Sizes) -> None:
     """Raise a UsageError, with the numbers, if the run would need more memory than the limit."""
     needs = memory_needs(config, sizes)
@@ -124,20 +188,22 @@ def check_run(config: Config, episodes: int | None = None) -> None:
             f"--algo bc clones the env's expert, and {config.env_id} declares none "
             "(an `expert` method, docs/adding-an-environment.md)"
         )
+    policy_output = agents.load(resolve(config.agent, "agent")).output
+    num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1
     try:
-        adapter = make_adapter(env, agents.load(resolve(config.agent, "agent")).output, config.bins)
+        sizes = Sizes(
+            observation=int(np.prod(env.observation_space.shape)),
+            output=output_size(env, policy_output, config.bins),
+            batch=config.num_envs * num_steps,
+            episodes=episodes or config.eval_contexts * config.eval_samples,
+        )
+        check_memory(config, sizes)  # before a grid of choices is built: --bins 10**9 would not fit
+        make_adapter(env, policy_output, config.bins)
     except ActionMappingError as error:
         raise UsageError(f"agent {config.agent!r} cannot act in {config.env_id}: {error}") from None
-    num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1
-    sizes = Sizes(
-        observation=int(np.prod(env.observation_space.shape)),
-        output=adapter.action_size,
-        batch=config.num_envs * num_steps,
-        episodes=episodes or config.eval_contexts * config.eval_samples,
-    )
+    check_norm_adv(config, sizes.batch)
     if network_flags(config):  # building the policy says whether its network can take the noise
         from rlnoise.train import build_policy
 
         build_policy(config, env)
     env.close()
-    check_memory(config, sizes)

@@ -24,16 +24,19 @@ def interrupt(signum: int, frame: Any) -> NoReturn:
 
 
 @contextmanager
-def stop_on_signals(repeat: Callable[[int, Any], Any] | int) -> Iterator[Callable[[], str | None]]:
-    """While the block runs, note the first SIGINT or SIGTERM, then hand either signal to
-    `repeat` (a handler, or `signal.SIG_IGN`); yield the `stop` callable that names the signal
-    noted (None before one). The previous handlers come back afterwards."""
+def stop_on_signals(
+    repeat: Callable[[int, Any], Any] | int, tell: Callable[[str], Any] = lambda name: None
+) -> Iterator[Callable[[], str | None]]:
+    """While the block runs, note the first SIGINT or SIGTERM (and `tell` its name), then hand
+    either signal to `repeat` (a handler, or `signal.SIG_IGN`); yield the `stop` callable that
+    names the signal noted (None before one). The previous handlers come back afterwards."""
     noted: list[str] = []
 
     def note(signum: int, frame: Any) -> None:
         noted.append(SIGNALS[signum])
         for other in SIGNALS:
             signal.signal(other, repeat)
+        tell(SIGNALS[signum])
 
     previous = {signum: signal.signal(signum, note) for signum in SIGNALS}
     try:

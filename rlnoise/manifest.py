@@ -4,8 +4,9 @@
 weights and figures are those of the step reached) or `failed` (with `error`). `weights_step`
 is the step of the weights in `model.pt`, `checkpoint_step` that of `checkpoint.pt`, from which
 `rlnoise train --resume` continues. `step` is the step training has reached, written every
-`PROGRESS_SECONDS` while it runs (compare and sweep show it in their progress bar). `command`,
-`version` and `commit` say what made the run.
+`PROGRESS_SECONDS` while it runs (compare and sweep show it in their progress bar), and once
+more where it ends. `command`, `version` and `commit` (with `-dirty` when rlnoise's source was
+modified) say what made the run; each `--resume` adds its own under `resumed`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,30 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from rlnoise.files import parse_json, write_json
+from rlnoise.errors import RunError
+from rlnoise.files import json_bytes, overwrite_small, parse_json, write_json
 
 MANIFEST = "manifest.json"
 STATUSES = ("running", "complete", "interrupted", "failed")
 PROGRESS_SECONDS = 2.0
 """How often a running run writes its `step`, and compare's and sweep's progress bar reads it."""
+
+
+def source_commit(source: Path) -> str | None:
+    """The git commit of the checkout that holds `source`, ending in `-dirty` when a tracked file
+    differs from it; None outside a checkout (an installed package)."""
+
+    def git(*words: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(source), *words], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        modified = commit and git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{commit}-dirty" if modified else commit or None
 
 
 def provenance() -> dict[str, Any]:
@@ -31,14 +50,17 @@ def provenance() -> dict[str, Any]:
         version = metadata.version("rlnoise")
     except metadata.PackageNotFoundError:
         version = None
-    source = Path(__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return {"command": sys.argv, "version": version, "commit": commit or None}
+    commit = source_commit(Path(__file__).resolve().parent.parent)
+    return {"command": sys.argv, "version": version, "commit": commit}
+
+
+def started(directory: str | Path) -> dict[str, Any]:
+    """The manifest fields a run writes as it starts: its provenance; for a run that already has
+    a command (one resumed), the original kept and this session's added under `resumed`."""
+    manifest = read_manifest(directory) or {}
+    if not manifest.get("command"):
+        return provenance()
+    return {"resumed": [*manifest.get("resumed", []), provenance()]}
 
 
 def read_manifest(directory: str | Path) -> dict[str, Any] | None:
@@ -51,8 +73,13 @@ def read_manifest(directory: str | Path) -> dict[str, Any] | None:
 
 
 def update_manifest(directory: str | Path, **fields: Any) -> None:
-    """Write the run's manifest with `fields` changed (atomically), stamped with the time."""
-    manifest = read_manifest(directory) or {}
-    write_json(
-        Path(directory) / MANIFEST, {**manifest, **fields, "updated": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    )
+    """Write the run's manifest with `fields` changed (atomically), stamped with the time; on a disk
+    too full for that, over the old manifest in place, so that a run that fails there says so."""
+    path = Path(directory) / MANIFEST
+    manifest = {**(read_manifest(directory) or {}), **fields, "updated": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    try:
+        write_json(path, manifest)
+    except RunError:
+        if not path.is_file():
+            raise
+        overwrite_small(path, json_bytes(manifest))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from pathlib import Path
 
 from rlnoise.errors import UsageError, first_line
 
@@ -71,3 +72,13 @@ def run_name(agent: str, seed: int, env_id: str | None = None, suffix: str | Non
 def flag_name(name: str) -> str:
     """The command-line flag of a setting: `--env-id` for `env_id`."""
     return f"--{name.replace('_', '-')}"
+
+
+def command_path(name: str) -> str:
+    """How a fresh shell runs the console script `name` (`tensorboard`, `rlnoise`): its path beside
+    this Python (`.venv/bin/tensorboard`, relative to the working directory when inside it), as a
+    virtual environment that is not activated has it; the bare name when it is not there."""
+    beside = Path(sys.executable).parent / name
+    if not beside.is_file():
+        return name
+    return str(beside.relative_to(Path.cwd())) if beside.is_relative_to(Path.cwd()) else str(beside)

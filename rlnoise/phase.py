@@ -354,7 +354,8 @@ def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: s
     ax.set_ylim(-0.03, 1.03)
     ax.set_ylabel("share of seeds", fontsize=SMALLEST)
     ax.set_title(f"{agent} {mode}: outcome (95% Wilson)", fontsize=SMALLEST + 1)
-    ax.legend(**LEGEND)
+    if ax.get_legend_handles_labels()[0]:  # nothing to label when no run of the grid finished
+        ax.legend(**LEGEND)
     varying, notes = [], []
     for name in SHOWN:
         means = np.array([entry["figures"][name]["mean"] for _, entry in shown], dtype=float)

@@ -33,8 +33,12 @@ diverged at update N: ..."); `model.pt` then holds the last finite weights, from
 from __future__ import annotations
 
 import io
+import pickle
+import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -50,14 +54,14 @@ from tqdm import tqdm
 from rlnoise.actions import ActionAdapter
 from rlnoise.agents.base import Policy, mlp
 from rlnoise.bounds import outside_penalty
-from rlnoise.config import Config
+from rlnoise.config import Config, default_run_name
 from rlnoise.contract import mode_labels
-from rlnoise.errors import RunError, UsageError
+from rlnoise.errors import RunError, Terminated, UsageError
 from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate
-from rlnoise.files import unique_suffix, write_bytes, write_json
-from rlnoise.manifest import PROGRESS_SECONDS, provenance, update_manifest
+from rlnoise.files import write_bytes, write_json
+from rlnoise.manifest import PROGRESS_SECONDS, started, update_manifest
 from rlnoise.metrics import FIGURES, OUTCOMES
-from rlnoise.names import file_name, run_name
+from rlnoise.names import file_name
 from rlnoise.pictures import path_pictures, picture, save_png, scene_cards, tile
 from rlnoise.rollout import Collector
 
@@ -69,8 +73,7 @@ def run_directory(config: Config) -> Path:
 
     A default name ends in the time and a random tag, so runs started in the same second differ.
     """
-    name = config.run_name or run_name(config.agent, config.seed, config.env_id, unique_suffix())
-    directory = Path(config.logdir) / name
+    directory = Path(config.logdir) / str(default_run_name(config).run_name)
     try:
         directory.mkdir(parents=True)
     except FileExistsError:
@@ -110,15 +113,64 @@ def save_checkpoint(path: Path, update: int, global_step: int, modules: dict[str
     )
 
 
+def read_torch(path: Path, device: str = "cpu") -> Any:
+    """The tensors saved in `path`, loaded as weights only (no code runs); a ValueError saying in a
+    few words what is wrong with a file that is not one."""
+    try:
+        with warnings.catch_warnings():  # torch's note on a foreign pickle protocol: the refusal says it
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError:
+        raise ValueError(
+            "not tensors saved by rlnoise (refused by the weights-only loader: nothing in it ran)"
+        ) from None
+    except EOFError:
+        raise ValueError("the file is empty") from None
+    except Exception:  # torch's reader on anything else: a zip cut short, stray bytes
+        raise ValueError("not a whole torch file (cut short or corrupted)") from None
+
+
 def load_checkpoint(path: Path, modules: dict[str, Any]) -> tuple[int, int]:
-    """Restore what `save_checkpoint` saved into `modules` and the generators; the update and step."""
-    checkpoint = torch.load(path, weights_only=True)
-    for name, module in modules.items():
-        module.load_state_dict(checkpoint[name])
-    torch.set_rng_state(checkpoint["torch_rng"])
-    name, keys, *rest = checkpoint["numpy_rng"]
-    np.random.set_state((name, np.array(keys, dtype=np.uint32), *rest))
-    return checkpoint["update"], checkpoint["global_step"]
+    """Restore what `save_checkpoint` saved into `modules` and the generators; the update and step.
+
+    A checkpoint that cannot be read (cut short, empty, foreign, a pickle of other objects than
+    tensors, the state of other networks) is a RunError naming the file and what is wrong."""
+    try:
+        checkpoint = read_torch(path)
+        for name, module in modules.items():
+            module.load_state_dict(checkpoint[name])
+        torch.set_rng_state(checkpoint["torch_rng"])
+        name, keys, *rest = checkpoint["numpy_rng"]
+        np.random.set_state((name, np.array(keys, dtype=np.uint32), *rest))
+        return int(checkpoint["update"]), int(checkpoint["global_step"])
+    except ValueError as error:
+        raise RunError(f"cannot resume from {path}: {error}") from None
+    except KeyError as error:
+        raise RunError(f"cannot resume from {path}: it has no {error}") from None
+    except Exception:  # load_state_dict's or numpy's refusal
+        raise RunError(
+            f"cannot resume from {path}: it holds the state of other networks than this run's"
+        ) from None
+
+
+def quiet_writer_errors(arguments: Any) -> None:
+    """A `threading.excepthook` that does not print the OSError (a full disk) that ends TensorBoard's
+    writer thread: the writer raises it again in the run's thread, which reports it in one line."""
+    if not (
+        isinstance(arguments.exc_value, OSError) and type(arguments.thread).__name__ == "_AsyncWriterThread"
+    ):
+        threading.__excepthook__(arguments)
+
+
+def gradient_overflow(parameters: list[torch.Tensor], loss: torch.Tensor) -> str:
+    """What is not finite about the gradient of `parameters` whose total norm is not: an entry, or
+    only the norm, whose square overflows float32 although every entry is finite (PPO's ratio on a
+    sample far in the policy's tail can make a loss of 1e22)."""
+    gradients = [weight.grad for weight in parameters if weight.grad is not None]
+    if all(bool(torch.isfinite(gradient).all()) for gradient in gradients):
+        largest = max(float(gradient.abs().max()) for gradient in gradients)
+        return f"gradient norm (every entry is finite, up to {largest:.2g}, from a loss of {loss.item():.2g})"
+    return "gradient"
 
 
 def finite(module: torch.nn.Module) -> bool:
@@ -250,6 +302,7 @@ class Run:
         self.batch_size = config.num_envs * collector.num_steps
         self.num_updates = max(1, config.total_timesteps // self.batch_size)
         self.update, self.global_step, self.saved_step = 0, 0, None
+        self.opened: list[Any] = []
         self.stopped_by: str | None = None
         self.evaluation = Evaluation(
             config.env_id,
@@ -261,13 +314,44 @@ class Run:
             config.device,
         )
 
+    @contextmanager
+    def recorded(self) -> Iterator[None]:
+        """Train and finish in the block; record in the manifest how it ends if it raises: `failed`
+        with its one-line error (a diverged training, an unreadable checkpoint, a full disk under
+        TensorBoard's writer), or `interrupted` by a repeated signal while the run saves."""
+        try:
+            yield
+        except KeyboardInterrupt as error:
+            self.close_quietly()
+            stopped_by = "SIGTERM" if isinstance(error, Terminated) else "SIGINT"
+            update_manifest(
+                self.directory, status="interrupted", stopped_by=stopped_by, step=self.global_step
+            )
+            raise
+        except (RunError, OSError) as error:
+            self.close_quietly()
+            message = (
+                str(error)
+                if isinstance(error, RunError)
+                else f"cannot write in {self.directory}: {error.strerror or error}"
+            )
+            update_manifest(self.directory, status="failed", error=message, step=self.global_step)
+            raise RunError(message) from None
+
+    def close_quietly(self) -> None:
+        """Close the progress bar and the writer of a run that stops on an error (before its line)."""
+        for opened in self.opened:
+            with suppress(OSError):  # the writer's last flush, on a full disk
+                opened.close()
+
     def restore(self, modules: dict[str, Any]) -> tuple[int, int]:
         """Continue from the checkpoint into `modules` if there is one; open the writer, the
         progress bar and the evaluation's envs. The update and step to continue from."""
         if (self.directory / CHECKPOINT).is_file():
             self.update, self.global_step = load_checkpoint(self.directory / CHECKPOINT, modules)
-        update_manifest(self.directory, status="running", error=None, **provenance())
+        update_manifest(self.directory, status="running", error=None, **started(self.directory))
         self.evaluation_envs = self.evaluation.make_envs()
+        threading.excepthook = quiet_writer_errors
         self.writer = SummaryWriter(
             str(self.directory), purge_step=self.global_step + 1 if self.update else None
         )
@@ -286,6 +370,7 @@ class Run:
             disable=not self.progress,
             leave=False,
         )
+        self.opened = [self.bar, self.writer]
         return self.update, self.global_step
 
     def updates(self) -> Iterator[int]:
@@ -306,13 +391,9 @@ class Run:
 
     def diverged(self, update: int, value: str) -> NoReturn:
         """Stop the run with one line: model.pt holds the last finite weights."""
-        self.bar.close()
-        self.writer.close()
         saved = self.saved_step
         kept = "no weights saved" if saved is None else f"last good weights kept from step {saved}"
-        message = f"training diverged at update {update}: non-finite {value}; {kept}"
-        update_manifest(self.directory, status="failed", error=message)
-        raise RunError(message)
+        raise RunError(f"training diverged at update {update}: non-finite {value}; {kept}")
 
     def gradient_step(
         self,
@@ -332,7 +413,9 @@ class Run:
             if not torch.isfinite(value):
                 if finite(self.policy):  # the weights this update started from
                     self.keep_weights(self.global_step - self.batch_size)
-                self.diverged(self.update, name)
+                self.diverged(
+                    self.update, gradient_overflow(parameters, loss) if name == "gradient" else name
+                )
         if self.config.max_grad_norm is not None:
             torch.nn.utils.clip_grads_with_norm_(parameters, self.config.max_grad_norm, gradient_norm)
         self.collector.sources.perturb_gradients(self.update - 1)
@@ -421,6 +504,9 @@ class Run:
         evaluation = {"global_step": self.global_step, "interrupted": stopped_by is not None, **results}
         write_json(self.directory / "evaluation.json", evaluation)
         update_manifest(
-            self.directory, status="interrupted" if stopped_by else "complete", stopped_by=stopped_by
+            self.directory,
+            status="interrupted" if stopped_by else "complete",
+            stopped_by=stopped_by,
+            step=self.global_step,
         )
         return {"directory": str(self.directory), "stopped_by": stopped_by, **evaluation}

@@ -64,6 +64,9 @@ NOT_VARIED = (*OWN_FLAGS, "env_id", "env_kwargs", "agent_settings")
 ENV = "env."
 SIGNIFICANT = 4
 """Significant digits of the values a range generates, so that names and commands stay short."""
+MAX_RUNS = 10_000
+"""The most runs a grid may have (each is a directory, a process start and minutes of training);
+a range, a seed list and the whole grid are checked against it before any is built."""
 RAY_INSTALL = "pip install -e '.[ray]'"
 
 
@@ -134,6 +137,8 @@ def range_values(text: str) -> tuple[list[float], bool] | None:
             f"malformed range {text!r}: expected a:b:n or log:a:b:n, with n >= 2, a != b "
             "(and a, b > 0 for log)"
         ) from None
+    if count > MAX_RUNS:
+        raise ValueError(f"range {text!r} has {count:,} values; a grid holds at most {MAX_RUNS:,} runs")
     values = np.geomspace(first, last, count) if log else np.linspace(first, last, count)
     return [float(f"{value:.{SIGNIFICANT}g}") for value in values], log
 
@@ -252,11 +257,16 @@ class Grid:
         )
 
     def check(self) -> None:
-        """Raise a UsageError unless every agent takes every agent setting varied and every run passes
-        the checks of `rlnoise train` (no run starts)."""
+        """Raise a UsageError unless the grid has at most `MAX_RUNS` runs, every agent takes every
+        agent setting varied and every run passes the checks of `rlnoise train` (no run starts)."""
         from rlnoise import agents
         from rlnoise.names import resolve
 
+        size = len(self.agents) * len(self.seeds) * math.prod(len(axis.values) for axis in self.axes)
+        if size > MAX_RUNS:
+            raise UsageError(
+                f"this grid has {size:,} runs; at most {MAX_RUNS:,} (fewer values, seeds or agents)"
+            )
         own = agents.declared()
         for axis in (axis for axis in self.axes if axis.name in own):
             takers = own[axis.name][1]
@@ -592,7 +602,7 @@ def train_grid(
 
     With `previous` (the records of an earlier session, by run name), a finished run is read
     back, an unfinished one continues from its checkpoint, and the others train from the start.
-    `on_change` sees the records whenever a run ends.
+    `on_change` sees the records before the first run starts and whenever a run ends.
     """
     from tqdm import tqdm
 
@@ -604,6 +614,8 @@ def train_grid(
         else:
             records.append(entry(run))
             todo.append(index)
+    if on_change is not None:  # the grid's description is on disk before any run starts
+        on_change(records)
     title = f"{runs[0].config.env_id}, {backend.description}"
     bar = tqdm(total=len(runs), initial=len(runs) - len(todo), unit="run", desc=title, file=sys.stderr)
     pending = {backend.submit(runs[index], runs[index].directory.is_dir()): index for index in todo}
@@ -616,8 +628,9 @@ def train_grid(
         for handle in done:
             index = pending.pop(handle)
             record(records[index], *backend.finish(handle, runs[index]))
-            if records[index]["status"] != "not started":
+            if records[index]["status"] == "finished":  # the count the summary gives (`status_line`)
                 bar.update()
+            if records[index]["status"] != "not started":
                 bar.write(describe(records[index]))
         if on_change is not None:
             on_change(records)

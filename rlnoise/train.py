@@ -96,5 +96,6 @@ def train(
     if directory is None:
         config, directory = new_run(config)
     run = Run(config, directory, env, collector, policy, adapter, progress, stop)
-    algorithms.load(config.algo)(config, run)
-    return run.finish()
+    with run.recorded():  # the manifest says how the run ended, also when it fails
+        algorithms.load(config.algo)(config, run)
+        return run.finish()

@@ -7,9 +7,12 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from conftest import messages
 
 from rlnoise.cli import build_parser, main
 from rlnoise.config import Config, from_args
@@ -171,3 +174,74 @@ def test_interrupted_run_evaluates_and_saves_what_it_has(tmp_path):
     evaluation = json.loads((tmp_path / "stopped" / "evaluation.json").read_text())
     assert evaluation["interrupted"] and 0 < evaluation["global_step"] < 100000000
     assert (tmp_path / "stopped" / "model.pt").exists()
+
+
+def test_version_prints_the_version_and_the_commit_of_a_checkout(capsys):
+    from importlib import metadata
+
+    from rlnoise.manifest import source_commit
+
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    commit = source_commit(Path(__file__).resolve().parent.parent)
+    shown = f" (commit {commit})" if commit else ""
+    assert exit.value.code == 0
+    assert capsys.readouterr().out == f"rlnoise {metadata.version('rlnoise')}{shown}\n"
+
+
+def test_the_hints_at_the_end_run_from_a_fresh_shell_and_point_at_the_run(tmp_path, capsys):
+    flags = ["--total-timesteps", "64", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
+    assert main(["train", "--logdir", str(tmp_path), "--run-name", "r", *flags]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "TensorBoard:" in line)
+    words = shlex.split(line.split("TensorBoard: ")[1].rstrip(")"))
+    # the venv's own script (not on PATH unless the venv is activated), on this run alone
+    assert os.access(words[0], os.X_OK) and Path(words[0]).absolute().parent == Path(sys.executable).parent
+    assert words[1:] == ["--logdir", str(tmp_path / "r")]
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--env-kwargs", '{"width": 1e-320}'],  # the hay's bumps at their limits, 0 and 1
+        ["--env-kwargs", '{"width": 1e308}'],
+        ["--env-kwargs", '{"half_gap": 0.6}'],  # a fixed scene: equal observation bounds, valid
+        ["--agent", "regression", "--learning-rate", "1e6"],  # a density that vanished, drawn
+    ],
+)
+def test_a_run_warns_nothing_that_rlnoise_does_not_mean_to_say(flags, tmp_path):
+    tiny = ["--total-timesteps", "64", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["train", "--logdir", str(tmp_path), *tiny, *flags]) == 0
+    assert [f"{item.filename}:{item.lineno}: {item.message}" for item in caught] == []
+
+
+def test_evaluating_a_pickled_model_and_drawing_an_unfinished_sweep_warn_nothing(tmp_path, capsys):
+    import pickle
+
+    from rlnoise.results import write_sweep
+    from rlnoise.sweep import Grid, entry, parse_axis
+
+    run = tmp_path / "run"
+    flags = ["--total-timesteps", "64", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
+    assert main(["train", "--logdir", str(tmp_path), "--run-name", "run", *flags]) == 0
+    (run / "model.pt").write_bytes(pickle.dumps({"weights": [1.0]}, protocol=4))  # not torch's protocol
+    grid = Grid(Config(total_timesteps=64), ["regression"], [1], [parse_axis("sigma=0.1,0.2")])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["evaluate", str(run)]) == 2
+        write_sweep(tmp_path, grid, [entry(item) for item in grid.runs(tmp_path)], interrupted=True)
+    assert [f"{item.filename}:{item.lineno}: {item.message}" for item in caught] == []
+    assert len(messages(capsys.readouterr().err)) == 1  # evaluate's one line
+
+
+def test_ctrl_c_while_the_command_line_is_parsed_is_one_line_exit_130(monkeypatch, capsys):
+    import rlnoise.commands.sweep
+
+    def interrupted(text):
+        raise KeyboardInterrupt  # Ctrl-C while a --vary value is parsed
+
+    monkeypatch.setattr(rlnoise.commands.sweep, "parse_axis", interrupted, raising=False)
+    monkeypatch.setattr("rlnoise.sweep.parse_axis", interrupted)
+    assert main(["sweep", "--vary", "sigma=0.1,0.2"]) == 130
+    assert messages(capsys.readouterr().err) == ["rlnoise sweep: interrupted"]

@@ -49,3 +49,15 @@ def test_max_grad_norm_clips_the_gradient(tmp_path):
     free = train(Config(logdir=str(tmp_path / "free"), **settings), progress=False)
     clipped = train(Config(logdir=str(tmp_path / "clipped"), max_grad_norm=1e-7, **settings), progress=False)
     assert clipped["sampled"] != free["sampled"]
+
+
+@pytest.mark.slow
+def test_ppo_s_ratio_on_a_tail_sample_is_reported_as_a_gradient_norm_that_overflows(tmp_path, capsys):
+    # The probe: parameter noise draws samples far in the mixture's tail (log-probability
+    # -77); one Adam step raises one by 58 nats, PPO's unclipped side for a negative advantage gives a
+    # loss of 5e22 and finite gradient entries whose float32 norm overflows. No NaN is computed.
+    flags = ["--algo", "ppo", "--agent", "mixture", "--env-id", "GoOpening-v0", "--param-noise", "0.1"]
+    flags += ["--total-timesteps", "2048", "--eval-contexts", "2", "--eval-samples", "2"]
+    assert main(["train", *flags, "--logdir", str(tmp_path), "--run-name", "r"]) == 1
+    lines = messages(capsys.readouterr().err)
+    assert len(lines) == 1 and "non-finite gradient norm (every entry is finite, up to " in lines[0], lines

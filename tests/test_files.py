@@ -166,3 +166,30 @@ def test_the_lock_is_held_while_the_block_writes_and_released_after(tmp_path):
             second.__enter__()
     with files.locked_directory(runs, "--logdir") as directory:
         assert directory == runs
+
+
+def test_a_full_disk_under_tensorboard_s_writer_is_one_line_exit_1_and_the_run_marked_failed(
+    tmp_path, monkeypatch, capsys
+):
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    full = []
+
+    def no_space(*args):
+        full.append(True)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def opener(path, mode):  # once the disk is full no new file fits: the manifest is written in place
+        if full and mode == "xb":
+            no_space()
+        return open(path, mode)
+
+    monkeypatch.setattr(RecordWriter, "write", lambda self, data: no_space())  # in the writer's thread
+    monkeypatch.setattr(files, "open", opener, raising=False)
+    flags = ["--total-timesteps", "64", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
+    assert main(["train", "--logdir", str(tmp_path), "--run-name", "r", *flags]) == 1
+    message = f"cannot write in {tmp_path / 'r'}: No space left on device"
+    assert messages(capsys.readouterr().err) == [f"rlnoise train: error: {message}"]  # no thread's traceback
+    manifest = read_strict_json(tmp_path / "r" / "manifest.json")
+    assert manifest["status"] == "failed" and manifest["error"] == message
+    assert full and not list(tmp_path.rglob(f"*{files.PARTIAL}"))

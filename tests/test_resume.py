@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import read_strict_json
+from conftest import messages, read_strict_json
 
 import rlnoise.run
 from rlnoise.cli import main
@@ -158,3 +158,74 @@ def test_sigterm_stops_training_saves_and_exits_143(tmp_path):
     assert "Traceback" not in stderr and "--resume" in stderr
     assert read_manifest(tmp_path / "t")["status"] == "interrupted"
     assert read_strict_json(tmp_path / "t" / "evaluation.json")["interrupted"]
+
+
+TINY = ["--total-timesteps", "64", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
+
+
+def test_a_second_signal_during_the_final_evaluation_marks_the_run_interrupted_with_the_hint(
+    tmp_path, monkeypatch, capsys
+):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # the second Ctrl-C, while the final figures are made
+
+    monkeypatch.setattr(rlnoise.run, "evaluate", interrupted)
+    assert main(["train", "--logdir", str(tmp_path), "--run-name", "r", *TINY]) == 130
+    lines = messages(capsys.readouterr().err)
+    assert len(lines) == 1 and lines[0].startswith("rlnoise train: interrupted while saving; "), lines
+    assert lines[0].endswith(f"train --resume {tmp_path / 'r'} continues it")
+    manifest = read_manifest(tmp_path / "r")
+    assert manifest["status"] == "interrupted" and manifest["stopped_by"] == "SIGINT"
+    assert manifest["weights_step"] == manifest["step"] == 64
+
+
+def test_one_signal_during_the_final_evaluation_says_the_run_finishes_it(tmp_path, monkeypatch, capsys):
+    original = rlnoise.run.evaluate
+
+    def signalled(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C once the last update is done
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(rlnoise.run, "evaluate", signalled)
+    assert main(["train", "--logdir", str(tmp_path), "--run-name", "r", *TINY]) == 0
+    assert "SIGINT: stopping; the run evaluates and saves what it reached" in capsys.readouterr().err
+    assert read_manifest(tmp_path / "r")["status"] == "complete"
+
+
+def test_resume_keeps_the_original_command_and_records_its_own_and_the_step(tmp_path, monkeypatch):
+    flags = ["--logdir", str(tmp_path), "--run-name", "r", "--total-timesteps", "256", "--num-envs", "32"]
+    flags += ["--eval-every", "2", "--eval-contexts", "2", "--eval-samples", "2"]
+    monkeypatch.setattr(sys, "argv", ["rlnoise", "train", *flags])
+    original = rlnoise.run.save_checkpoint
+
+    def crash(*args, **kwargs):
+        original(*args, **kwargs)
+        raise RuntimeError("the machine went down")
+
+    monkeypatch.setattr(rlnoise.run, "save_checkpoint", crash)
+    with pytest.raises(RuntimeError):
+        main(["train", *flags])
+    monkeypatch.setattr(rlnoise.run, "save_checkpoint", original)
+    monkeypatch.setattr(sys, "argv", ["rlnoise", "train", "--resume", str(tmp_path / "r")])
+    assert main(["train", "--resume", str(tmp_path / "r")]) == 0
+    manifest = read_manifest(tmp_path / "r")
+    assert manifest["command"] == ["rlnoise", "train", *flags]
+    assert [made["command"] for made in manifest["resumed"]] == [sys.argv]
+    assert manifest["status"] == "complete" and manifest["step"] == manifest["weights_step"] == 256
+
+
+def test_the_commit_says_dirty_when_rlnoise_s_source_was_modified(tmp_path):
+    from rlnoise.manifest import source_commit
+
+    def git(*words):
+        subprocess.run(["git", "-C", str(tmp_path), *words], check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", "code.py")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "code")
+    commit = source_commit(tmp_path)
+    assert len(commit) == 40
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert source_commit(tmp_path) == f"{commit}-dirty"
+    assert source_commit(tmp_path / "missing") is None

@@ -319,3 +319,67 @@ def test_local_workers_start_with_what_every_run_imports():
         assert missing.result(timeout=120) == []
     finally:
         backend.close()
+
+
+class InterruptedBackend:
+    """A backend whose runs all end interrupted (a Ctrl-C that reached them), after checking that the
+    grid's JSON file was written before the first run was submitted."""
+
+    description = "no jobs"
+
+    def __init__(self, logdir):
+        self.logdir = logdir
+
+    def submit(self, run, resume):
+        assert (self.logdir / "results.json").is_file(), "a run started before the grid was on disk"
+        return run.config.run_name
+
+    def wait(self, handles, timeout=None):
+        return list(handles)
+
+    def finish(self, handle, run):
+        return {"interrupted": True, "global_step": 0, "sampled": {}, "deterministic": {}}, None
+
+    def close(self):
+        pass
+
+
+def test_the_grid_is_on_disk_before_a_run_starts_and_the_bar_counts_finished_runs_only(tmp_path, capsys):
+    from rlnoise.results import write_started
+    from rlnoise.sweep import Grid, status_line, train_grid
+
+    grid = Grid(Config(total_timesteps=64), ["categorical"], [1, 2])
+    records, _ = train_grid(
+        grid.runs(tmp_path),
+        InterruptedBackend(tmp_path),
+        None,
+        lambda records: write_started(tmp_path, grid, records),
+    )
+    bar = capsys.readouterr().err.split("\r")[-1]  # the progress bar as it was left
+    assert status_line(records, True).startswith("0 of 2 runs finished")
+    assert "0/2" in bar, bar  # the same count as the summary's, not the runs that ended
+    assert read_strict_json(tmp_path / "results.json")["runs"][0]["status"] == "interrupted"
+
+
+@pytest.mark.slow
+def test_a_grid_killed_with_sigkill_after_a_checkpoint_resumes_from_its_run_directories(tmp_path, capsys):
+    logdir = tmp_path / "killed"
+    flags = ["--agents", "categorical", "--seeds", "1", "--jobs", "1", "--total-timesteps", str(40 * 256)]
+    flags += ["--num-envs", "256", "--eval-every", "5", "--eval-contexts", "4", "--eval-samples", "8"]
+    command = [sys.executable, "-m", "rlnoise.cli", "compare", *flags, "--logdir", str(logdir)]
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while not list(logdir.glob("*/checkpoint.pt")):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the grid and its worker, with no chance to write anything
+    process.wait(timeout=30)
+    assert main(["compare", *flags, "--logdir", str(logdir), "--resume"]) == 0
+    hint = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("TensorBoard: "))
+    tensorboard, *words = hint.removeprefix("TensorBoard: ").split()  # the venv's own, on this grid
+    assert Path(tensorboard).absolute() == Path(sys.executable).parent / "tensorboard"
+    assert words == ["--logdir", str(logdir)]
+    results = read_strict_json(logdir / "results.json")
+    assert results["complete"] and [run["status"] for run in results["runs"]] == ["finished"]
+    manifest = read_strict_json(Path(results["runs"][0]["directory"]) / "manifest.json")
+    assert manifest["status"] == "complete" and len(manifest["resumed"]) == 1  # from its checkpoint

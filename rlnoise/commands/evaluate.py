@@ -63,7 +63,7 @@ def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
     import gymnasium as gym
     import torch
 
-    from rlnoise.run import finite
+    from rlnoise.run import finite, read_torch
     from rlnoise.train import build_policy
 
     torch.set_num_threads(config.threads)  # as in training, so the same seed gives the same figures
@@ -71,9 +71,9 @@ def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
     if not path.is_file():
         raise UsageError(f"{directory} has no model.pt: the run saved no weights")
     try:
-        weights = torch.load(path, map_location=config.device, weights_only=True)
-    except Exception as error:  # a truncated file, a foreign pickle, anything torch refuses
-        raise UsageError(f"corrupted {path}: {first_line(error)}") from None
+        weights = read_torch(path, config.device)
+    except ValueError as error:  # a truncated file, a foreign pickle, anything torch refuses
+        raise UsageError(f"corrupted {path}: {error}") from None
     env = gym.make(config.env_id, **config.env_kwargs)
     policy, adapter = build_policy(config, env)
     try:

@@ -13,25 +13,29 @@ import sys
 import time
 from pathlib import Path
 
-from rlnoise.config import POSITIVE, SEED, add_flags, check_taken, flag_type, from_args
+from rlnoise.config import POSITIVE, SEED, add_flags, check_algo_flags, check_taken, flag_type, from_args
 from rlnoise.sweep import Axis
 
 
 def parse_seeds(text: str) -> list[int]:
     """Seeds from `1-5`, `1,2,3` or a mix such as `1-3,7`: distinct, in the order given."""
-    seeds: list[int] = []
+    from rlnoise.sweep import MAX_RUNS
+
+    seeds: dict[int, None] = {}
     try:
         for part in text.split(","):
             first, _, last = part.strip().partition("-")
             numbers = range(int(first), int(last or first) + 1)
             if not numbers or not (SEED.test(numbers[0]) and SEED.test(numbers[-1])):
                 raise ValueError
-            seeds += [seed for seed in numbers if seed not in seeds]
+            if len(seeds) + len(numbers) > MAX_RUNS:
+                raise argparse.ArgumentTypeError(f"{text!r} names more seeds than a grid's {MAX_RUNS:,} runs")
+            seeds.update(dict.fromkeys(numbers))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected seeds such as 1-5 or 1,2,3, each {SEED.valid}, got {text!r}"
         ) from None
-    return seeds
+    return list(seeds)
 
 
 def parse_agents(text: str) -> list[str]:
@@ -129,7 +133,8 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     """Check the grid, train it (or continue it), write its results and print them; the exit code."""
     from rlnoise.errors import UsageError, interrupt_exit_code
     from rlnoise.files import check_directory, locked_directory, unique_suffix
-    from rlnoise.names import file_name
+    from rlnoise.inputs import check_used
+    from rlnoise.names import command_path, file_name
     from rlnoise.results import json_name, write_comparison, write_started, write_sweep
     from rlnoise.sweep import Grid, import_ray, make_backend, read_previous, train_grid
 
@@ -140,6 +145,10 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     check_taken(args.agents, base.agent_settings)
     grid = Grid(base, args.agents, args.seeds, axes)
     grid.check()
+    varied = {*getattr(args, "given", set()), *names}
+    algos = next((list(axis.values) for axis in axes if axis.name == "algo"), [base.algo])
+    check_algo_flags(algos, varied)
+    check_used(base, varied, args.agents)
     if args.address and args.backend != "ray":
         raise UsageError("--address joins a Ray cluster: give it with --backend ray")
     if args.backend == "ray":
@@ -166,10 +175,11 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     print(text)
     files = "sweep.md, sweep.json, phase.png" if axes else "results.md, results.json, results.png"
     print(f"\nresults: {directory}/{files}")
-    print(f"TensorBoard: tensorboard --logdir {directory}")
+    print(f"TensorBoard: {shlex.join([command_path('tensorboard'), '--logdir', str(directory)])}")
     if interrupt is not None:
         finished = sum(item["status"] == "finished" for item in records)
-        again = shlex.join([*shlex.split(grid.command(name)), "--logdir", str(directory), "--resume"])
+        words = [command_path("rlnoise"), *shlex.split(grid.command(name))[1:], "--logdir", str(directory)]
+        again = shlex.join([*words, "--resume"])
         print(
             f"interrupted: {finished} of {len(records)} runs finished; the results are partial. "
             f"To finish the grid: {again}",

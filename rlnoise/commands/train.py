@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
-from rlnoise.config import Config, add_flags, from_args, read_config
+from rlnoise.config import Config, add_flags, default_run_name, from_args, read_config
 from rlnoise.errors import UsageError
 from rlnoise.files import check_directory
-from rlnoise.inputs import check_run
-from rlnoise.names import flag_name
+from rlnoise.inputs import check_run, check_used
+from rlnoise.names import command_path, flag_name
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -44,33 +45,54 @@ def run(args: argparse.Namespace) -> int:
     if args.resume is None:
         config = from_args(args)
         check_run(config)
+        check_used(config, getattr(args, "given", set()), [config.agent])
         check_directory(config.logdir, "--logdir")
+        config = default_run_name(config)  # named now, so that a message can point at the run
+        directory = Path(config.logdir) / str(config.run_name)
     else:
         config = resumed_config(args)
+        directory = Path(args.resume)
 
+    from rlnoise.errors import interrupt_exit_code
     from rlnoise.interrupts import interrupt, stop_on_signals
     from rlnoise.metrics import EVALUATIONS  # torch: imported once the input is known to be good
     from rlnoise.report import table
     from rlnoise.train import resume, train
 
-    # Ctrl-C or SIGTERM: the run stops before its next update and saves what it reached; a
-    # second one interrupts the saving (`rlnoise.cli` reports it).
-    with stop_on_signals(repeat=interrupt) as stop:
-        if args.resume is None:
-            result = train(config, stop=stop)
-        else:
-            result = resume(args.resume, trusted=None, stop=stop)
+    continues = f"{shlex.join([command_path('rlnoise'), 'train', '--resume', str(directory)])} continues it"
+    # Ctrl-C or SIGTERM: the run stops before its next update and saves what it reached (`stopping`
+    # says so); a second one interrupts the saving, the run is marked interrupted, and the
+    # --resume command is printed below.
+    with stop_on_signals(repeat=interrupt, tell=stopping) as stop:
+        try:
+            if args.resume is None:
+                result = train(config, stop=stop)
+            else:
+                result = resume(args.resume, trusted=None, stop=stop)
+        except KeyboardInterrupt as error:  # a second signal, while the run evaluated or saved
+            kept = f"; {continues}" if (directory / "config.json").is_file() else ""
+            print(f"rlnoise train: interrupted while saving{kept}", file=sys.stderr)
+            return interrupt_exit_code(error)
     print(f"\n{config.agent} on {config.env_id}, seed {config.seed}, {result['global_step']} steps")
     print(table({way: result[way] for way in EVALUATIONS}))
-    print(f"\nrun directory: {result['directory']}  (tensorboard --logdir {config.logdir})")
+    board = shlex.join([command_path("tensorboard"), "--logdir", result["directory"]])
+    print(f"\nrun directory: {result['directory']}  (TensorBoard: {board})")
     if result["interrupted"]:
         print(
-            "interrupted: the model and evaluation above are from the step reached; "
-            f"rlnoise train --resume {result['directory']} continues it",
+            f"interrupted: the model and evaluation above are from the step reached; {continues}",
             file=sys.stderr,
         )
         return 143 if result["stopped_by"] == "SIGTERM" else 130
     return 0
+
+
+def stopping(name: str) -> None:
+    """Say, on the first Ctrl-C or SIGTERM, what the run does now."""
+    print(
+        f"\nrlnoise train: {name}: stopping; the run evaluates and saves what it reached "
+        "(a second signal interrupts the saving)",
+        file=sys.stderr,
+    )
 
 
 def resumed_config(args: argparse.Namespace) -> Config:

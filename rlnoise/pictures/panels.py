@@ -383,7 +383,8 @@ def _point_ridge(ax: Any, view: View, scene: int, axis: int, base: float, height
     density = np.exp(-0.5 * ((grid - centre) / spread) ** 2)
     if view.density is not None:  # the policy's own density, whatever its shape
         grid = np.linspace(view.low[axis], view.high[axis], view.density.shape[1])
-        density = view.density[scene] / view.density[scene].max()
+        peak = view.density[scene].max()  # 0 or nan for a policy whose density vanished: none drawn
+        density = view.density[scene] / peak if peak > 0 else np.zeros_like(view.density[scene])
     ax.fill_between(
         grid,
         base,
