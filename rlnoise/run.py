@@ -203,20 +203,19 @@ def result_layout() -> dict[str, dict[str, list[Any]]]:
 
 BOOKKEEPING = ("run_name", "logdir", "device", "threads")
 """Settings that do not change what a run learns: left out of the hparams."""
-AGENT_OPTIONS = ("sigma",)
-"""`Config` fields that only an agent whose `Policy.options` names them uses (the regression agent's)."""
 
 
 def hparams_settings(config: Config, policy: Policy, action_space: gym.Space) -> dict[str, Any]:
     """The settings that apply to this run, for TensorBoard's hparams: no other algorithm's
-    (`algo` metadata), no other agent's option, `bins` only for a choice policy on a `Box`, none
-    of the bookkeeping; each env keyword argument as `env.KEY`, the agent's own as `agent.KEY`."""
+    (`algo` metadata), no other agent's option (`option` metadata), `bins` only for a choice
+    policy on a `Box`, none of the bookkeeping; each env keyword argument as `env.KEY`, the
+    agent's own as `agent.KEY`."""
     settings = {}
     for item in fields(Config):
-        name, algo = item.name, item.metadata.get("algo")
-        if name in BOOKKEEPING or (algo is not None and algo != config.algo):
+        name, algos = item.name, item.metadata.get("algo")
+        if name in BOOKKEEPING or (algos is not None and config.algo not in algos):
             continue
-        if name in AGENT_OPTIONS and name not in policy.options:
+        if item.metadata.get("option") and name not in policy.options:  # another agent's (sigma)
             continue
         if name == "bins" and not (policy.output == "choice" and isinstance(action_space, gym.spaces.Box)):
             continue
