@@ -103,7 +103,8 @@ def write_comparison(directory: Path, grid: Grid, records: list[dict[str, Any]],
         "![results](results.png)",
         "",
         "The pictures above are each agent's first finished seed; every run's own picture is the "
-        "`policy.png` in its directory, and in TensorBoard at every evaluation.",
+        "`policy.png` in its directory, and in TensorBoard at the final evaluation and every "
+        "`--picture-every`-th one.",
     ]
     write_text(directory / "results.md", "\n".join(lines) + "\n")
 

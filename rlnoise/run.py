@@ -9,8 +9,9 @@ run reached. Everything a run writes goes to `runs/<run-name>/`:
 
 - TensorBoard events (`charts/`, `losses/`, `eval/`, `multimodality/`, the config as text,
   histograms of actions, the picture of where the policy acts (`pictures/policy`, see
-  `rlnoise.pictures`) at every evaluation, the scalars of an update in one event, and the
-  hparams with the final figures: every setting, each env keyword argument as `env.KEY`);
+  `rlnoise.pictures`) at the final evaluation and every `--picture-every`-th one, the
+  scalars of an update in one event, and the hparams with the final figures: every
+  setting, each env keyword argument as `env.KEY`);
 - `config.json`, `model.pt` (the policy's weights, saved before each evaluation),
   `evaluation.json` (the final figures), `policy.png` (the final picture), each written whole
   or not at all (`rlnoise.files`);
@@ -57,7 +58,8 @@ from rlnoise.files import unique_suffix, write_bytes, write_json
 from rlnoise.manifest import PROGRESS_SECONDS, provenance, update_manifest
 from rlnoise.metrics import FIGURES, OUTCOMES
 from rlnoise.names import run_name
-from rlnoise.pictures import picture, save_png
+from rlnoise.pictures import picture, save_png, view
+from rlnoise.pictures.view import distinct_scenes
 from rlnoise.rollout import Collector
 
 CHECKPOINT = "checkpoint.pt"
@@ -315,21 +317,22 @@ class Run:
             return
         self.writer.add_histogram("charts/actions", self.collector.actions, step)
         if update < self.num_updates:
-            self.evaluate(intervals=False)
+            self.evaluate(final=False)
             save_checkpoint(self.directory / CHECKPOINT, update, step, modules)
             update_manifest(self.directory, checkpoint_step=step)
             self.collector.reset(checkpoint_seed(self.config.seed, update))
 
-    def evaluate(self, intervals: bool = True) -> dict[str, dict[str, Any]]:
-        """Save the weights, then evaluate both ways and log the figures and where the policy acts
-        (the intervals, which TensorBoard does not show, only when asked)."""
+    def evaluate(self, final: bool = True) -> dict[str, dict[str, Any]]:
+        """Save the weights, then evaluate both ways and log the figures (the intervals, which
+        TensorBoard does not show, only at the final evaluation) and, at the final evaluation and
+        every `picture_every`-th one, the picture of where the policy acts."""
         config, step = self.config, self.global_step
         if not finite(self.policy):
             self.diverged(self.update, "weights")
         self.keep_weights(step)
         with self.collector.sources.evaluating():  # sampled play as the rollouts act (rlnoise.noise)
             results, episodes = evaluate(
-                self.policy, self.adapter, self.evaluation, self.evaluation_envs, intervals
+                self.policy, self.adapter, self.evaluation, self.evaluation_envs, final
             )
         for tag, value in figure_tags(results).items():
             self.writer.add_scalar(tag, value, step)
@@ -340,9 +343,13 @@ class Run:
             ratio = log_ratio(episodes["sampled"].modes, (labels[0], labels[1]))
             self.writer.add_scalar("multimodality/log_ratio", ratio, step)
         observations = episodes["sampled"].observations
-        image = run_picture(config, step, self.policy, self.adapter, self.env, observations)
-        self.writer.add_image("pictures/policy", image, step, dataformats="HWC")
-        save_png(image, self.directory / "policy.png")
+        if final or (self.update // config.eval_every) % config.picture_every == 0:
+            image = run_picture(config, step, self.policy, self.adapter, self.env, observations)
+            self.writer.add_image("pictures/policy", image, step, dataformats="HWC")
+            save_png(image, self.directory / "policy.png")
+        else:  # the picture's forward passes alone: with noise inside the network (dropout, NoisyNet)
+            # they draw from torch's generator, so training draws the same numbers whatever is drawn
+            view(self.policy, self.adapter, self.env, distinct_scenes(observations), config.device)
         return results
 
     def finish(self) -> dict[str, Any]:

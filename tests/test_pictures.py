@@ -124,14 +124,15 @@ def test_an_env_without_coordinates_gets_a_histogram_of_its_action_numbers():
         ("PictureChoice-v0", "categorical"),
     ],
 )
-def test_every_evaluation_logs_the_picture_and_the_run_saves_the_last_one(tmp_path, env_id, agent):
+def test_every_kth_evaluation_and_the_last_log_the_picture_policy_png_is_the_last(tmp_path, env_id, agent):
     config = Config(env_id=env_id, agent=agent, logdir=str(tmp_path), run_name="run", num_envs=64,
-                    total_timesteps=4 * 64, eval_every=2, eval_contexts=4, eval_samples=4)  # fmt: skip
+                    total_timesteps=3 * 64, eval_every=1, picture_every=2, eval_contexts=4,
+                    eval_samples=4)  # fmt: skip
     train(config, progress=False)
     events = EventAccumulator(str(tmp_path / "run"), size_guidance={"images": 0})
     events.Reload()
     images = events.Images("pictures/policy")
-    assert [image.step for image in images] == [2 * 64, 4 * 64]  # one per evaluation
+    assert [image.step for image in images] == [2 * 64, 3 * 64]  # the second evaluation and the last
     logged = imread(io.BytesIO(images[-1].encoded_image_string))
     saved = imread(tmp_path / "run" / "policy.png")
     assert logged.shape == (images[-1].height, images[-1].width, 3)  # logged as HWC RGB, not CHW
@@ -231,3 +232,14 @@ def test_a_point_inside_the_box_keeps_the_box_as_the_axes():
     ax = drawn_board(box_point_view([0.2, -0.1], spread=0.5))
     assert ax.get_xlim() == (-1.0, 1.0) and ax.get_ylim() == (-1.0, 1.0)
     assert "action range" not in [patch.get_label() for patch in ax.patches]
+
+
+def test_a_noisy_network_trains_the_same_weights_whichever_evaluations_are_pictured(tmp_path):
+    weights = []
+    for every in (1, 3):
+        config = Config(logdir=str(tmp_path), run_name=f"every{every}", num_envs=64, total_timesteps=4 * 64,
+                        eval_every=1, picture_every=every, dropout=0.2, eval_contexts=2,
+                        eval_samples=2)  # fmt: skip
+        train(config, progress=False)
+        weights.append(torch.load(tmp_path / f"every{every}" / "model.pt"))
+    assert all(torch.equal(weights[0][name], weights[1][name]) for name in weights[0])
