@@ -28,6 +28,8 @@ START = time.perf_counter()
 import argparse  # noqa: E402
 import importlib  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
 
 import gymnasium as gym  # noqa: E402
 import numpy as np  # noqa: E402
@@ -121,7 +123,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--warm", action="store_true", help="train a one-update run first, untimed")
     args = parser.parse_args()
-    if ":" in args.env_id:
+    if ":" in args.env_id:  # `module:Name-vN`, the module from the current directory too
+        sys.path.insert(0, os.getcwd())
         importlib.import_module(args.env_id.split(":")[0])
         args.env_id = args.env_id.split(":")[1]
     torch.set_num_threads(1)
