@@ -2,7 +2,7 @@
 
 import sys
 
-from rlnoise.cli import main
+from rlnoise.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main(["train", *sys.argv[1:]]))
+    run(["train", *sys.argv[1:]])

@@ -1,7 +1,7 @@
 """Training and evaluation speed of every built-in agent, beside the regression agent's.
 
-Prints, from one run (the machine is shared, so compare figures of the same run), per
-environment and agent:
+Prints, per environment and agent, each figure's median and range over `--rounds` rounds (the
+agents timed in turn, `bench/timing.py`) with the load average of its samples:
 - `train steps/s`: environment steps per second of a short `rlnoise.train.train` (the env's
   training_defaults apply, as on the command line; `--total-timesteps` steps, one evaluation of
   one episode at the end), and `x regression`, that figure over the regression agent's;
@@ -12,7 +12,7 @@ environment and agent:
 Each environment starts with one untimed run of the first agent (imports, first calls), so that
 no agent's figure pays for them.
 
-Usage: python bench/bench_agents.py [--total-timesteps N] [--envs ID,ID,...] [--agents A,B,...]
+Usage: python bench/bench_agents.py [--total-timesteps N] [--envs ID,ID,...] [--agents A,B,...] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import replace
 
 import gymnasium as gym
 import torch
+from timing import alternate, figure, ratio
 
 from rlnoise import agents, envs  # noqa: F401  registers the built-in environments
 from rlnoise.config import Config, env_defaults, for_agent
@@ -62,31 +63,34 @@ def eval_speed(env_id: str, agent: str) -> float:
 
 
 def main() -> None:
-    """Time every agent on every environment and print the table."""
+    """Time every agent on every environment, the agents in turn round after round, and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--total-timesteps", type=int, default=61_440)
     parser.add_argument("--envs", default="TwoBales-v0,GoOpening-v0,MultiGoal-v0")
     parser.add_argument("--agents", default=",".join(agents.AGENTS))
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the agents in turn (default 3)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     names = args.agents.split(",")
-    print(
-        f"{'env':14} {'agent':12} {'train steps/s':>14} {'x regression':>13} "
-        f"{'eval episodes/s':>16} {'x regression':>13}"
-    )
+    print(f"median [range] (load average) of {args.rounds} rounds; x regression: per-round ratios")
     for env_id in args.envs.split(","):
         train_speed(env_id, names[0], args.total_timesteps)  # warm-up: imports and first calls
         eval_speed(env_id, names[0])
-        figures = {
-            agent: (train_speed(env_id, agent, args.total_timesteps), eval_speed(env_id, agent))
-            for agent in names
-        }
-        base = figures.get("regression", next(iter(figures.values())))
-        for agent, (trained, evaluated) in figures.items():
-            print(
-                f"{env_id:14} {agent:12} {trained:14.0f} {trained / base[0]:13.2f} "
-                f"{evaluated:16.0f} {evaluated / base[1]:13.2f}"
-            )
+        samples = alternate(
+            {
+                agent: lambda agent=agent: {
+                    "train": train_speed(env_id, agent, args.total_timesteps),  # noqa: B023
+                    "eval": eval_speed(env_id, agent),  # noqa: B023
+                }
+                for agent in names
+            },
+            args.rounds,
+        )
+        base = samples.get("regression", next(iter(samples.values())))
+        for agent, figures in samples.items():
+            print(f"{env_id} {agent}: train steps/s {figure(figures, 'train', 0)}, x regression "
+                  f"{ratio(figures, base, 'train')}; eval episodes/s {figure(figures, 'eval', 0)}, "
+                  f"x regression {ratio(figures, base, 'eval')}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 """GoOpening speed: environment steps per second, single env, native vector env and SyncVectorEnv.
 
-Prints, from one run (the machine is shared, so compare figures of the same run), for both
-reward modes (`table`: a lookup; `playout`: one random 7x7 playout per step):
+Prints, for both reward modes (`table`: a lookup; `playout`: one random 7x7 playout per step),
+each figure's median and range over `--rounds` rounds (the three ways timed in turn,
+`bench/timing.py`) with the load average of its samples:
 - the single environment (`reset` + `step`, one episode per step);
 - `GoOpeningVectorEnv` and gymnasium's `SyncVectorEnv` over the single env, both at
   `--num-envs` copies, and their ratio.
 Random actions, every point and pass alike. `go_env_figures` is importable (e.g. by bench_go.py).
 
-Usage: python bench/bench_go_env.py [--env-id GoOpening-v0] [--num-envs 1024] [--seconds 3]
+Usage: python bench/bench_go_env.py [--env-id GoOpening-v0] [--num-envs 1024] [--seconds 3] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 
 import gymnasium as gym
 import numpy as np
-from timing import vector_steps_per_second
+from timing import alternate, figure, ratio, vector_steps_per_second
 
 from rlnoise import envs  # noqa: F401  registers the Go environments
 from rlnoise.environments import make_sync_vector_env
@@ -49,18 +50,33 @@ def go_env_figures(env_id: str, num_envs: int, seconds: float, reward_mode: str)
 
 
 def main() -> None:
-    """Measure and print every figure."""
+    """Measure and print every figure, the three ways in turn, round after round."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env-id", default="GoOpening-v0", help="a GoOpening environment")
     parser.add_argument("--num-envs", type=int, default=1024, help="copies stepped together")
     parser.add_argument("--seconds", type=float, default=3.0, help="time spent on each figure")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the sides in turn (default 3)")
     args = parser.parse_args()
-    print(f"{args.env_id} steps/s ({args.num_envs} copies for the vector envs)")
-    print(f"{'reward':>8} {'single env':>12} {'native vector':>14} {'SyncVectorEnv':>14} {'native/sync':>12}")
+    print(f"{args.env_id} steps/s ({args.num_envs} copies for the vector envs), median [range] "
+          f"(load average) of {args.rounds} rounds")  # fmt: skip
     for reward_mode in ("table", "playout"):
-        figures = go_env_figures(args.env_id, args.num_envs, args.seconds, reward_mode)
-        single, native, sync = figures["single"], figures["native"], figures["sync"]
-        print(f"{reward_mode:>8} {single:>12,.0f} {native:>14,.0f} {sync:>14,.0f} {native / sync:>11.1f}x")
+        single = gym.make(args.env_id, reward_mode=reward_mode)
+        native = gym.make_vec(
+            args.env_id, args.num_envs, vectorization_mode="vector_entry_point", reward_mode=reward_mode
+        )
+        sync = make_sync_vector_env(args.env_id, args.num_envs, {"reward_mode": reward_mode})
+        samples = alternate(
+            {
+                "single": lambda env=single: {"steps/s": single_steps_per_second(env, args.seconds)},
+                "native": lambda env=native: {"steps/s": vector_steps_per_second(env, args.seconds)},
+                "sync": lambda env=sync: {"steps/s": vector_steps_per_second(env, args.seconds)},
+            },
+            args.rounds,
+        )
+        print(f"{reward_mode}: single env {figure(samples['single'], 'steps/s', 0)}   native vector "
+              f"{figure(samples['native'], 'steps/s', 0)}   SyncVectorEnv "
+              f"{figure(samples['sync'], 'steps/s', 0)}   native/sync "
+              f"{ratio(samples['native'], samples['sync'], 'steps/s')}x")  # fmt: skip
 
 
 if __name__ == "__main__":

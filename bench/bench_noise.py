@@ -12,9 +12,10 @@ Usage: python bench/bench_noise.py [--env-id ID] [--updates N] [--rounds R]
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
+
+from timing import alternate, figure, ratio
 
 SOURCES = {
     "plain": {},
@@ -50,7 +51,7 @@ def run_seconds(env_id: str, updates: int, logdir: str, settings: dict) -> float
 
 
 def main() -> None:
-    """Time every source, round after round, and print the medians and ratios."""
+    """Time every source, round after round, and print the medians, ranges and ratios."""
     from rlnoise import envs  # noqa: F401  registers the built-in environments
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -58,20 +59,17 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    seconds: dict[str, list[float]] = {name: [] for name in SOURCES}
     with tempfile.TemporaryDirectory() as logdir:
         run_seconds(args.env_id, 2, logdir, {})  # warm-up: imports, first allocations
-        for _ in range(args.rounds):
-            for name, settings in SOURCES.items():
-                seconds[name].append(run_seconds(args.env_id, args.updates, logdir, settings))
-    plain = statistics.median(seconds["plain"])
-    print(
-        f"{args.env_id}, regression agent, {args.updates} updates x 1024 envs, median of {args.rounds} rounds"
-    )
-    print(f"{'source':<18} {'s':>7} {'time/plain':>10}")
-    for name, values in seconds.items():
-        median = statistics.median(values)
-        print(f"{name:<18} {median:>7.2f} {median / plain:>10.2f}")
+        sides = {
+            name: lambda settings=settings: {"s": run_seconds(args.env_id, args.updates, logdir, settings)}
+            for name, settings in SOURCES.items()
+        }
+        samples = alternate(sides, args.rounds)
+    print(f"{args.env_id}, regression agent, {args.updates} updates x 1024 envs, median [range] (load "
+          f"average) of {args.rounds} rounds")  # fmt: skip
+    for name, values in samples.items():
+        print(f"{name:<18} {figure(values, 's')}   time/plain {ratio(values, samples['plain'], 's')}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -92,5 +93,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run(argv: Sequence[str] | None = None) -> NoReturn:
+    """The `rlnoise` program: `main`, then, when it succeeded, an exit without the interpreter's
+    teardown (freeing torch and every module takes most of a second): every file a command writes,
+    its TensorBoard events too, is closed by then, and its workers have exited."""
+    code = main(argv)
+    if code != 0:
+        sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -189,6 +189,12 @@ class Config:
         "episodes played from each start state per evaluation (enough to see each of ~10 good answers)",
         POSITIVE,
     )
+    picture_every: int = flag(
+        5,
+        "draw where the policy acts (TensorBoard's pictures/policy, policy.png) at every this many "
+        "evaluations, and always at the final one",
+        POSITIVE,
+    )
     env_kwargs: dict[str, Any] = field(
         default_factory=dict,
         metadata={"help": "keyword arguments of the env, as a JSON object, e.g. '{\"width\": 0.2}'"},

@@ -44,6 +44,9 @@ class Collector:
         self.rewards = torch.zeros((num_steps, num_envs), device=device)
         self.dones = torch.zeros((num_steps, num_envs), device=device)
         self.episode_returns = np.zeros(num_envs)
+        self.ended_returns = np.zeros((num_steps, num_envs))
+        """Each episode's return so far at each step of the rollout (the whole return where it ended)."""
+        self.ended = np.zeros((num_steps, num_envs), dtype=bool)
         self.actions = np.zeros(0)
         """The environment actions of the rollout's last step."""
 
@@ -53,10 +56,9 @@ class Collector:
         self.episode_returns[:] = 0.0
         self.sources.restarted()
 
-    def collect(self, choose: Callable[[torch.Tensor], torch.Tensor]) -> list[float]:
+    def collect(self, choose: Callable[[torch.Tensor], torch.Tensor]) -> np.ndarray:
         """Fill the storage with `num_steps` steps of every env, acting with the outputs `choose`
-        gives for a batch of observations; the returns of the episodes that ended."""
-        finished_returns = []
+        gives for a batch of observations; the returns of the episodes that ended, step by step."""
         for step in range(self.num_steps):
             self.observations[step] = observation_tensor(self.next_observation, self.device)
             with torch.no_grad(), self.sources.acting():
@@ -68,14 +70,21 @@ class Collector:
             self.dones[step] = torch.as_tensor(done, dtype=torch.float32, device=self.device)
             self.sources.stepped(self.dones[step])
             self.episode_returns += reward
-            finished_returns.extend(self.episode_returns[done])
+            self.ended_returns[step], self.ended[step] = self.episode_returns, done
             self.episode_returns[done] = 0.0
         self.sources.collected(self.next_observations())
-        return finished_returns
+        return self.ended_returns[self.ended]
 
     def next_observations(self) -> torch.Tensor:
         """The observations that follow the rollout, as a tensor (for the bootstrap value)."""
         return observation_tensor(self.next_observation, self.device)
+
+    def next_values(self, value: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+        """`value` of the observations that follow the rollout, `[envs]`; zeros when every episode
+        ended at the rollout's last step (a one-step env), as the returns then never use them."""
+        if self.ended[-1].all():
+            return torch.zeros(self.envs.num_envs, device=self.device)
+        return value(self.next_observations()).squeeze(-1)
 
     def batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The rollout's observations and outputs, flattened over steps and environments."""

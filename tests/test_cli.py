@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import messages
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from rlnoise.cli import build_parser, main
 from rlnoise.config import Config, from_args
@@ -147,6 +148,10 @@ def test_train_prints_summary_of_both_evaluation_modes(tmp_path):
     assert any(line.startswith("sampled") for line in lines)
     assert any(line.startswith("deterministic") for line in lines)
     assert "collapse_rate" in result.stdout and (tmp_path / "cli" / "evaluation.json").exists()
+    events = EventAccumulator(str(tmp_path / "cli"))  # all written before the fast exit
+    events.Reload()
+    assert [event.step for event in events.Scalars("eval/sampled/return")] == [20480]
+    assert "_hparams_/session_end_info" in events.PluginTagToContent("hparams")
 
 
 @pytest.mark.slow

@@ -32,6 +32,8 @@ def test_event_files_hold_scalars_histograms_config_and_hparams(tmp_path):
         assert tag in tags["scalars"], tag
     assert len(events.Scalars("eval/sampled/return")) == 2  # one evaluation mid-run, one at the end
     assert all(event.value > 0 for event in events.Scalars("losses/entropy"))
+    for tag in ("charts/episodic_return", "losses/policy_loss", "losses/entropy"):  # one per update
+        assert [event.step for event in events.Scalars(tag)] == [1024 * update for update in range(1, 21)]
     assert {"charts/actions", "eval/sampled/actions"} <= set(tags["histograms"])
     assert "config/text_summary" in tags["tensors"]
     config_text = events.Tensors("config/text_summary")[0].tensor_proto.string_val[0].decode()

@@ -125,16 +125,17 @@ def test_an_env_without_coordinates_gets_a_histogram_of_its_action_numbers():
         ("PictureChoice-v0", "categorical"),
     ],
 )
-def test_every_evaluation_logs_the_picture_and_the_run_saves_the_last_one(tmp_path, env_id, agent):
+def test_every_kth_evaluation_and_the_last_log_the_picture_policy_png_is_the_last(tmp_path, env_id, agent):
     config = Config(env_id=env_id, agent=agent, logdir=str(tmp_path), run_name="run", num_envs=64,
-                    total_timesteps=4 * 64, eval_every=2, eval_contexts=4, eval_samples=4)  # fmt: skip
+                    total_timesteps=3 * 64, eval_every=1, picture_every=2, eval_contexts=4,
+                    eval_samples=4)  # fmt: skip
     train(config, progress=False)
     events = EventAccumulator(str(tmp_path / "run"), size_guidance={"images": 0})
     events.Reload()
     scenes = len(distinct_scenes(start_observations(gym.make(env_id), 4)))
     for scene in range(scenes):  # one card per scene, at the size a Time Series card shows as it is
         images = events.Images(f"pictures/policy_scene{scene}")
-        assert [image.step for image in images] == [2 * 64, 4 * 64]  # one per evaluation
+        assert [image.step for image in images] == [2 * 64, 3 * 64]  # the second evaluation and the last
         logged = imread(io.BytesIO(images[-1].encoded_image_string))
         assert logged.shape == (SCENE_SIZE[1], SCENE_SIZE[0], 3)  # logged as HWC RGB, not CHW
         assert logged.std() > 0.05  # something is drawn
@@ -302,3 +303,14 @@ def test_a_card_of_one_scene_keeps_the_scene_s_number(monkeypatch):
     )
     panels.draw_card(seen, 2, "run")
     assert any(text.startswith("scene 2: c=") for text in texts)
+
+
+def test_a_noisy_network_trains_the_same_weights_whichever_evaluations_are_pictured(tmp_path):
+    weights = []
+    for every in (1, 3):
+        config = Config(logdir=str(tmp_path), run_name=f"every{every}", num_envs=64, total_timesteps=4 * 64,
+                        eval_every=1, picture_every=every, dropout=0.2, eval_contexts=2,
+                        eval_samples=2)  # fmt: skip
+        train(config, progress=False)
+        weights.append(torch.load(tmp_path / f"every{every}" / "model.pt"))
+    assert all(torch.equal(weights[0][name], weights[1][name]) for name in weights[0])

@@ -79,7 +79,7 @@ def train(config: Config, run: Run) -> None:
         observations, outputs = collector.batch()
         with torch.no_grad():
             old_values = baseline(observations).squeeze(-1)
-            next_value = baseline(collector.next_observations()).squeeze(-1)
+            next_value = collector.next_values(baseline)
             values = old_values.reshape(collector.rewards.shape)
             advantages = generalized_advantages(
                 collector.rewards, collector.dones, values, next_value, config.gamma, config.gae_lambda

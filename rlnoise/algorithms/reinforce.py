@@ -27,7 +27,7 @@ def train(config: Config, run: Run) -> None:
         # Returns: discounted rewards to the end of each episode, bootstrapped from the
         # baseline's value where the rollout cut an episode short.
         with torch.no_grad():
-            next_value = baseline(collector.next_observations()).squeeze(-1)
+            next_value = collector.next_values(baseline)
             returns = discounted_returns(collector.rewards, collector.dones, next_value, config.gamma)
         returns = returns.reshape(-1)
 

@@ -128,11 +128,10 @@ def run(args: argparse.Namespace) -> int:
         settings = {"run": str(directory), "contexts": contexts, "samples": samples, "seed": seed}
         write_json(json_path, {**settings, **results})
     if picture_path is not None:
-        from rlnoise.pictures import save_png
+        from rlnoise.pictures import save_png, scenes_view
         from rlnoise.run import run_picture
 
         step = (manifest or {}).get("weights_step", "?")
-        save_png(
-            run_picture(config, step, policy, adapter, env, episodes["sampled"].observations), picture_path
-        )
+        seen = scenes_view(policy, adapter, env, episodes["sampled"].observations, config.device)
+        save_png(run_picture(config, step, seen), picture_path)
     return 0

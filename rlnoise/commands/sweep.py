@@ -135,7 +135,7 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     from rlnoise.files import check_directory, locked_directory, unique_suffix
     from rlnoise.inputs import check_used
     from rlnoise.names import command_path, file_name
-    from rlnoise.results import json_name, write_comparison, write_started, write_sweep
+    from rlnoise.results import import_beside_workers, json_name, write_comparison, write_started, write_sweep
     from rlnoise.sweep import Grid, import_ray, make_backend, read_previous, train_grid
 
     names = [axis.name for axis in axes]
@@ -162,6 +162,7 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     jobs = min(args.jobs, len(runs))
     with locked_directory(directory, "--logdir", reuse=args.resume):
         start = time.perf_counter()
+        import_beside_workers(sweep=bool(axes))
         backend = make_backend(args.backend, jobs, ("rlnoise.envs",), args.address)
         records, interrupt = train_grid(
             runs, backend, previous, on_change=lambda records: write_started(directory, grid, records)

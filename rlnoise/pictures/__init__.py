@@ -41,24 +41,37 @@ import numpy as np
 from rlnoise.pictures.panels import draw, draw_card, save_png
 from rlnoise.pictures.paths import draw_scene, multi_step, play_paths, tile
 from rlnoise.pictures.results import results_picture
-from rlnoise.pictures.view import distinct_indices, distinct_scenes, view
+from rlnoise.pictures.view import View, distinct_indices, distinct_scenes, view
 
-__all__ = ["draw", "path_pictures", "picture", "results_picture", "save_png", "scene_cards", "tile", "view"]
+__all__ = [
+    "draw",
+    "path_pictures",
+    "picture",
+    "results_picture",
+    "save_png",
+    "scene_cards",
+    "scenes_view",
+    "tile",
+    "view",
+]
+
+
+def scenes_view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: str = "cpu") -> View:
+    """Where the policy acts in the first distinct scenes of `observations`: the forward passes
+    that every picture of them draws from."""
+    return view(policy, adapter, env, distinct_scenes(observations), device)
 
 
 def picture(
     policy: Any, adapter: Any, env: Any, observations: np.ndarray, title: str, device: str = "cpu"
 ) -> np.ndarray:
     """The picture of where the policy acts in the first distinct scenes of `observations`."""
-    return draw(view(policy, adapter, env, distinct_scenes(observations), device), title)
+    return draw(scenes_view(policy, adapter, env, observations, device), title)
 
 
-def scene_cards(
-    policy: Any, adapter: Any, env: Any, observations: np.ndarray, title: str, device: str = "cpu"
-) -> list[np.ndarray]:
-    """Where the policy acts in each of the first distinct scenes of `observations`, one picture
-    each, the size of a TensorBoard Time Series card (`rlnoise.pictures.panels.draw_card`)."""
-    seen = view(policy, adapter, env, distinct_scenes(observations), device)
+def scene_cards(seen: View, title: str) -> list[np.ndarray]:
+    """Where the policy acts in each scene of `seen`, one picture each, the size of a TensorBoard
+    Time Series card (`rlnoise.pictures.panels.draw_card`)."""
     return [draw_card(seen, scene, title) for scene in range(len(seen.observations))]
 
 
