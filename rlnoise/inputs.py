@@ -154,8 +154,10 @@ def check_memory(config: Config, sizes: Sizes) -> None:
     limit = memory_limit()
     if sum(needs.values()) > limit:
         part = max(needs, key=needs.__getitem__)
+        gib = sum(needs.values()) / 2**30
+        size = f"{gib:,.1f}" if gib < 1e6 else f"{gib:.1e}"
         raise UsageError(
-            f"this run needs about {sum(needs.values()) / 2**30:.1f} GiB, most of it for its {part}: "
+            f"this run needs about {size} GiB, most of it for its {part}: "
             f"more than the limit of {limit / 2**30:.1f} GiB (half this machine's memory)"
         )
 
