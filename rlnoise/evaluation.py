@@ -9,6 +9,8 @@ generator seeded by the run's seed, so the same run evaluates to the same figure
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +64,16 @@ class Evaluation:
         return make_vector_env(self.env_id, self.contexts * self.samples, self.env_kwargs)
 
 
+@contextmanager
+def own_generator(device: str, seed: int) -> Iterator[None]:
+    """Within: torch draws from a generator seeded with `seed`, and training's generators (the CPU's
+    and `device`'s) are left as they were, so what is played or drawn here never changes training."""
+    cuda = [torch.device(device).index or 0] if torch.device(device).type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)
+        yield
+
+
 @torch.no_grad()
 def play(
     policy: Policy, adapter: ActionAdapter, evaluation: Evaluation, envs: VectorEnv, deterministic: bool
@@ -75,9 +87,7 @@ def play(
             policy.act(observation_tensor(observations, device), deterministic).cpu().numpy()
         )
 
-    cuda = [torch.device(device).index or 0] if torch.device(device).type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda):
-        torch.manual_seed(evaluation.seed)
+    with own_generator(device, evaluation.seed):
         seeds = [context for context in range(evaluation.contexts) for _ in range(samples)]
         played = play_first_episodes(envs, seeds, choose)
     return Episodes(

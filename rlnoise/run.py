@@ -59,7 +59,7 @@ from rlnoise.bounds import outside_penalty
 from rlnoise.config import Config, default_run_name
 from rlnoise.contract import mode_labels
 from rlnoise.errors import RunError, Terminated, UsageError
-from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate
+from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate, own_generator
 from rlnoise.files import write_bytes, write_json
 from rlnoise.manifest import PROGRESS_SECONDS, started, update_manifest
 from rlnoise.metrics import FIGURES, OUTCOMES
@@ -482,17 +482,15 @@ class Run:
         if len(labels) >= 2:  # 0 when sampled play reaches the first two good answers alike
             ratio = log_ratio(episodes["sampled"].modes, (labels[0], labels[1]))
             self.writer.add_scalar("multimodality/log_ratio", ratio, step)
-        observations = episodes["sampled"].observations
-        # At every evaluation: with noise inside the network (dropout, NoisyNet) the picture's forward
-        # passes draw from torch's generator, so training draws the same whichever ones are pictured.
-        seen = scenes_view(self.policy, self.adapter, self.env, observations, config.device)
         if final or (self.update // config.eval_every) % config.picture_every == 0:
-            self.draw_pictures(seen, observations, step)
+            with own_generator(config.device, self.evaluation.seed):  # training's generators untouched
+                self.draw_pictures(episodes["sampled"].observations, step)
         return results
 
-    def draw_pictures(self, seen: View, observations: np.ndarray, step: int) -> None:
+    def draw_pictures(self, observations: np.ndarray, step: int) -> None:
         """Save policy.png (and paths.png) and log each pictured scene's card to TensorBoard."""
         config = self.config
+        seen = scenes_view(self.policy, self.adapter, self.env, observations, config.device)
         save_png(run_picture(config, step, seen), self.directory / "policy.png")
         title = f"{config.agent}, seed {config.seed}, step {step:,}"
         for scene, card in enumerate(scene_cards(seen, title)):  # each at its own size in a Time Series card

@@ -305,12 +305,24 @@ def test_a_card_of_one_scene_keeps_the_scene_s_number(monkeypatch):
     assert any(text.startswith("scene 2: c=") for text in texts)
 
 
-def test_a_noisy_network_trains_the_same_weights_whichever_evaluations_are_pictured(tmp_path):
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"dropout": 0.2},
+        {"noisy_net": True},
+        {"param_noise": 0.1},
+        {"grad_noise": 0.1},
+        {"agent": "regression"},
+    ],
+    ids=["dropout", "noisy_net", "param_noise", "grad_noise", "exploration"],
+)
+def test_pictures_draw_nothing_from_training_s_generators_with_every_noise_source(tmp_path, source):
     weights = []
-    for every in (1, 3):
+    for every in (1, 3):  # every evaluation pictured, or only the third and the last
         config = Config(logdir=str(tmp_path), run_name=f"every{every}", num_envs=64, total_timesteps=4 * 64,
-                        eval_every=1, picture_every=every, dropout=0.2, eval_contexts=2,
-                        eval_samples=2)  # fmt: skip
+                        eval_every=1, picture_every=every, eval_contexts=2, eval_samples=2,
+                        **source)  # fmt: skip
         train(config, progress=False)
         weights.append(torch.load(tmp_path / f"every{every}" / "model.pt"))
     assert all(torch.equal(weights[0][name], weights[1][name]) for name in weights[0])

@@ -70,7 +70,7 @@ def play_paths(policy: Any, adapter: Any, env: Any, evaluation: Any, seeds: list
 
     from rlnoise.environments import make_vector_env
     from rlnoise.episodes import play_first_episodes
-    from rlnoise.evaluation import observation_tensor
+    from rlnoise.evaluation import observation_tensor, own_generator
 
     copies = PATHS + 1  # the last copy of each scene plays deterministically
     deterministic = np.arange(len(seeds) * copies) % copies == PATHS
@@ -83,9 +83,7 @@ def play_paths(policy: Any, adapter: Any, env: Any, evaluation: Any, seeds: list
         return adapter.to_env(np.where(mask, played, sampled))
 
     envs = make_vector_env(evaluation.env_id, len(seeds) * copies, evaluation.env_kwargs)
-    device = torch.device(evaluation.device)
-    with torch.no_grad(), torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else []):
-        torch.manual_seed(evaluation.seed)
+    with torch.no_grad(), own_generator(evaluation.device, evaluation.seed):
         played = play_first_episodes(
             envs, [seed for seed in seeds for _ in range(copies)], choose, record=True
         )
