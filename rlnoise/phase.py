@@ -5,19 +5,25 @@ mode, `point_summary` gives:
 
 - `seed_shares`: the share of seeds whose run has each outcome, with a 95% Wilson interval
   (scipy, `rlnoise.metrics.share_interval`);
-- `state_shares`: the share of start states in each outcome, averaged over seeds;
+- `state_shares`: the share of start states in each outcome, averaged over seeds, with
+  `state_intervals`, a 95% percentile-bootstrap interval over seeds and start states
+  (`share_bootstrap`);
 - `figures`: each figure's mean, standard deviation and values over seeds, with `interval`, a
-  95% Student-t interval of the mean over seeds (scipy).
+  95% percentile-bootstrap interval of the mean over seeds (`rlnoise.metrics.mean_interval`): it
+  stays inside the values' range, as a Student-t interval on a few bounded values does not.
 
 Transitions are measured along the first varied setting, for each value of the others: the
 setting at which the share of start states in an outcome crosses one half, interpolated
-linearly (in the logarithm for a log range). Where the environment declares a
-`rlnoise.contract.Theory` for an agent and evaluation mode, the predicted share of start states
-in its outcome is computed on a fine grid of the setting, for the sweep's own evaluation start
-states, and its crossing is the predicted transition.
+linearly (in the logarithm for a log range), each crossing with a 95% percentile-bootstrap
+interval (`crossing_interval`: seeds resampled within each point, start states across all
+points). Where the environment declares a `rlnoise.contract.Theory` for an agent and evaluation
+mode, the predicted share of start states in its outcome is computed on a fine grid of the
+setting, for the sweep's own evaluation start states, and its crossing is the predicted
+transition.
 
-`phase_picture` draws one varied setting as curves (shares with their intervals, return,
-collapse rate and mode entropy with theirs, the prediction dashed), and, where the theory names
+`phase_picture` draws one varied setting as curves (shares of start states with their
+intervals, the prediction dashed, the measured transition with its interval and the predicted
+one; return, collapse rate and mode entropy with their intervals), and, where the theory names
 a property of the scene, each start state's averaged share against that property with the
 predicted curve; two or more varied settings as heatmaps of the most common outcome with its
 share, one per value of the third and later settings. Its text is 8 pt or more, its legends lie
@@ -34,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from rlnoise.metrics import CONFIDENCE, EVALUATIONS, OUTCOMES, share_interval
+from rlnoise.metrics import CONFIDENCE, EVALUATIONS, OUTCOMES, mean_interval, share_interval
 from rlnoise.sweep import ENV, Grid, declaration, summarize, with_settings
 
 HALF = 0.5
@@ -63,26 +69,11 @@ UNITS = {
 }
 
 
-def mean_interval(values: Sequence[float | None]) -> list[float | None]:
-    """The 95% Student-t interval of the mean of the finite values (None ends with fewer than two)."""
-    from scipy.stats import t
-
-    finite = np.array([value for value in values if value is not None and np.isfinite(value)], dtype=float)
-    if len(finite) < 2:
-        return [None, None]
-    if np.all(finite == finite[0]):
-        return [float(finite[0])] * 2
-    low, high = t.interval(
-        CONFIDENCE, len(finite) - 1, loc=finite.mean(), scale=finite.std(ddof=1) / np.sqrt(len(finite))
-    )
-    return [float(low), float(high)]
-
-
 def point_summary(records: list[dict[str, Any]], agents: list[str]) -> dict[str, Any]:
     """`rlnoise.sweep.summarize` of one point, with seed shares, state shares and intervals over seeds."""
     summary = summarize(records, agents)
-    for modes in summary.values():
-        for entry in modes.values():
+    for agent, modes in summary.items():
+        for mode, entry in modes.items():
             outcomes = list(entry["outcomes"].values())
             entry["seed_shares"] = {
                 name: {
@@ -95,9 +86,72 @@ def point_summary(records: list[dict[str, Any]], agents: list[str]) -> dict[str,
             entry["state_shares"] = {
                 name: float(np.mean([shares[name] for shares in states])) for name in OUTCOMES
             }
+            entry["state_intervals"] = {}
+            for name in OUTCOMES:
+                matrix = outcome_states(records, agent, mode, name)
+                entry["state_intervals"][name] = (
+                    [None, None] if matrix is None else share_bootstrap([matrix])[:, 0].tolist()
+                )
             for figure in entry["figures"].values():
                 figure["interval"] = mean_interval(figure["values"])
     return summary
+
+
+RESAMPLES = 1000
+"""Bootstrap resamples of a share of start states and of a crossing."""
+
+
+def outcome_states(records: list[dict[str, Any]], agent: str, mode: str, outcome: str) -> np.ndarray | None:
+    """Whether each start state of each finished run of `agent` has `outcome` (`[runs, states]`)."""
+    runs = [item for item in records if item["agent"] == agent and item["status"] == "finished"]
+    if not runs:
+        return None
+    return np.array(
+        [[state == outcome for state in item[mode]["state_outcomes"]] for item in runs], dtype=float
+    )
+
+
+def resampled_shares(matrices: Sequence[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """One bootstrap resample of the share of start states at each point (`matrices`, `[runs,
+    states]` each): the runs (seeds) drawn again within each point, the start states drawn again
+    once for all points when every point has the same ones (they are the same evaluation's)."""
+    counts = {matrix.shape[1] for matrix in matrices}
+    joint = rng.integers(0, counts.pop(), matrices[0].shape[1]) if len(counts) == 1 else None
+    shares = []
+    for matrix in matrices:
+        runs, states = matrix.shape
+        columns = joint if joint is not None else rng.integers(0, states, states)
+        shares.append(matrix[rng.integers(0, runs, runs)][:, columns].mean())
+    return np.array(shares)
+
+
+def share_bootstrap(matrices: list[np.ndarray]) -> np.ndarray:
+    """The 95% percentile-bootstrap interval (over seeds and start states) of the share of start
+    states at each point (`[2, points]`): inside [0, 1] as every share is."""
+    rng = np.random.default_rng(0)
+    shares = np.array([resampled_shares(matrices, rng) for _ in range(RESAMPLES)])
+    return np.percentile(shares, [100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2], axis=0)
+
+
+def crossing_interval(
+    xs: Sequence[float], matrices: Sequence[np.ndarray], log: bool, measured: float
+) -> list[float]:
+    """The 95% percentile-bootstrap interval of the crossing of one half nearest `measured`, over
+    seeds and start states (`resampled_shares`); a resample whose shares do not cross lies beyond
+    the grid on the side it does not reach, and counts as the grid's end there."""
+    rng = np.random.default_rng(0)
+    rising = float(matrices[0].mean()) < HALF
+    found = []
+    for _ in range(RESAMPLES):
+        shares = resampled_shares(matrices, rng)
+        crossed = crossings(xs, shares, log)
+        if crossed:
+            found.append(min(crossed, key=lambda value: abs(value - measured)))
+        else:
+            found.append(xs[0] if bool((shares >= HALF).all()) == rising else xs[-1])
+    values = np.log(found) if log else np.array(found)
+    low, high = np.percentile(values, [100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2])
+    return [float(np.exp(low)), float(np.exp(high))] if log else [float(low), float(high)]
 
 
 def crossings(xs: Sequence[float], ys: Sequence[float], log: bool) -> list[float]:
@@ -176,16 +230,39 @@ def declared_theories(grid: Grid) -> list[Any]:
 
 def state_matrix(points: list[dict[str, Any]], agent: str, mode: str, outcome: str) -> np.ndarray | None:
     """The share of seeds in which each start state has `outcome`, at each point (`[points, states]`)."""
-    rows = []
-    for point in points:
-        records = [
-            item for item in point["records"] if item["agent"] == agent and item["status"] == "finished"
-        ]
-        if not records:
-            return None
-        states = np.array([[state == outcome for state in item[mode]["state_outcomes"]] for item in records])
-        rows.append(states.mean(axis=0))
-    return np.array(rows)
+    matrices = [outcome_states(point["records"], agent, mode, outcome) for point in points]
+    if any(matrix is None for matrix in matrices):
+        return None
+    return np.array([matrix.mean(axis=0) for matrix in matrices])
+
+
+def theory_curve(
+    grid: Grid, theory: Any, rest: dict[str, Any], along: list[dict[str, Any]], xs: list[Any]
+) -> tuple[list[float], dict[str, Any]]:
+    """The theory's crossings along the first axis at `rest`, and its curve: the predicted share
+    of start states on a fine grid, and per start state where the theory names a scene property."""
+    axis = grid.axes[0]
+    fine = fine_values(grid)
+    predicted, scenes = theory_states(grid, theory, rest, fine)
+    shares = predicted.mean(axis=1)
+    curve = {
+        "agent": theory.agent,
+        "mode": theory.mode,
+        "outcome": theory.outcome,
+        "at": rest,
+        "values": fine,
+        "shares": shares.tolist(),
+    }
+    states = state_matrix(along, theory.agent, theory.mode, theory.outcome)
+    if theory.scene is not None and scenes is not None and states is not None and np.ptp(scenes) > 0:
+        curve["scene"] = {
+            "name": theory.scene[0],
+            "values": scenes.tolist(),
+            "measured_shares": states.tolist(),
+            "measured": [crossings(xs, states[:, i], axis.log)[:1] for i in range(states.shape[1])],
+            "predicted": [crossings(fine, predicted[:, i], axis.log)[:1] for i in range(predicted.shape[1])],
+        }
+    return crossings(fine, shares, axis.log), curve
 
 
 def analyse(grid: Grid, records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -210,48 +287,24 @@ def analyse(grid: Grid, records: list[dict[str, Any]]) -> dict[str, Any]:
                 measured = crossings(xs, ys, axis.log) if numeric(xs) else []
                 if not measured and (theory is None or theory.outcome != outcome):
                     continue
-                item = {
-                    "agent": agent,
-                    "mode": mode,
-                    "outcome": outcome,
-                    "along": axis.name,
-                    "at": rest,
-                    "measured": measured,
-                }
+                base = {"agent": agent, "mode": mode, "outcome": outcome, "along": axis.name, "at": rest}
+                predicted: list[float] = []
                 if theory is not None and theory.outcome == outcome:
-                    fine = fine_values(grid)
-                    predicted, scenes = theory_states(grid, theory, rest, fine)
-                    shares = predicted.mean(axis=1)
-                    item.update(predicted=crossings(fine, shares, axis.log), theory=theory.statement)
-                    curve = {
-                        "agent": agent,
-                        "mode": mode,
-                        "outcome": outcome,
-                        "at": rest,
-                        "values": fine,
-                        "shares": shares.tolist(),
-                    }
-                    states = state_matrix(along, agent, mode, outcome)
-                    if (
-                        theory.scene is not None
-                        and scenes is not None
-                        and states is not None
-                        and np.ptp(scenes) > 0
-                    ):
-                        curve["scene"] = {
-                            "name": theory.scene[0],
-                            "values": scenes.tolist(),
-                            "measured_shares": states.tolist(),
-                            "measured": [
-                                crossings(xs, states[:, i], axis.log)[:1] for i in range(states.shape[1])
-                            ],
-                            "predicted": [
-                                crossings(fine, predicted[:, i], axis.log)[:1]
-                                for i in range(predicted.shape[1])
-                            ],
-                        }
+                    predicted, curve = theory_curve(grid, theory, rest, along, xs)
                     curves.append(curve)
-                transitions.append(item)
+                    base["theory"] = theory.statement
+                matrices = [outcome_states(point["records"], agent, mode, outcome) for point in along]
+                for value in measured or [None]:
+                    item = {**base, "measured": value, "measured_interval": None, "predicted": None}
+                    kept = [(x, matrix) for x, matrix in zip(xs, matrices, strict=True) if matrix is not None]
+                    if value is not None:
+                        item["measured_interval"] = crossing_interval(
+                            *zip(*kept, strict=True), axis.log, value
+                        )
+                    if predicted:
+                        near = value if value is not None else predicted[0]
+                        item["predicted"] = min(predicted, key=lambda crossing: abs(crossing - near))
+                    transitions.append(item)
     return {"points": points, "transitions": transitions, "curves": curves}
 
 
@@ -319,8 +372,9 @@ def phase_figure(grid: Grid, analysis: dict[str, Any], title: str) -> Any:
 
 
 def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: str) -> None:
-    """One row: the share of seeds per outcome with Wilson intervals, then the figures with t
-    intervals; a figure that is the same at every value is left out, with a note in its place."""
+    """One row: the share of start states per outcome with bootstrap intervals, the theory's
+    prediction and the transitions (measured with its interval, predicted), then the figures with
+    bootstrap intervals; a figure that is the same at every value is left out, with a note."""
     from rlnoise.pictures.results import OUTCOME_COLOURS
 
     axis = grid.axes[0]
@@ -330,30 +384,32 @@ def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: s
     positions = [x for x, _ in shown]
     ax = axes[0]
     for outcome in OUTCOMES:
-        if not any(entry["seed_shares"][outcome]["share"] for _, entry in shown):
+        if not any(entry["state_shares"][outcome] for _, entry in shown):
             continue
-        share = [entry["seed_shares"][outcome]["share"] for _, entry in shown]
-        low, high = zip(*(entry["seed_shares"][outcome]["interval"] for _, entry in shown), strict=True)
+        share = [entry["state_shares"][outcome] for _, entry in shown]
+        low, high = zip(*(entry["state_intervals"][outcome] for _, entry in shown), strict=True)
         colour = OUTCOME_COLOURS[outcome]
         ax.plot(positions, share, color=colour, label=outcome, **OUTCOME_STYLES[outcome])
         ax.fill_between(positions, low, high, color=colour, alpha=0.12)
     for curve in analysis["curves"]:
         if (curve["agent"], curve["mode"]) == (agent, mode):
-            ax.plot(
-                curve["values"],
-                curve["shares"],
-                "k--",
-                linewidth=1,
-                label=f"theory: {curve['outcome']} states",
-            )
+            ax.plot(curve["values"], curve["shares"], "k--", linewidth=1, label=f"theory: {curve['outcome']}")
     for item in analysis["transitions"]:
-        if (item["agent"], item["mode"]) == (agent, mode) and item.get("predicted"):
+        if (item["agent"], item["mode"]) != (agent, mode):
+            continue
+        if item["predicted"] is not None:
             ax.axvline(
-                item["predicted"][0], color="black", linestyle=":", linewidth=1, label="predicted transition"
+                item["predicted"], color="black", linestyle=":", linewidth=1, label="predicted transition"
             )
+        if item["measured"] is not None:
+            low, high = item["measured_interval"]
+            ax.errorbar(
+                item["measured"], HALF, xerr=[[item["measured"] - low], [high - item["measured"]]], fmt="kx",
+                markersize=7, capsize=3, label=f"measured {item['outcome']} transition (95%)",
+            )  # fmt: skip
     ax.set_ylim(-0.03, 1.03)
-    ax.set_ylabel("share of seeds", fontsize=SMALLEST)
-    ax.set_title(f"{agent} {mode}: outcome (95% Wilson)", fontsize=SMALLEST + 1)
+    ax.set_ylabel("share of start states", fontsize=SMALLEST)
+    ax.set_title(f"{agent} {mode}: outcomes (95% bootstrap)", fontsize=SMALLEST + 1)
     if ax.get_legend_handles_labels()[0]:  # nothing to label when no run of the grid finished
         ax.legend(**LEGEND)
     varying, notes = [], []
@@ -376,7 +432,7 @@ def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: s
             for mean, interval in zip(means, intervals, strict=True)
         ]
         ax.plot(positions, means, "o-", color="C0", markersize=4, label="mean over seeds")
-        ax.fill_between(positions, low, high, color="C0", alpha=0.2, label="95% interval (t)")
+        ax.fill_between(positions, low, high, color="C0", alpha=0.2, label="95% interval (bootstrap)")
         ax.set_ylabel(LABELS[name], fontsize=SMALLEST)
         ax.set_title(f"{agent} {mode}: {name}", fontsize=SMALLEST + 1)
         if ax is axes[1]:

@@ -147,6 +147,13 @@ def format_value(value: Any) -> str:
     return "nan" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
 
 
+def state_share(entry: dict[str, Any], outcome: str) -> str:
+    """The share of start states in `outcome` with its interval, in percent."""
+    low, high = entry["state_intervals"][outcome]
+    bounds = "" if low is None else f" [{100 * low:.0f}, {100 * high:.0f}]"
+    return f"{entry['state_shares'][outcome]:.0%}{bounds}"
+
+
 def format_interval(figure: dict[str, Any]) -> str:
     """`mean [low, high]` over seeds."""
     low, high = figure["interval"]
@@ -155,16 +162,23 @@ def format_interval(figure: dict[str, Any]) -> str:
 
 
 def transition_rows(transitions: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
-    """One row per transition: measured and predicted crossings of one half."""
+    """One row per transition: the measured crossing of one half with its 95% interval, the predicted one."""
     from rlnoise.phase import format_value as short
 
     found = {}
     for item in transitions:
         where = "".join(f", {name} {short(value)}" for name, value in item["at"].items())
         name = f"{item['agent']} {item['mode']}: {item['outcome']}{where}"
+        if name in found:  # a second crossing of the same line
+            name += f" ({sum(row.startswith(name) for row in found) + 1})"
+        measured = "no crossing"
+        if item["measured"] is not None:
+            low, high = item["measured_interval"]
+            measured = f"{item['measured']:.3g} [{low:.3g}, {high:.3g}]"
+        predicted = item["predicted"]
         found[name] = {
-            "measured": ", ".join(f"{value:.3g}" for value in item["measured"]) or "no crossing",
-            "predicted": ", ".join(f"{value:.3g}" for value in item.get("predicted", [])) or "",
+            "measured": measured,
+            "predicted": "" if predicted is None else f"{predicted:.3g}",
             "theory": item.get("theory", ""),
         }
     return found
@@ -207,7 +221,7 @@ def write_sweep(directory: Path, grid: Grid, records: list[dict[str, Any]], inte
                         name: format_interval(entry["figures"][name])
                         for name in ("return", "collapse_rate", "mode_entropy")
                     },
-                    **{f"{o} states": f"{entry['state_shares'][o]:.0%}" for o in OUTCOMES},
+                    **{f"{o} states": state_share(entry, o) for o in OUTCOMES},
                 }
             if body:
                 sections += [f"## {agent}, {mode}", "", markdown(body, "settings", columns), ""]
@@ -221,14 +235,16 @@ def write_sweep(directory: Path, grid: Grid, records: list[dict[str, Any]], inte
         f"Command: `{results['command']}`",
         "",
         f"{results['status']}. Per point: the count of seeds in each outcome; return, collapse rate and "
-        "mode entropy as mean [95% t interval] over seeds; the share of start states in each outcome, "
-        "averaged over seeds.",
+        "mode entropy as mean [95% percentile-bootstrap interval] over seeds; the share of start states "
+        "in each outcome, averaged over seeds [95% percentile bootstrap over seeds and start states].",
         "",
         *sections,
         f"## Transitions ({along})",
         "",
-        "Where the share of start states in an outcome crosses one half, interpolated; "
-        "beside it the crossing that the environment's theory predicts, where it declares one.",
+        "Where the share of start states in an outcome crosses one half, interpolated, with its 95% "
+        "percentile-bootstrap interval (seeds and start states resampled; a resample that does not "
+        "cross counts as the grid's end); beside it the crossing that the environment's theory "
+        "predicts, where it declares one.",
         "",
         markdown(transitions, "agent, mode: outcome", transition_columns) if transitions else "None found.",
         "",

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from conftest import read_strict_json
@@ -111,7 +112,8 @@ def test_a_small_sweep_writes_its_runs_json_markdown_and_phase_diagram(small_swe
     )
     assert len(entry["figures"]["return"]["values"]) == 2 and len(entry["figures"]["return"]["interval"]) == 2
     theory = next(item for item in results["transitions"] if item["outcome"] == "averaged")
-    assert theory["predicted"] == [pytest.approx((0.6**2 - 0.1**2) ** 0.5, abs=0.005)]
+    assert theory["predicted"] == pytest.approx(0.564, abs=0.01)  # x*(sigma) crosses d/2
+    assert all(0 <= low <= high <= 1 for low, high in entry["state_intervals"].values())
     assert "--vary sigma=0.3,0.9" in results["command"] and "half_gap" in results["command"]
     markdown = (logdir / "sweep.md").read_text()
     assert "## regression, deterministic" in markdown and "![phase diagram](phase.png)" in markdown
@@ -158,7 +160,8 @@ def test_the_regressor_commits_at_small_sigma_and_averages_at_large_sigma(tmp_pa
     }
     assert outcomes == {0.3: {"committed"}, 0.9: {"averaged"}}
     averaged = next(item for item in results["transitions"] if item["outcome"] == "averaged")
-    assert 0.3 < averaged["measured"][0] < 0.9
+    low, high = averaged["measured_interval"]
+    assert 0.3 <= low <= averaged["measured"] <= high <= 0.9
 
 
 def descendants(pid: int) -> set[int]:
@@ -246,18 +249,53 @@ def test_a_transition_is_the_interpolated_crossing_of_one_half_in_log_x_for_a_lo
     assert crossings([1, 2, 3], [0.2, 0.4, None], log=False) == []
 
 
-def test_twobales_predicts_the_regressor_averages_above_sigma_c():
+def test_a_crossing_s_bootstrap_interval_holds_it_inside_the_grid_and_narrows_with_more_seeds():
+    from rlnoise.phase import crossing_interval, crossings, share_bootstrap
+
+    xs = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    rng = np.random.default_rng(1)
+
+    def runs(seeds: int) -> list[np.ndarray]:  # each start state averaged with probability rising in x
+        return [(rng.random((seeds, 32)) < share).astype(float) for share in (0.0, 0.1, 0.3, 0.7, 0.9, 1.0)]
+
+    few, many = runs(3), runs(30)
+    measured = crossings(xs, [matrix.mean() for matrix in few], log=False)[0]
+    low, high = crossing_interval(xs, few, False, measured)
+    assert 0.1 <= low <= measured <= high <= 0.6
+    wide = high - low
+    measured = crossings(xs, [matrix.mean() for matrix in many], log=False)[0]
+    low, high = crossing_interval(xs, many, False, measured)
+    assert low <= measured <= high and high - low < wide
+    certain = [np.full((3, 32), float(x > 0.35)) for x in xs]  # every seed and state alike
+    assert crossing_interval(xs, certain, False, 0.35) == pytest.approx([0.35, 0.35])
+    bounds = share_bootstrap(few)
+    assert ((bounds[0] >= 0) & (bounds[0] <= [m.mean() for m in few]) & (bounds[1] <= 1)).all()
+
+
+def test_twobales_predicts_the_regressor_s_label_from_the_smoothed_optimum():
     import gymnasium as gym
 
     from rlnoise.contract import theories
+    from rlnoise.envs.two_bales import smoothed_hay, smoothed_optimum
 
     env = gym.make("TwoBales-v0", half_gap=0.6)
     (theory,) = theories(env)
     observation, _ = env.reset(seed=0)
-    critical = (0.6**2 - 0.1**2) ** 0.5
     assert (theory.agent, theory.mode, theory.outcome) == ("regression", "deterministic", "averaged")
-    assert theory.predict(env.unwrapped, observation, {"sigma": critical + 0.01}) == "averaged"
-    assert theory.predict(env.unwrapped, observation, {"sigma": critical - 0.01}) == "committed"
+    labels = {
+        sigma: theory.predict(env.unwrapped, observation, {"sigma": sigma}) for sigma in (0.45, 0.53, 0.58)
+    }
+    assert labels == {0.45: "committed", 0.53: "diffuse", 0.58: "averaged"}
+    assert [theory.predict(env.unwrapped, observation, {"sigma": sigma}) for sigma in (0.559, 0.569)] == [
+        "diffuse",
+        "averaged",
+    ]  # x* crosses d/2 at sigma 0.564
+    assert smoothed_optimum(0.5, 0.0, 0.6, 0.1) / 0.6 == pytest.approx(0.81, abs=0.01)
+    assert smoothed_optimum(0.55, 0.0, 0.6, 0.1) / 0.6 == pytest.approx(0.60, abs=0.01)
+    assert smoothed_optimum(0.0, 0.2, 0.6, 0.1) == pytest.approx(0.8, abs=1e-3)
+    noise = np.random.default_rng(0).normal(0.0, 0.5, 400_000)  # the closed form against sampling
+    sampled = np.maximum(*(np.exp(-0.5 * ((0.3 + noise - bale) / 0.1) ** 2) for bale in (-0.6, 0.6))).mean()
+    assert smoothed_hay(np.array([0.3]), 0.5, 0.0, 0.6, 0.1)[0] == pytest.approx(sampled, abs=2e-3)
     assert theory.scene[1](observation) == pytest.approx(0.6)
 
 
