@@ -117,6 +117,17 @@ def _predicted_outcome(env: TwoBalesEnv, observation: np.ndarray, settings: dict
     return outcome(context_figures(list(_modes(left, right)), env.mode_labels, [bool(between[0])]))
 
 
+def _distance_from_midpoint(observation: np.ndarray, action: np.ndarray) -> float:
+    """The point's distance from the midpoint in half gaps: 0 averaged, 1 on a bale."""
+    return abs(float(action[0]) - float(observation[0])) / float(observation[1])
+
+
+def _predicted_distance(env: TwoBalesEnv, observation: np.ndarray, settings: dict[str, Any]) -> float:
+    """`|x*(sigma) - c| / d`: where theory puts the regressor's point, in half gaps."""
+    center, half_gap = float(observation[0]), float(observation[1])
+    return (smoothed_optimum(float(settings["sigma"]), center, half_gap, env.width) - center) / half_gap
+
+
 def _mirror_observation(observation: np.ndarray) -> np.ndarray:
     return np.array([-observation[0], observation[1]], dtype=np.float32)
 
@@ -198,6 +209,7 @@ class TwoBalesEnv(gym.Env):
             statement="the point at the noise-smoothed optimum x*(sigma): averaged once x* < d/2",
             predict=_predicted_outcome,
             scene=("half gap d", lambda observation: float(observation[1])),
+            order=("|point - c| / d", _distance_from_midpoint, _predicted_distance),
         ),
     )
 

@@ -79,6 +79,9 @@ class Theory:
     where the share of start states in `outcome` crosses one half.
     `scene`, when given, names the property of a start state that the prediction depends on and
     computes it from the observation, so that a sweep can plot each start state against it.
+    `order`, when given, is an order parameter beside the labels: its name, `measure(observation,
+    action)` of the evaluation's action in a start state, and `predict(env, observation,
+    settings)`, the value theory gives, so that a sweep draws both against the setting.
     """
 
     agent: str
@@ -87,6 +90,12 @@ class Theory:
     statement: str
     predict: Callable[[Any, np.ndarray, dict[str, Any]], str]
     scene: tuple[str, Callable[[np.ndarray], float]] | None = None
+    order: (
+        tuple[
+            str, Callable[[np.ndarray, np.ndarray], float], Callable[[Any, np.ndarray, dict[str, Any]], float]
+        ]
+        | None
+    ) = None
 
 
 @dataclass(frozen=True)

@@ -101,9 +101,14 @@ def play(
 
 def figures(episodes: Episodes, labels: tuple[str, ...], intervals: bool = True) -> dict[str, Any]:
     """Mean return, the multimodality figures and the outcomes of a set of episodes, per start state
-    (with their intervals unless `intervals` is false)."""
+    (with their intervals unless `intervals` is false), and each start state with its first
+    episode's first action (`state_starts`, `state_actions`: a theory's order parameter's input)."""
     modes, between = episodes.modes.tolist(), episodes.between.tolist()
-    return multimodality(modes, labels, between, episodes.returns, intervals)
+    return {
+        **multimodality(modes, labels, between, episodes.returns, intervals),
+        "state_starts": episodes.observations.reshape(len(modes), -1).tolist(),
+        "state_actions": episodes.actions[:, 0].reshape(len(modes), -1).tolist(),
+    }
 
 
 def evaluate(

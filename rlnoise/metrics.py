@@ -111,8 +111,9 @@ def finite_mean(values: Sequence[float]) -> float:
     return float(finite.mean()) if len(finite) else float("nan")
 
 
-def mean_interval(values: Sequence[float]) -> list[float | None]:
-    """The 95% percentile-bootstrap interval of the mean of the finite values (`None` ends without data)."""
+def mean_interval(values: Sequence[float], statistic: Any = np.mean) -> list[float | None]:
+    """The 95% percentile-bootstrap interval of the mean (or `statistic`) of the finite values
+    (`None` ends without data)."""
     from scipy.stats import bootstrap
 
     finite = finite_values(values)
@@ -122,7 +123,7 @@ def mean_interval(values: Sequence[float]) -> list[float | None]:
         return [float(finite[0])] * 2
     result = bootstrap(
         (finite,),
-        np.mean,
+        statistic,
         confidence_level=CONFIDENCE,
         n_resamples=BOOTSTRAP_RESAMPLES,
         method="percentile",

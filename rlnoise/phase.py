@@ -185,12 +185,13 @@ def fine_values(grid: Grid) -> list[Any]:
 
 def theory_states(
     grid: Grid, theory: Any, rest: dict[str, Any], xs: Sequence[Any]
-) -> tuple[np.ndarray, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Whether the theory predicts its outcome for each start state at each value `xs` of the first
-    axis (`[values, states]`), and each start state's scene property (None without one)."""
+    axis (`[values, states]`), each start state's scene property (None without one) and the
+    predicted order parameter (`[values, states]`, None without one)."""
     from rlnoise.environments import make_env
 
-    rows, scenes, made = [], None, {}
+    rows, orders, scenes, made = [], [], None, {}
     for x in xs:
         config = replace(with_settings(grid.base, {grid.axes[0].name: x, **rest}), agent=theory.agent)
         key = repr(sorted(config.env_kwargs.items()))
@@ -205,9 +206,40 @@ def theory_states(
                 for observation in observations
             ]
         )
+        if theory.order is not None:
+            orders.append(
+                [theory.order[2](env.unwrapped, observation, settings) for observation in observations]
+            )
         if theory.scene is not None:
             scenes = np.array([theory.scene[1](observation) for observation in observations])
-    return np.array(rows, dtype=float), scenes
+    return np.array(rows, dtype=float), scenes, np.array(orders) if orders else None
+
+
+def measured_order(theory: Any, along: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At each point: the median over seeds of each run's median order parameter over its start
+    states (`Theory.order`'s measure of the evaluation's action), with a 95% percentile-bootstrap
+    interval over seeds."""
+    measure = theory.order[1]
+    found = []
+    for point in along:
+        runs = [
+            item[theory.mode]
+            for item in point["records"]
+            if item["agent"] == theory.agent
+            and item["status"] == "finished"
+            and "state_starts" in item[theory.mode]
+        ]
+        values = [
+            float(np.median([measure(np.array(start), np.array(action)) for start, action in states]))
+            for states in (zip(run["state_starts"], run["state_actions"], strict=True) for run in runs)
+        ]
+        found.append(
+            {
+                "median": float(np.median(values)) if values else None,
+                "interval": mean_interval(values, np.median),
+            }
+        )
+    return found
 
 
 def lines(grid: Grid) -> list[dict[str, Any]]:
@@ -243,7 +275,7 @@ def theory_curve(
     of start states on a fine grid, and per start state where the theory names a scene property."""
     axis = grid.axes[0]
     fine = fine_values(grid)
-    predicted, scenes = theory_states(grid, theory, rest, fine)
+    predicted, scenes, orders = theory_states(grid, theory, rest, fine)
     shares = predicted.mean(axis=1)
     curve = {
         "agent": theory.agent,
@@ -253,6 +285,13 @@ def theory_curve(
         "values": fine,
         "shares": shares.tolist(),
     }
+    if orders is not None:
+        curve["order"] = {
+            "name": theory.order[0],
+            "predicted": np.median(orders, axis=1).tolist(),
+            "settings": xs,
+            "measured": measured_order(theory, along),
+        }
     states = state_matrix(along, theory.agent, theory.mode, theory.outcome)
     if theory.scene is not None and scenes is not None and states is not None and np.ptp(scenes) > 0:
         curve["scene"] = {
@@ -350,7 +389,8 @@ def phase_figure(grid: Grid, analysis: dict[str, Any], title: str) -> Any:
     rows = [(agent, mode) for agent in grid.agents for mode in EVALUATIONS]
     scene_curves = [curve for curve in analysis["curves"] if "scene" in curve]
     if len(grid.axes) == 1:
-        figure, axes = new_figure(len(rows) + len(scene_curves), 4, (5.0, 3.0), left=0.6, right=0.3)
+        columns = 5 if any("order" in curve for curve in analysis["curves"]) else 4
+        figure, axes = new_figure(len(rows) + len(scene_curves), columns, (5.0, 3.0), left=0.6, right=0.3)
         for row, (agent, mode) in enumerate(rows):
             _curves(axes[row], grid, analysis, agent, mode)
         for row, curve in enumerate(scene_curves, start=len(rows)):
@@ -412,6 +452,15 @@ def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: s
     ax.set_title(f"{agent} {mode}: outcomes (95% bootstrap)", fontsize=SMALLEST + 1)
     if ax.get_legend_handles_labels()[0]:  # nothing to label when no run of the grid finished
         ax.legend(**LEGEND)
+    ordered = [
+        curve
+        for curve in analysis["curves"]
+        if (curve["agent"], curve["mode"]) == (agent, mode) and "order" in curve
+    ]
+    figure_axes = axes[1:]
+    if ordered:
+        _order(axes[1], ordered[0])
+        figure_axes = axes[2:]
     varying, notes = [], []
     for name in SHOWN:
         means = np.array([entry["figures"][name]["mean"] for _, entry in shown], dtype=float)
@@ -420,7 +469,7 @@ def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: s
             notes.append(f"{name}: {finite[0]:g} at every {axis.name}")
         else:
             varying.append(name)
-    for ax, name in zip(axes[1:], varying, strict=False):
+    for ax, name in zip(figure_axes, varying, strict=False):
         means = [entry["figures"][name]["mean"] for _, entry in shown]
         intervals = [entry["figures"][name]["interval"] for _, entry in shown]
         low = [
@@ -435,22 +484,49 @@ def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: s
         ax.fill_between(positions, low, high, color="C0", alpha=0.2, label="95% interval (bootstrap)")
         ax.set_ylabel(LABELS[name], fontsize=SMALLEST)
         ax.set_title(f"{agent} {mode}: {name}", fontsize=SMALLEST + 1)
-        if ax is axes[1]:
+        if ax is figure_axes[0]:
             ax.legend(**LEGEND)
-    for ax in axes[1 + len(varying) :]:
+    for ax in figure_axes[len(varying) :]:
         ax.axis("off")
     if notes:
-        axes[1 + len(varying)].text(
+        figure_axes[len(varying)].text(
             0, 1, "not drawn, the same everywhere:\n" + "\n".join(notes), fontsize=SMALLEST, va="top",
-            transform=axes[1 + len(varying)].transAxes,
+            transform=figure_axes[len(varying)].transAxes,
         )  # fmt: skip
-    for ax in axes[: 1 + len(varying)]:
+    for ax in axes[: len(axes) - len(figure_axes) + len(varying)]:
         if axis.log:
             ax.set_xscale("log")
         ax.set_xlabel(axis_label(axis.name), fontsize=SMALLEST)
         ax.tick_params(labelsize=SMALLEST)
         if not numeric(positions):  # names (algo=reinforce,ppo,bc) side by side
             ax.tick_params(axis="x", labelrotation=30)
+
+
+def _order(ax: Any, curve: dict[str, Any]) -> None:
+    """The order parameter against the setting: the median over seeds with its interval, beside
+    the theory's prediction."""
+    order = curve["order"]
+    measured = [
+        (x, value)
+        for x, value in zip(order["settings"], order["measured"], strict=True)
+        if value["median"] is not None
+    ]
+    if measured:
+        xs = [x for x, _ in measured]
+        low, high = zip(*(value["interval"] for _, value in measured), strict=True)
+        ax.plot(
+            xs,
+            [value["median"] for _, value in measured],
+            "o-",
+            color="C0",
+            markersize=4,
+            label="median over seeds",
+        )
+        ax.fill_between(xs, low, high, color="C0", alpha=0.2, label="95% interval (bootstrap)")
+    ax.plot(curve["values"], order["predicted"], "k--", linewidth=1, label="theory")
+    ax.set_ylabel(order["name"], fontsize=SMALLEST)
+    ax.set_title(f"order parameter: {order['name']}", fontsize=SMALLEST + 1)
+    ax.legend(**LEGEND)
 
 
 def _scenes(ax: Any, grid: Grid, curve: dict[str, Any]) -> None:

@@ -226,6 +226,28 @@ def write_sweep(directory: Path, grid: Grid, records: list[dict[str, Any]], inte
             if body:
                 sections += [f"## {agent}, {mode}", "", markdown(body, "settings", columns), ""]
                 texts.append(f"{agent}, {mode}\n" + table(body, "settings", columns))
+    for curve in analysis["curves"]:
+        if "order" in curve:
+            order = curve["order"]
+            predicted = dict(zip(curve["values"], order["predicted"], strict=True))
+            rows = {
+                short(x): {
+                    "measured": ""
+                    if value["median"] is None
+                    else format_interval({"mean": value["median"], **value}),
+                    "theory": f"{predicted[x]:.3f}",
+                }
+                for x, value in zip(order["settings"], order["measured"], strict=True)
+            }
+            sections += [
+                f"## {curve['agent']}, {curve['mode']}: order parameter {order['name']}",
+                "",
+                "Per point: the median over seeds of each run's median over its start states "
+                "[95% percentile-bootstrap interval over seeds], beside the theory's value.",
+                "",
+                markdown(rows, names[0], ("measured", "theory")),
+                "",
+            ]
     transitions = transition_rows(analysis["transitions"])
     along = f"along {names[0]}" + (f", for each value of {', '.join(names[1:])}" if names[1:] else "")
     transition_columns = ("measured", "predicted", "theory")

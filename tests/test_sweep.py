@@ -162,6 +162,14 @@ def test_the_regressor_commits_at_small_sigma_and_averages_at_large_sigma(tmp_pa
     averaged = next(item for item in results["transitions"] if item["outcome"] == "averaged")
     low, high = averaged["measured_interval"]
     assert 0.3 <= low <= averaged["measured"] <= high <= 0.9
+    (curve,) = results["theory"]
+    order = curve["order"]  # the point's distance from the midpoint in half gaps, measured and predicted
+    predicted = dict(zip(curve["values"], order["predicted"], strict=True))
+    medians = [value["median"] for value in order["measured"]]
+    assert medians[0] > 0.8 and medians[1] < 0.2
+    assert [predicted[0.3], predicted[0.9]] == [pytest.approx(1.0, abs=0.01), pytest.approx(0.0, abs=0.01)]
+    assert all(value["interval"][0] <= value["median"] <= value["interval"][1] for value in order["measured"])
+    assert "order parameter |point - c| / d" in (logdir / "sweep.md").read_text()
 
 
 def descendants(pid: int) -> set[int]:
