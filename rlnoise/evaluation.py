@@ -20,6 +20,7 @@ from gymnasium.vector import VectorEnv
 
 from rlnoise.actions import ActionAdapter
 from rlnoise.agents.base import Policy
+from rlnoise.contract import mode_labels
 from rlnoise.environments import make_vector_env
 from rlnoise.episodes import play_first_episodes
 from rlnoise.metrics import EVALUATIONS, multimodality
@@ -58,10 +59,39 @@ class Evaluation:
     samples: int
     seed: int
     device: str = "cpu"
+    fixed_start: bool = False
+    """Whether the environment always starts in the same state: then `contexts` is 1 (`planned`)."""
+
+    @classmethod
+    def planned(
+        cls,
+        env: Any,
+        env_id: str,
+        env_kwargs: dict[str, Any],
+        contexts: int,
+        samples: int,
+        seed: int,
+        device: str,
+    ) -> Evaluation:
+        """The evaluation of `contexts` start states x `samples` plays, or, when `env` starts in the
+        same state from every one of those seeds, of that one state played `contexts x samples`
+        times: copies of one state are not several states."""
+        fixed = fixed_start(env, contexts)
+        if fixed:
+            contexts, samples = 1, contexts * samples
+        return cls(env_id, env_kwargs, mode_labels(env), contexts, samples, seed, device, fixed)
 
     def make_envs(self) -> VectorEnv:
         """The vector env of `contexts * samples` copies that `play` resets; build it once per run."""
         return make_vector_env(self.env_id, self.contexts * self.samples, self.env_kwargs)
+
+
+def fixed_start(env: Any, contexts: int = 8) -> bool:
+    """Whether `env` starts in the same state from each of the reset seeds 0 to `contexts - 1`."""
+    first = np.asarray(env.reset(seed=0)[0])
+    return all(
+        np.array_equal(np.asarray(env.reset(seed=seed)[0]), first) for seed in range(1, max(contexts, 2))
+    )
 
 
 @contextmanager

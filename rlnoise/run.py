@@ -57,7 +57,6 @@ from rlnoise.actions import ActionAdapter
 from rlnoise.agents.base import Policy, mlp
 from rlnoise.bounds import outside_penalty
 from rlnoise.config import Config, default_run_name
-from rlnoise.contract import mode_labels
 from rlnoise.errors import RunError, Terminated, UsageError
 from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate, own_generator
 from rlnoise.files import write_bytes, write_json
@@ -304,10 +303,10 @@ class Run:
         self.opened: list[Any] = []
         self.logged: list[tuple[Summary, int, float]] = []  # events not yet handed to the writer
         self.stopped_by: str | None = None
-        self.evaluation = Evaluation(
+        self.evaluation = Evaluation.planned(
+            env,
             config.env_id,
             config.env_kwargs,
-            mode_labels(env),
             config.eval_contexts,
             config.eval_samples,
             config.seed,
@@ -518,7 +517,12 @@ class Run:
             self.writer.file_writer.add_summary(summary)
         self.writer.close()
         stopped_by = self.stopped_by
-        evaluation = {"global_step": self.global_step, "interrupted": stopped_by is not None, **results}
+        evaluation = {
+            "global_step": self.global_step,
+            "interrupted": stopped_by is not None,
+            "fixed_start": self.evaluation.fixed_start,  # one start state, played contexts x samples times
+            **results,
+        }
         write_json(self.directory / "evaluation.json", evaluation)
         update_manifest(
             self.directory,

@@ -258,3 +258,39 @@ def test_vector_env_failure_prints_both_ends(register: Any) -> None:
         CHECKS["vector-env"](env_id, {})
     message = str(error.value)
     assert "(terminated, truncated) (True, True) != the single env's (True, False)" in message
+
+
+@pytest.mark.slow
+def test_check_env_says_when_the_start_states_do_not_vary(capsys: pytest.CaptureFixture) -> None:
+    assert main(["check-env", "TwoBales-v0", "--env-kwargs", '{"center": 0.1, "half_gap": 0.6}']) == 0
+    assert any(
+        line.startswith("note  start states           do not vary")
+        for line in capsys.readouterr().out.splitlines()
+    )
+    assert main(["check-env", "TwoBales-v0"]) == 0
+    assert "do not vary" not in capsys.readouterr().out
+
+
+def test_an_env_with_a_fixed_start_is_evaluated_as_one_start_state_played_contexts_x_samples_times() -> None:
+    import gymnasium as gym
+
+    from rlnoise.config import Config
+    from rlnoise.evaluation import Evaluation, evaluate, fixed_start
+    from rlnoise.train import build_policy
+
+    fixed = gym.make("TwoBales-v0", center=0.1, half_gap=0.6)
+    assert (
+        fixed_start(fixed)
+        and not fixed_start(gym.make("TwoBales-v0"))
+        and fixed_start(gym.make("GoOpening-v0"))
+    )
+    evaluation = Evaluation.planned(
+        fixed, "TwoBales-v0", {"center": 0.1, "half_gap": 0.6}, 4, 3, seed=0, device="cpu"
+    )
+    assert (evaluation.contexts, evaluation.samples, evaluation.fixed_start) == (1, 12, True)
+    drawn = Evaluation.planned(gym.make("TwoBales-v0"), "TwoBales-v0", {}, 4, 3, seed=0, device="cpu")
+    assert (drawn.contexts, drawn.samples, drawn.fixed_start) == (4, 3, False)
+    policy, adapter = build_policy(Config(), fixed)
+    results, episodes = evaluate(policy, adapter, evaluation)
+    assert episodes["sampled"].modes.shape == (1, 12)
+    assert len(results["sampled"]["state_outcomes"]) == 1  # one state, not four copies of it

@@ -4,7 +4,7 @@ Run from the repository root: ``.venv/bin/python docs/results/remake.py [--only 
 Each sweep trains in a scratch directory (`--workdir`, kept so that an interrupted remake
 continues with ``--resume``) and its `sweep.md` and `phase.png` are copied to
 `docs/results/sweeps/NAME/`. The commands are those printed in each `sweep.md`; on a 2-core
-machine the five sweeps take about 25 minutes.
+machine the six sweeps take about 35 minutes.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ SWEEPS = {
     "ent-coef-steps": [
         "--agents", "categorical", "--seeds", "1-3",
         "--vary", "ent_coef=0.08,0.1,0.12,0.14,0.16,0.2", "--vary", "total_timesteps=153600,614400,1843200",
+    ],
+    "ent-coef-algo": [
+        "--agents", "categorical", "--seeds", "1-3",
+        "--vary", "ent_coef=0.04,0.05,0.06,0.07,0.08,0.1,0.12,0.14,0.17,0.2", "--vary", "algo=reinforce,ppo",
     ],
 }  # fmt: skip
 """Each sweep's flags after `rlnoise sweep --env-id TwoBales-v0`."""

@@ -37,5 +37,14 @@ def run(args: argparse.Namespace) -> int:
         status = "FAIL" if not result.passed else "warn" if result.warning else "pass"
         print(f"{status}  {result.name:<22} {result.message}", flush=True)
         failed += not result.passed
+    if not failed:
+        from rlnoise.environments import make_env
+        from rlnoise.evaluation import fixed_start
+
+        if fixed_start(make_env(args.env_id, args.env_kwargs)):
+            print(
+                "note  start states           do not vary: every reset seed gives the same start, so an "
+                "evaluation plays that one state contexts x samples times"
+            )
     print(f"{args.env_id}: {'all rules pass' if not failed else f'{failed} rule(s) broken'}")
     return 1 if failed else 0

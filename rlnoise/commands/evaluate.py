@@ -110,19 +110,22 @@ def run(args: argparse.Namespace) -> int:
     check_run(config, episodes=contexts * samples)
     env, policy, adapter = load_policy(directory, config)
 
-    from rlnoise.contract import mode_labels
     from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate
     from rlnoise.report import table
 
     seed = config.seed if args.seed is None else args.seed
-    labels = mode_labels(env)
-    evaluation = Evaluation(config.env_id, config.env_kwargs, labels, contexts, samples, seed, config.device)
+    evaluation = Evaluation.planned(
+        env, config.env_id, config.env_kwargs, contexts, samples, seed, config.device
+    )
     from rlnoise.noise import NoiseSources
 
     with NoiseSources(policy, config).evaluating():  # sampled play as in training's evaluation
         results, episodes = evaluate(policy, adapter, evaluation)
     print(f"{config.agent} on {config.env_id}, run {directory}")
-    print(f"evaluated on {contexts} contexts x {samples} samples, seed {seed}")
+    starts = (
+        "1 start state (the env's start does not vary)" if evaluation.fixed_start else f"{contexts} contexts"
+    )
+    print(f"evaluated on {starts} x {evaluation.samples} samples, seed {seed}")
     print(table({way: results[way] for way in EVALUATIONS}))
     if json_path is not None:
         settings = {"run": str(directory), "contexts": contexts, "samples": samples, "seed": seed}
