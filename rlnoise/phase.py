@@ -154,15 +154,21 @@ def crossing_interval(
     return [float(np.exp(low)), float(np.exp(high))] if log else [float(low), float(high)]
 
 
-def crossings(xs: Sequence[float], ys: Sequence[float], log: bool) -> list[float]:
+def brackets(ys: Sequence[float | None]) -> list[int]:
+    """Each `i` at which the curve `ys` crosses one half between its points `i` and `i + 1`."""
+    return [
+        i
+        for i in range(len(ys) - 1)
+        if None not in (ys[i], ys[i + 1]) and (ys[i] >= HALF) != (ys[i + 1] >= HALF)
+    ]
+
+
+def crossings(xs: Sequence[float], ys: Sequence[float | None], log: bool) -> list[float]:
     """Where the curve through `(xs, ys)` crosses one half, interpolated (in log x for a log range)."""
     positions = np.log(np.asarray(xs, dtype=float)) if log else np.asarray(xs, dtype=float)
     found = []
-    for i in range(len(ys) - 1):
-        low, high = ys[i], ys[i + 1]
-        if None in (low, high) or (low >= HALF) == (high >= HALF):
-            continue
-        fraction = (HALF - low) / (high - low)
+    for i in brackets(ys):
+        fraction = (HALF - ys[i]) / (ys[i + 1] - ys[i])
         position = positions[i] + fraction * (positions[i + 1] - positions[i])
         found.append(float(np.exp(position) if log else position))
     return found
@@ -175,12 +181,12 @@ def numeric(values: Sequence[Any]) -> bool:
 
 def fine_values(grid: Grid) -> list[Any]:
     """The first axis's values, filled in finely between its ends when they are numbers."""
-    axis = grid.axes[0]
-    if not numeric(axis.values):
-        return list(axis.values)
-    low, high = min(axis.values), max(axis.values)
+    axis, given = grid.axes[0], grid.values()[0]
+    if not numeric(given):
+        return list(given)
+    low, high = min(given), max(given)
     values = np.geomspace(low, high, FINE) if axis.log else np.linspace(low, high, FINE)
-    return sorted({*map(float, values), *axis.values})
+    return sorted({*map(float, values), *given})
 
 
 def theory_states(
@@ -242,6 +248,27 @@ def measured_order(theory: Any, along: list[dict[str, Any]]) -> list[dict[str, A
     return found
 
 
+def refined_values(grid: Grid, records: list[dict[str, Any]]) -> list[Any]:
+    """One round of `--refine`: the midpoint (geometric on a log range, whole on whole numbers, to
+    four significant digits) of each two neighbouring values of the first axis between which the
+    share of start states in an outcome crosses one half, for any agent, evaluation and line."""
+    axis, xs = grid.axes[0], list(grid.values()[0])
+    added = set()
+    for rest in lines(grid):
+        along = [
+            point for point in grid.points() if all(point[name] == value for name, value in rest.items())
+        ]
+        runs = [[item for item in records if item.get("settings") == point] for point in along]
+        for agent, mode, outcome in itertools.product(grid.agents, EVALUATIONS, OUTCOMES):
+            matrices = [outcome_states(at, agent, mode, outcome) for at in runs]
+            shares = [None if matrix is None else float(matrix.mean()) for matrix in matrices]
+            for i in brackets(shares):
+                low, high = along[i][axis.name], along[i + 1][axis.name]
+                middle = float(np.sqrt(low * high)) if axis.log else (low + high) / 2
+                added.add(round(middle) if all(isinstance(x, int) for x in xs) else float(f"{middle:.4g}"))
+    return sorted(added - set(xs))
+
+
 def lines(grid: Grid) -> list[dict[str, Any]]:
     """Each combination of the second and later axes' values: the rest of a line along the first axis."""
     names = [axis.name for axis in grid.axes[1:]]
@@ -301,7 +328,34 @@ def theory_curve(
             "measured": [crossings(xs, states[:, i], axis.log)[:1] for i in range(states.shape[1])],
             "predicted": [crossings(fine, predicted[:, i], axis.log)[:1] for i in range(predicted.shape[1])],
         }
-    return crossings(fine, shares, axis.log), curve
+    bisected = [
+        predicted_crossing(grid, theory, rest, fine[i], fine[i + 1], axis.log)
+        for i in brackets(shares.tolist())
+    ]
+    return bisected, curve
+
+
+BISECTIONS = 12
+"""Halvings of a fine-grid bracket that locate a predicted crossing (to 1/4096 of the bracket)."""
+
+
+def predicted_crossing(
+    grid: Grid, theory: Any, rest: dict[str, Any], low: float, high: float, log: bool
+) -> float:
+    """Where the theory's predicted share of start states crosses one half between `low` and
+    `high`, by bisection (a step in the share, as at a fixed scene, is located exactly)."""
+
+    def middle(a: float, b: float) -> float:
+        return float(np.sqrt(a * b)) if log else (a + b) / 2
+
+    below = theory_states(grid, theory, rest, [low])[0].mean() < HALF
+    for _ in range(BISECTIONS):
+        x = middle(low, high)
+        if (theory_states(grid, theory, rest, [x])[0].mean() < HALF) == below:
+            low = x
+        else:
+            high = x
+    return middle(low, high)
 
 
 def analyse(grid: Grid, records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -533,7 +587,7 @@ def _scenes(ax: Any, grid: Grid, curve: dict[str, Any]) -> None:
     """Each start state's measured share of seeds in the theory's outcome, against its scene property."""
     axis = grid.axes[0]
     scene = curve["scene"]
-    xs = list(axis.values)
+    xs = list(grid.values()[0])
     values = np.array(scene["values"])
     shares = np.array(scene["measured_shares"])
     grid_x, grid_y = np.meshgrid(values, xs)
@@ -566,7 +620,8 @@ def _heatmap(
     from rlnoise.pictures.results import OUTCOME_COLOURS
 
     first, second = grid.axes[0], grid.axes[1]
-    image = np.ones((len(second.values), len(first.values), 3))
+    firsts, seconds = grid.values()[:2]
+    image = np.ones((len(seconds), len(firsts), 3))
     for point in analysis["points"]:
         settings = point["settings"]
         if any(settings[name] != value for name, value in others.items()):
@@ -574,7 +629,7 @@ def _heatmap(
         entry = point["summary"].get(agent, {}).get(mode)
         if entry is None:
             continue
-        row, column = second.values.index(settings[second.name]), first.values.index(settings[first.name])
+        row, column = seconds.index(settings[second.name]), firsts.index(settings[first.name])
         shares = entry["seed_shares"]
         common = max(OUTCOMES, key=lambda name: shares[name]["share"])
         share = shares[common]["share"]
@@ -582,14 +637,12 @@ def _heatmap(
         ax.text(column, row, f"{common}\n{share:.0%}", ha="center", va="center", fontsize=SMALLEST)
     ax.imshow(image, origin="lower", aspect="auto")
     ax.set_xticks(
-        range(len(first.values)),
-        [format_value(value) for value in first.values],
+        range(len(firsts)),
+        [format_value(value) for value in firsts],
         fontsize=SMALLEST,
         rotation=45,
     )
-    ax.set_yticks(
-        range(len(second.values)), [format_value(value) for value in second.values], fontsize=SMALLEST
-    )
+    ax.set_yticks(range(len(seconds)), [format_value(value) for value in seconds], fontsize=SMALLEST)
     ax.set_xlabel(axis_label(first.name), fontsize=SMALLEST)
     ax.set_ylabel(axis_label(second.name), fontsize=SMALLEST)
     where = "".join(f", {name} {format_value(value)}" for name, value in others.items())

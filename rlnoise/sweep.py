@@ -220,6 +220,10 @@ class Grid:
     agents: list[str]
     seeds: list[int]
     axes: list[Axis] = field(default_factory=list)
+    refine: int = 0
+    """Rounds of `--refine`: values added to the first axis where a share crosses one half."""
+    added: tuple[Any, ...] = ()
+    """The first axis's values that refinement added (found again from the runs on resume)."""
 
     def points(self) -> list[dict[str, Any]]:
         """Every combination of the varied values, the first axis varying slowest."""
@@ -227,8 +231,11 @@ class Grid:
         return [dict(zip(names, values, strict=True)) for values in itertools.product(*self.values())]
 
     def values(self) -> list[tuple[Any, ...]]:
-        """Each axis's values."""
-        return [axis.values for axis in self.axes]
+        """Each axis's values, the first with those refinement added, in order."""
+        values = [axis.values for axis in self.axes]
+        if self.added:
+            values[0] = tuple(sorted({*values[0], *self.added}))
+        return values
 
     def runs(self, directory: Path) -> list[Run]:
         """Every run: agent, then point, then seed."""
@@ -252,8 +259,11 @@ class Grid:
     def identity(self) -> dict[str, Any]:
         """What a directory's results must record for `resume` to continue this grid there."""
         vary = {"vary": [asdict(axis) for axis in self.axes]} if self.axes else {}
+        refine = {"refine": self.refine} if self.refine else {}
         return json.loads(
-            json.dumps({"agents": self.agents, "seeds": self.seeds, **vary, "settings": self.settings()})
+            json.dumps(
+                {"agents": self.agents, "seeds": self.seeds, **vary, **refine, "settings": self.settings()}
+            )
         )
 
     def check(self) -> None:
@@ -287,6 +297,8 @@ class Grid:
         parts += ["--seeds", ",".join(map(str, self.seeds))]
         for axis in self.axes:
             parts += ["--vary", f"{axis.name}={axis.text}"]
+        if self.refine:
+            parts += ["--refine", str(self.refine)]
         defaults = replace(Config(), **env_defaults(base.env_id, base.env_kwargs))
         for item in fields(Config):
             value = getattr(base, item.name)

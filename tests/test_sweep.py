@@ -429,3 +429,43 @@ def test_a_grid_killed_with_sigkill_after_a_checkpoint_resumes_from_its_run_dire
     assert results["complete"] and [run["status"] for run in results["runs"]] == ["finished"]
     manifest = read_strict_json(Path(results["runs"][0]["directory"]) / "manifest.json")
     assert manifest["status"] == "complete" and len(manifest["resumed"]) == 1  # from its checkpoint
+
+
+@pytest.mark.slow
+def test_refine_adds_midpoints_where_a_share_crosses_one_half_and_resume_finds_them_again(tmp_path, capsys):
+    logdir = tmp_path / "refined"
+    flags = ["--agents", "regression", "--seeds", "1-2", "--vary", "sigma=0.3,0.9", "--refine", "2"]
+    assert main(["sweep", *flags, *SHORT, *FIXED_SCENE, "--logdir", str(logdir)]) == 0
+    results = read_strict_json(logdir / "sweep.json")
+    sigmas = [point["settings"]["sigma"] for point in results["points"]]
+    assert sigmas[0] == 0.3 and 0.6 in sigmas and sigmas[-1] == 0.9 and len(sigmas) >= 4  # two rounds
+    assert sigmas == sorted(sigmas) and len(results["runs"]) == 2 * len(sigmas)
+    assert all(run["status"] == "finished" for run in results["runs"])
+    averaged = next(item for item in results["transitions"] if item["outcome"] == "averaged")
+    below = max(sigma for sigma in sigmas if sigma <= averaged["measured"])
+    above = min(sigma for sigma in sigmas if sigma >= averaged["measured"])
+    assert above - below <= 0.15 + 1e-9  # located between neighbours a quarter of the first gap apart
+    assert "--refine 2" in results["command"]
+    trained = {
+        path.name: (path / "evaluation.json").stat().st_mtime_ns for path in logdir.glob("regression__*")
+    }
+    capsys.readouterr()
+    assert main(["sweep", *flags, *SHORT, *FIXED_SCENE, "--logdir", str(logdir), "--resume"]) == 0
+    assert read_strict_json(logdir / "sweep.json")["points"] == results["points"]
+    assert {
+        path.name: (path / "evaluation.json").stat().st_mtime_ns for path in logdir.glob("regression__*")
+    } == trained
+
+
+def test_refine_needs_numbers_along_the_first_setting(tmp_path, capsys):
+    flags = ["--agents", "categorical", "--vary", "algo=reinforce,ppo", "--refine", "1"]
+    assert main(["sweep", *flags, "--logdir", str(tmp_path / "never")]) == 2
+    assert (
+        "--refine needs numbers to bisect along the first --vary, not reinforce,ppo"
+        in capsys.readouterr().err
+    )
+    with pytest.raises(SystemExit) as exited:
+        main(["sweep", "--vary", "sigma=0.1,0.2", "--refine", "-1"])
+    assert (
+        exited.value.code == 2 and "argument --refine: must be 0 or more, got -1" in capsys.readouterr().err
+    )

@@ -19,8 +19,7 @@ HERE = Path(__file__).resolve().parent
 HALF_GAP = ["--env-kwargs", '{"half_gap": 0.6}']
 SWEEPS = {
     "sigma-fixed": [
-        "--agents", "regression", "--seeds", "1-5", *HALF_GAP,
-        "--vary", "sigma=0.1,0.2,0.3,0.4,0.45,0.5,0.52,0.54,0.56,0.58,0.6,0.7,0.8,1.0,1.2",
+        "--agents", "regression", "--seeds", "1-5", *HALF_GAP, "--vary", "sigma=0.1:1.2:12", "--refine", "3",
     ],
     "sigma-fixed-4x": [
         "--agents", "regression", "--seeds", "1-3", *HALF_GAP, "--total-timesteps", "2457600",
@@ -28,16 +27,15 @@ SWEEPS = {
     ],
     "sigma-drawn": ["--agents", "regression", "--seeds", "1-5", "--vary", "sigma=0.1:1.2:12"],
     "ent-coef": [
-        "--agents", "categorical", "--seeds", "1-5",
-        "--vary", "ent_coef=0.03,0.05,0.08,0.1,0.12,0.13,0.14,0.15,0.16,0.18,0.2,0.3",
+        "--agents", "categorical", "--seeds", "1-5", "--vary", "ent_coef=log:0.01:1:9", "--refine", "3",
     ],
     "ent-coef-steps": [
-        "--agents", "categorical", "--seeds", "1-3",
-        "--vary", "ent_coef=0.08,0.1,0.12,0.14,0.16,0.2", "--vary", "total_timesteps=153600,614400,1843200",
+        "--agents", "categorical", "--seeds", "1-3", "--vary", "ent_coef=log:0.03:0.3:5",
+        "--vary", "total_timesteps=153600,614400,1843200", "--refine", "2",
     ],
     "ent-coef-algo": [
-        "--agents", "categorical", "--seeds", "1-3",
-        "--vary", "ent_coef=0.04,0.05,0.06,0.07,0.08,0.1,0.12,0.14,0.17,0.2", "--vary", "algo=reinforce,ppo",
+        "--agents", "categorical", "--seeds", "1-3", "--vary", "ent_coef=log:0.03:0.3:5",
+        "--vary", "algo=reinforce,ppo", "--refine", "2",
     ],
 }  # fmt: skip
 """Each sweep's flags after `rlnoise sweep --env-id TwoBales-v0`."""

@@ -11,10 +11,13 @@ import argparse
 import shlex
 import sys
 import time
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from rlnoise.config import POSITIVE, SEED, add_flags, check_algo_flags, check_taken, flag_type, from_args
-from rlnoise.sweep import Axis
+from rlnoise.sweep import Axis, Grid
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -120,13 +123,60 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "VALUES a list 0.1,0.2,0.4, a linear range 0.1:1.2:12 or a log range log:0.001:1:10 (12 and 10 "
         "values) (default: none; at least one)",
     )
+    parser.add_argument(
+        "--refine",
+        type=non_negative_int,
+        default=0,
+        metavar="K",
+        help="after the grid, up to K rounds that add the midpoint of the two values of the first "
+        "varied setting between which a share of start states crosses one half (the geometric "
+        "midpoint on a log range), train them and measure again; resumable like the grid (default: "
+        "0, none)",
+    )
     add_grid_flags(parser, "sweep")
     parser.set_defaults(run=run)
+
+
+def non_negative_int(text: str) -> int:
+    """An integer of 0 or more, else an argparse error that says so."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
     """Train the sweep, write and print its results; return the exit code."""
     return run_grid(args, args.vary, "sweep")
+
+
+def refine(
+    grid: Grid, records: list[dict[str, Any]], directory: Path, args: argparse.Namespace
+) -> tuple[Grid, list[dict[str, Any]], KeyboardInterrupt | None]:
+    """Up to `grid.refine` rounds: add the first axis's midpoints where a share crosses one half
+    (`rlnoise.phase.refined_values`), train them; the grid grown, all its records, any interrupt.
+    A resumed sweep finds each round's points again from the same runs, and reads them back."""
+    from rlnoise.phase import refined_values
+    from rlnoise.results import write_started
+    from rlnoise.sweep import make_backend, train_grid
+
+    interrupt = None
+    for _ in range(grid.refine):
+        added = refined_values(grid, records)
+        if not added:
+            break
+        grid = replace(grid, added=(*grid.added, *added))
+        runs, known = grid.runs(directory), {Path(item["directory"]).name: item for item in records}
+        backend = make_backend(args.backend, min(args.jobs, len(runs)), ("rlnoise.envs",), args.address)
+        records, interrupt = train_grid(
+            runs, backend, known, on_change=partial(write_started, directory, grid)
+        )
+        if interrupt is not None:
+            break
+    return grid, records, interrupt
 
 
 def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
@@ -135,15 +185,18 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     from rlnoise.files import check_directory, locked_directory, unique_suffix
     from rlnoise.inputs import check_used
     from rlnoise.names import command_path, file_name
+    from rlnoise.phase import numeric
     from rlnoise.results import import_beside_workers, json_name, write_comparison, write_started, write_sweep
-    from rlnoise.sweep import Grid, import_ray, make_backend, read_previous, train_grid
+    from rlnoise.sweep import import_ray, make_backend, read_previous, train_grid
 
     names = [axis.name for axis in axes]
     if len(set(names)) < len(names):
         raise UsageError(f"--vary names a setting twice: {', '.join(names)}")
     base = from_args(args, agent=args.agents[0], logdir="")
     check_taken(args.agents, base.agent_settings)
-    grid = Grid(base, args.agents, args.seeds, axes)
+    grid = Grid(base, args.agents, args.seeds, axes, refine=getattr(args, "refine", 0))
+    if grid.refine and not (numeric(axes[0].values) and len(axes[0].values) >= 2):
+        raise UsageError(f"--refine needs numbers to bisect along the first --vary, not {axes[0].text}")
     grid.check()
     varied = {*getattr(args, "given", set()), *names}
     algos = next((list(axis.values) for axis in axes if axis.name == "algo"), [base.algo])
@@ -165,8 +218,10 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
         import_beside_workers(sweep=bool(axes))
         backend = make_backend(args.backend, jobs, ("rlnoise.envs",), args.address)
         records, interrupt = train_grid(
-            runs, backend, previous, on_change=lambda records: write_started(directory, grid, records)
+            runs, backend, previous, on_change=partial(write_started, directory, grid)
         )
+        if interrupt is None and grid.refine:
+            grid, records, interrupt = refine(grid, records, directory, args)
         seconds = time.perf_counter() - start
         write = write_sweep if axes else write_comparison
         text = write(directory, grid, records, interrupt is not None)
