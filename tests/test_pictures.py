@@ -319,7 +319,7 @@ def test_a_card_of_one_scene_keeps_the_scene_s_number(monkeypatch):
 )
 def test_pictures_draw_nothing_from_training_s_generators_with_every_noise_source(tmp_path, source):
     weights = []
-    for every in (1, 3):  # every evaluation pictured, or only the third and the last
+    for every in (1, 100):  # every evaluation pictured, or none before the final one
         config = Config(logdir=str(tmp_path), run_name=f"every{every}", num_envs=64, total_timesteps=4 * 64,
                         eval_every=1, picture_every=every, eval_contexts=2, eval_samples=2,
                         **source)  # fmt: skip

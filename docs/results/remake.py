@@ -1,15 +1,21 @@
-"""Remake the sweeps behind docs/results/phase-diagrams.md: each sweep's `sweep.md` and `phase.png`.
+"""Remake docs/results' comparisons (`NAME.md`, `NAME.png`) and the sweeps behind phase-diagrams.md.
 
-Run from the repository root: ``.venv/bin/python docs/results/remake.py [--only NAME ...] [--list]``.
-Each sweep trains in a scratch directory (`--workdir`, kept so that an interrupted remake
-continues with ``--resume``) and its `sweep.md` and `phase.png` are copied to
-`docs/results/sweeps/NAME/`. The commands are those printed in each `sweep.md`; on a 2-core
-machine the six sweeps take about 35 minutes.
+Run from the repository root: ``.venv/bin/python docs/results/remake.py [--only NAME ...] [--list]
+[--check]``.
+Each comparison and sweep trains in a scratch directory (`--workdir`, kept so that an interrupted
+remake continues with ``--resume``); a comparison's `results.md` and `results.png` become
+`docs/results/NAME.md` and `NAME.png`, a sweep's `sweep.md` and `phase.png` go to
+`docs/results/sweeps/NAME/`. The commands are those printed in each file; on a 2-core machine
+the comparisons take about 10 minutes, the six sweeps about 35. `--check` trains nothing: it
+fails unless every figure with its interval (`0.553 [0.551, 0.559]`) that `QUOTING` files quote
+is printed, digit for digit, by a sweep, and every table row of the README's with a `±` by a
+comparison.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +23,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 HALF_GAP = ["--env-kwargs", '{"half_gap": 0.6}']
+COMPARES = {"twobales": "TwoBales-v0", "goopening": "GoOpening-v0", "multigoal": "MultiGoal-v0"}
+"""Each comparison's file name and env: `rlnoise compare --env-id ENV --agents regression,categorical
+--seeds 1-5`."""
 SWEEPS = {
     "sigma-fixed": [
         "--agents", "regression", "--seeds", "1-5", *HALF_GAP, "--vary", "sigma=0.1:1.2:12", "--refine", "3",
@@ -41,6 +50,41 @@ SWEEPS = {
 """Each sweep's flags after `rlnoise sweep --env-id TwoBales-v0`."""
 
 
+QUOTING = (HERE / "phase-diagrams.md", HERE.parent.parent / "README.md")
+"""The files whose quoted sweep figures `--check` holds against the sweeps' own tables."""
+QUOTED = re.compile(r"-?\d+\.\d+ \[-?\d+\.\d+, -?\d+\.\d+\]")
+"""A figure with its interval, as sweep.md prints it."""
+AGENT_ROW = re.compile(r"\| (regression|categorical) (sampled|deterministic) \| .* ± ")
+"""A row of a comparison's table, as the README quotes it."""
+
+
+def unbacked() -> list[str]:
+    """Each quoted figure with interval that no sweep's sweep.md prints, and each README table
+    row with a `±` that no comparison prints, by file."""
+    printed = "\n".join(path.read_text() for path in sorted((HERE / "sweeps").glob("*/sweep.md")))
+    missing = [
+        f"{path.name}: {quote}"
+        for path in QUOTING
+        for quote in QUOTED.findall(path.read_text())
+        if quote not in printed
+    ]
+    compared = "\n".join((HERE / f"{name}.md").read_text() for name in COMPARES).splitlines()
+    rows = [line for line in QUOTING[1].read_text().splitlines() if AGENT_ROW.match(line)]
+    return missing + [f"{QUOTING[1].name}: {row}" for row in rows if row not in compared]
+
+
+def compare(name: str, workdir: Path) -> None:
+    """Train (or continue) one comparison in `workdir` and copy its results here as NAME.md and NAME.png."""
+    logdir = workdir / name
+    command = [sys.executable, "-m", "rlnoise.cli", "compare", "--env-id", COMPARES[name]]
+    command += ["--agents", "regression,categorical", "--seeds", "1-5"]
+    resume = ["--resume"] if (logdir / "results.json").is_file() else []
+    subprocess.run([*command, "--logdir", str(logdir), *resume], check=True)
+    text = (logdir / "results.md").read_text().replace("![results](results.png)", f"![results]({name}.png)")
+    (HERE / f"{name}.md").write_text(text)
+    shutil.copyfile(logdir / "results.png", HERE / f"{name}.png")
+
+
 def remake(name: str, workdir: Path) -> None:
     """Train (or continue) one sweep in `workdir` and copy its sweep.md and phase.png here."""
     logdir = workdir / name
@@ -54,18 +98,26 @@ def remake(name: str, workdir: Path) -> None:
 
 
 def main() -> int:
-    """Remake the sweeps named (all by default)."""
+    """Remake the comparisons and sweeps named (all by default), or check the quoted figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", choices=sorted(SWEEPS), help="remake these sweeps only")
+    parser.add_argument("--only", nargs="+", choices=sorted([*COMPARES, *SWEEPS]), help="remake these only")
     parser.add_argument("--list", action="store_true", help="print each sweep's flags and exit")
     parser.add_argument("--workdir", type=Path, default=Path("runs/remake"), help="where the sweeps train")
+    parser.add_argument("--check", action="store_true", help="train nothing: check the quoted figures")
     args = parser.parse_args()
+    if args.check:
+        missing = unbacked()
+        for quote in missing:
+            print(f"not printed by any sweep: {quote}", file=sys.stderr)
+        return 1 if missing else 0
     if args.list:
+        for name, env_id in COMPARES.items():
+            print(f"{name}: rlnoise compare --env-id {env_id} --agents regression,categorical --seeds 1-5")
         for name, flags in SWEEPS.items():
             print(f"{name}: rlnoise sweep --env-id TwoBales-v0 {' '.join(flags)}")
         return 0
-    for name in args.only or SWEEPS:
-        remake(name, args.workdir)
+    for name in args.only or [*COMPARES, *SWEEPS]:
+        (compare if name in COMPARES else remake)(name, args.workdir)
     return 0
 
 
