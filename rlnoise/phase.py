@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from rlnoise.metrics import CONFIDENCE, EVALUATIONS, OUTCOMES, mean_interval, share_interval
-from rlnoise.sweep import ENV, Grid, declaration, summarize, with_settings
+from rlnoise.sweep import ENV, Grid, declaration, numeric, summarize, with_settings
 
 HALF = 0.5
 FINE = 200
@@ -172,11 +172,6 @@ def crossings(xs: Sequence[float], ys: Sequence[float | None], log: bool) -> lis
         position = positions[i] + fraction * (positions[i + 1] - positions[i])
         found.append(float(np.exp(position) if log else position))
     return found
-
-
-def numeric(values: Sequence[Any]) -> bool:
-    """Whether every value is a number (not a boolean)."""
-    return all(isinstance(value, int | float) and not isinstance(value, bool) for value in values)
 
 
 def fine_values(grid: Grid) -> list[Any]:

@@ -184,6 +184,38 @@ def transition_rows(transitions: list[dict[str, Any]]) -> dict[str, dict[str, st
     return found
 
 
+def order_sections(analysis: dict[str, Any], setting: str) -> list[str]:
+    """sweep.md's sections of a theory's order parameter: measured with its interval, and predicted."""
+    from rlnoise.phase import format_value as short
+    from rlnoise.report import markdown
+
+    sections = []
+    for curve in analysis["curves"]:
+        if "order" not in curve:
+            continue
+        order = curve["order"]
+        predicted = dict(zip(curve["values"], order["predicted"], strict=True))
+        rows = {
+            short(x): {
+                "measured": ""
+                if value["median"] is None
+                else format_interval({"mean": value["median"], **value}),
+                "theory": f"{predicted[x]:.3f}",
+            }
+            for x, value in zip(order["settings"], order["measured"], strict=True)
+        }
+        sections += [
+            f"## {curve['agent']}, {curve['mode']}: order parameter {order['name']}",
+            "",
+            "Per point: the median over seeds of each run's median over its start states "
+            "[95% percentile-bootstrap interval over seeds], beside the theory's value.",
+            "",
+            markdown(rows, setting, ("measured", "theory")),
+            "",
+        ]
+    return sections
+
+
 def write_sweep(directory: Path, grid: Grid, records: list[dict[str, Any]], interrupted: bool) -> str:
     """Write sweep.json, sweep.md and phase.png (also to TensorBoard); return the text tables."""
     from rlnoise.phase import analyse, phase_picture
@@ -226,28 +258,7 @@ def write_sweep(directory: Path, grid: Grid, records: list[dict[str, Any]], inte
             if body:
                 sections += [f"## {agent}, {mode}", "", markdown(body, "settings", columns), ""]
                 texts.append(f"{agent}, {mode}\n" + table(body, "settings", columns))
-    for curve in analysis["curves"]:
-        if "order" in curve:
-            order = curve["order"]
-            predicted = dict(zip(curve["values"], order["predicted"], strict=True))
-            rows = {
-                short(x): {
-                    "measured": ""
-                    if value["median"] is None
-                    else format_interval({"mean": value["median"], **value}),
-                    "theory": f"{predicted[x]:.3f}",
-                }
-                for x, value in zip(order["settings"], order["measured"], strict=True)
-            }
-            sections += [
-                f"## {curve['agent']}, {curve['mode']}: order parameter {order['name']}",
-                "",
-                "Per point: the median over seeds of each run's median over its start states "
-                "[95% percentile-bootstrap interval over seeds], beside the theory's value.",
-                "",
-                markdown(rows, names[0], ("measured", "theory")),
-                "",
-            ]
+    sections += order_sections(analysis, names[0])
     transitions = transition_rows(analysis["transitions"])
     along = f"along {names[0]}" + (f", for each value of {', '.join(names[1:])}" if names[1:] else "")
     transition_columns = ("measured", "predicted", "theory")

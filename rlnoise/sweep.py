@@ -40,7 +40,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -82,6 +82,11 @@ class Axis:
     log: bool = False
     text: str = ""
     """The values as given on the command line."""
+
+
+def numeric(values: Sequence[Any]) -> bool:
+    """Whether every value is a number (not a boolean)."""
+    return all(isinstance(value, int | float) and not isinstance(value, bool) for value in values)
 
 
 def setting_name(name: str) -> str:
@@ -277,6 +282,12 @@ class Grid:
             raise UsageError(
                 f"this grid has {size:,} runs; at most {MAX_RUNS:,} (fewer values, seeds or agents)"
             )
+        first = self.axes[0] if self.axes else None
+        numbers = first is not None and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in first.values
+        )
+        if self.refine and not numbers:
+            raise UsageError(f"--refine needs numbers to bisect along the first --vary, not {first.text}")
         own = agents.declared()
         for axis in (axis for axis in self.axes if axis.name in own):
             takers = own[axis.name][1]

@@ -185,7 +185,6 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     from rlnoise.files import check_directory, locked_directory, unique_suffix
     from rlnoise.inputs import check_used
     from rlnoise.names import command_path, file_name
-    from rlnoise.phase import numeric
     from rlnoise.results import import_beside_workers, json_name, write_comparison, write_started, write_sweep
     from rlnoise.sweep import import_ray, make_backend, read_previous, train_grid
 
@@ -195,8 +194,6 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     base = from_args(args, agent=args.agents[0], logdir="")
     check_taken(args.agents, base.agent_settings)
     grid = Grid(base, args.agents, args.seeds, axes, refine=getattr(args, "refine", 0))
-    if grid.refine and not (numeric(axes[0].values) and len(axes[0].values) >= 2):
-        raise UsageError(f"--refine needs numbers to bisect along the first --vary, not {axes[0].text}")
     grid.check()
     varied = {*getattr(args, "given", set()), *names}
     algos = next((list(axis.values) for axis in axes if axis.name == "algo"), [base.algo])
@@ -212,11 +209,10 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     check_directory(directory, "--logdir")
     previous = read_previous(directory / json_name(grid), grid, "--logdir") if args.resume else None
     runs = grid.runs(directory)
-    jobs = min(args.jobs, len(runs))
     with locked_directory(directory, "--logdir", reuse=args.resume):
         start = time.perf_counter()
         import_beside_workers(sweep=bool(axes))
-        backend = make_backend(args.backend, jobs, ("rlnoise.envs",), args.address)
+        backend = make_backend(args.backend, min(args.jobs, len(runs)), ("rlnoise.envs",), args.address)
         records, interrupt = train_grid(
             runs, backend, previous, on_change=partial(write_started, directory, grid)
         )
