@@ -67,7 +67,7 @@ def distinct_indices(observations: np.ndarray, count: int = SCENES) -> list[int]
 
 DENSITY_POINTS = 200
 """Actions at which a 1-D point policy's density is drawn."""
-NOISE_DRAWS = 32
+NOISE_DRAWS = 64
 """Forward passes, each with fresh noise inside the network (dropout, NoisyNet, parameter noise),
 whose densities or probabilities are averaged: the policy that sampled evaluation plays."""
 
@@ -127,29 +127,31 @@ def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: 
 def noise_average(policy: Any, forward: Any) -> np.ndarray:
     """The mean of `forward()` over `NOISE_DRAWS` passes, each with fresh noise inside the network
     (each parameter-noise perturbation drawn anew, as sampled evaluation draws one per episode);
-    the same as one pass for a network without noise. Call it within `own_generator`."""
+    one pass for a network without noise. Call it within `own_generator`."""
     import torch
 
+    from rlnoise.noise import carries_noise
+
     perturbations = getattr(policy, "parameter_noise", None)
+    draws = NOISE_DRAWS if policy.training and carries_noise(policy) else 1
     total = 0.0
     with torch.no_grad():
-        for _ in range(NOISE_DRAWS):
+        for _ in range(draws):
             if perturbations is not None:
                 perturbations.restart()
             total = total + forward()
-    return (total / NOISE_DRAWS).cpu().numpy().astype(np.float64)
+    return (total / draws).cpu().numpy().astype(np.float64)
 
 
 def point_density(policy: Any, inputs: Any, low: float, high: float) -> np.ndarray:
     """A 1-D point policy's density at `DENSITY_POINTS` actions from `low` to `high`, per scene,
-    averaged over the noise inside the network (`noise_average`)."""
+    averaged over the noise inside the network (`noise_average`: one draw per scene and pass)."""
     import torch
 
     actions = torch.linspace(low, high, DENSITY_POINTS, dtype=inputs.dtype, device=inputs.device)
-    repeated = inputs.repeat_interleave(DENSITY_POINTS, dim=0)
-    wanted = actions.repeat(len(inputs))[:, None]
-    density = noise_average(policy, lambda: policy.distribution(repeated).log_prob(wanted).exp())
-    return density.reshape(len(inputs), DENSITY_POINTS)
+    wanted = actions[:, None, None].expand(DENSITY_POINTS, len(inputs), 1)  # broadcast over the scenes
+    density = noise_average(policy, lambda: policy.distribution(inputs).log_prob(wanted).exp())
+    return density.T
 
 
 def half_step(values: np.ndarray) -> float:
