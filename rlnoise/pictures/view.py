@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,7 +125,7 @@ def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: 
     return result
 
 
-def noise_average(policy: Any, forward: Any) -> np.ndarray:
+def noise_average(policy: Any, forward: Callable[[], Any]) -> np.ndarray:
     """The mean of `forward()` over `NOISE_DRAWS` passes, each with fresh noise inside the network
     (each parameter-noise perturbation drawn anew, as sampled evaluation draws one per episode);
     one pass for a network without noise. Call it within `own_generator`."""
