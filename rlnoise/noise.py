@@ -107,6 +107,14 @@ def rebuild(network: MLP, config: Config) -> MLP:
     return MLP(*modules, linears[-1])
 
 
+def carries_noise(policy: nn.Module) -> bool:
+    """Whether a forward pass of `policy` in training mode draws noise inside its network."""
+    return any(
+        isinstance(module, NoisyLinear | ParameterNoise) or (isinstance(module, nn.Dropout) and module.p > 0)
+        for module in policy.modules()
+    )
+
+
 def apply(policy: Policy, config: Config) -> None:
     """Rebuild every standard network (`MLP`) of `policy` with the settings' noise sources.
 

@@ -482,7 +482,8 @@ class Run:
             ratio = log_ratio(episodes["sampled"].modes, (labels[0], labels[1]))
             self.writer.add_scalar("multimodality/log_ratio", ratio, step)
         if final or (self.update // config.eval_every) % config.picture_every == 0:
-            with own_generator(config.device, self.evaluation.seed):  # training's generators untouched
+            # the policy sampled evaluation plays, drawn from a generator of its own: training's untouched
+            with self.collector.sources.evaluating(), own_generator(config.device, self.evaluation.seed):
                 self.draw_pictures(episodes["sampled"].observations, step)
         return results
 

@@ -326,3 +326,39 @@ def test_pictures_draw_nothing_from_training_s_generators_with_every_noise_sourc
         train(config, progress=False)
         weights.append(torch.load(tmp_path / f"every{every}" / "model.pt"))
     assert all(torch.equal(weights[0][name], weights[1][name]) for name in weights[0])
+
+
+@pytest.mark.parametrize("source", [{"param_noise": 0.3}, {"dropout": 0.5}], ids=["param_noise", "dropout"])
+def test_a_noise_source_s_picture_shows_the_policy_that_evaluation_plays(source):
+    from rlnoise.evaluation import Evaluation, own_generator, play
+    from rlnoise.noise import NoiseSources
+    from rlnoise.pictures.view import DENSITY_POINTS
+
+    config = Config(agent="regression", sigma=0.05, eval_contexts=1, eval_samples=2000, **source)
+    env = gym.make("TwoBales-v0")
+    torch.manual_seed(0)
+    policy, adapter = build_policy(config, env)
+    evaluation = Evaluation.planned(env, config.env_id, {}, 1, 2000, 0, "cpu")
+    sources = NoiseSources(policy, config)
+    with sources.evaluating():
+        played = play(
+            policy, adapter, evaluation, evaluation.make_envs(), deterministic=False
+        ).actions.ravel()
+        with own_generator("cpu", 0):
+            seen = view(policy, adapter, env, np.asarray(evaluation_scene(env))[None])
+    actions = np.linspace(seen.low[0], seen.high[0], DENSITY_POINTS)
+    weights = seen.density[0] / seen.density[0].sum()
+    mean = float((weights * actions).sum())
+    spread = float(np.sqrt((weights * (actions - mean) ** 2).sum()))
+    # the noise inside the network spreads what evaluation plays far beyond the point's own sigma,
+    # and the picture's density spreads as much; the point drawn is the unperturbed one it plays
+    assert played.std() > 3 * config.sigma
+    assert spread == pytest.approx(played.std(), rel=0.25)
+    with policy.evaluating(), torch.no_grad():
+        point = policy.mode(torch.as_tensor(seen.observations, dtype=torch.float32)).numpy()
+    assert seen.played[0, 0] == pytest.approx(float(point[0, 0]), abs=1e-6)
+
+
+def evaluation_scene(env: gym.Env) -> np.ndarray:
+    """The scene evaluation's first context starts from (reset seed 0)."""
+    return env.reset(seed=0)[0]

@@ -6,7 +6,9 @@ Each comparison and sweep trains in a scratch directory (`--workdir`, kept so th
 remake continues with ``--resume``); a comparison's `results.md` and `results.png` become
 `docs/results/NAME.md` and `NAME.png`, a sweep's `sweep.md` and `phase.png` go to
 `docs/results/sweeps/NAME/`. The commands are those printed in each file; on a 2-core machine
-the comparisons take about 10 minutes, the six sweeps about 35. `--check` trains nothing: it
+the comparisons take about 10 minutes, the six sweeps about 35. noise.md's twelve runs (`NOISE`)
+go to `docs/results/noise/NAME/` (not timed together; a parameter-noise run trains about 4 times
+slower than a plain one). `--check` trains nothing: it
 fails unless every figure with its interval (`0.553 [0.551, 0.559]`) that `QUOTING` files quote
 is printed, digit for digit, by a sweep, and every table row of the README's with a `±` by a
 comparison.
@@ -48,6 +50,31 @@ SWEEPS = {
     ],
 }  # fmt: skip
 """Each sweep's flags after `rlnoise sweep --env-id TwoBales-v0`."""
+REGRESSION = ["--agents", "regression", "--seeds", "1-5"]
+SIGMA_02 = ["--env-id", "TwoBales-v0", "--agents", "regression", "--seeds", "1-3", "--sigma", "0.2"]
+NOISE = {
+    "twobales-plain": [
+        "compare", "--env-id", "TwoBales-v0", "--agents", "regression,categorical", "--seeds", "1-5",
+    ],
+    "twobales-noisy": ["compare", "--env-id", "TwoBales-v0", *REGRESSION, "--noisy-net"],
+    "twobales-dropout": ["sweep", "--env-id", "TwoBales-v0", *REGRESSION, "--vary", "dropout=0.1,0.3"],
+    "twobales-param": [
+        "sweep", "--env-id", "TwoBales-v0", *REGRESSION, "--param-noise", "0.1",
+        "--vary", "param_noise_target=0.1,0.5",
+    ],
+    "twobales-grad": ["sweep", "--env-id", "TwoBales-v0", *REGRESSION, "--vary", "grad_noise=0.01,1"],
+    "multigoal-noisy": ["compare", "--env-id", "MultiGoal-v0", *REGRESSION, "--noisy-net"],
+    "multigoal-dropout": ["compare", "--env-id", "MultiGoal-v0", *REGRESSION, "--dropout", "0.1"],
+    "multigoal-grad": ["compare", "--env-id", "MultiGoal-v0", *REGRESSION, "--grad-noise", "0.01"],
+    "multigoal-param": [
+        "compare", "--env-id", "MultiGoal-v0", *REGRESSION,
+        "--param-noise", "0.1", "--param-noise-target", "0.2",
+    ],
+    "twobales-sigma0.2-plain": ["compare", *SIGMA_02],
+    "twobales-sigma0.2-dropout": ["compare", *SIGMA_02, "--dropout", "0.3"],
+    "twobales-sigma0.2-param": ["compare", *SIGMA_02, "--param-noise", "0.1", "--param-noise-target", "0.5"],
+}  # fmt: skip
+"""noise.md's runs: each `rlnoise` command and its flags; the files go to `docs/results/noise/NAME/`."""
 
 
 QUOTING = (HERE / "phase-diagrams.md", HERE.parent.parent / "README.md")
@@ -73,34 +100,59 @@ def unbacked() -> list[str]:
     return missing + [f"{QUOTING[1].name}: {row}" for row in rows if row not in compared]
 
 
+OUTPUTS = {
+    "compare": ("results.json", "results.md", "results.png"),
+    "sweep": ("sweep.json", "sweep.md", "phase.png"),
+}
+"""Per command: the file that shows a start (so `--resume`), the table and the figure."""
+
+
+def train(command: list[str], logdir: Path) -> tuple[Path, Path]:
+    """Run `rlnoise COMMAND` (`compare` or `sweep` and its flags) into `logdir`, continuing one begun
+    there; its table and figure."""
+    record, table, figure = OUTPUTS[command[0]]
+    resume = ["--resume"] if (logdir / record).is_file() else []
+    subprocess.run(
+        [sys.executable, "-m", "rlnoise.cli", *command, "--logdir", str(logdir), *resume], check=True
+    )
+    return logdir / table, logdir / figure
+
+
+def copy_into(files: tuple[Path, Path], target: Path) -> None:
+    """Copy a run's table and figure into the folder `target`, under their own names."""
+    target.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        shutil.copyfile(file, target / file.name)
+
+
 def compare(name: str, workdir: Path) -> None:
     """Train (or continue) one comparison in `workdir` and copy its results here as NAME.md and NAME.png."""
-    logdir = workdir / name
-    command = [sys.executable, "-m", "rlnoise.cli", "compare", "--env-id", COMPARES[name]]
-    command += ["--agents", "regression,categorical", "--seeds", "1-5"]
-    resume = ["--resume"] if (logdir / "results.json").is_file() else []
-    subprocess.run([*command, "--logdir", str(logdir), *resume], check=True)
-    text = (logdir / "results.md").read_text().replace("![results](results.png)", f"![results]({name}.png)")
-    (HERE / f"{name}.md").write_text(text)
-    shutil.copyfile(logdir / "results.png", HERE / f"{name}.png")
+    command = ["compare", "--env-id", COMPARES[name], "--agents", "regression,categorical", "--seeds", "1-5"]
+    table, figure = train(command, workdir / name)
+    (HERE / f"{name}.md").write_text(
+        table.read_text().replace("![results](results.png)", f"![results]({name}.png)")
+    )
+    shutil.copyfile(figure, HERE / f"{name}.png")
 
 
 def remake(name: str, workdir: Path) -> None:
-    """Train (or continue) one sweep in `workdir` and copy its sweep.md and phase.png here."""
-    logdir = workdir / name
-    command = [sys.executable, "-m", "rlnoise.cli", "sweep", "--env-id", "TwoBales-v0", *SWEEPS[name]]
-    resume = ["--resume"] if (logdir / "sweep.json").is_file() else []
-    subprocess.run([*command, "--logdir", str(logdir), *resume], check=True)
-    target = HERE / "sweeps" / name
-    target.mkdir(parents=True, exist_ok=True)
-    for file in ("sweep.md", "phase.png"):
-        shutil.copyfile(logdir / file, target / file)
+    """Train (or continue) one sweep in `workdir` and copy its sweep.md and phase.png to sweeps/NAME."""
+    copy_into(
+        train(["sweep", "--env-id", "TwoBales-v0", *SWEEPS[name]], workdir / name), HERE / "sweeps" / name
+    )
+
+
+def noise(name: str, workdir: Path) -> None:
+    """Train (or continue) one of noise.md's runs in `workdir` and copy its table and figure to noise/NAME."""
+    copy_into(train(NOISE[name], workdir / "noise" / name), HERE / "noise" / name)
 
 
 def main() -> int:
     """Remake the comparisons and sweeps named (all by default), or check the quoted figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", choices=sorted([*COMPARES, *SWEEPS]), help="remake these only")
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted([*COMPARES, *SWEEPS, *NOISE]), help="remake these only"
+    )
     parser.add_argument("--list", action="store_true", help="print each sweep's flags and exit")
     parser.add_argument("--workdir", type=Path, default=Path("runs/remake"), help="where the sweeps train")
     parser.add_argument("--check", action="store_true", help="train nothing: check the quoted figures")
@@ -115,9 +167,11 @@ def main() -> int:
             print(f"{name}: rlnoise compare --env-id {env_id} --agents regression,categorical --seeds 1-5")
         for name, flags in SWEEPS.items():
             print(f"{name}: rlnoise sweep --env-id TwoBales-v0 {' '.join(flags)}")
+        for name, flags in NOISE.items():
+            print(f"noise/{name}: rlnoise {' '.join(flags)}")
         return 0
-    for name in args.only or [*COMPARES, *SWEEPS]:
-        (compare if name in COMPARES else remake)(name, args.workdir)
+    for name in args.only or [*COMPARES, *SWEEPS, *NOISE]:
+        (compare if name in COMPARES else remake if name in SWEEPS else noise)(name, args.workdir)
     return 0
 
 

@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     check_run(config, episodes=contexts * samples)
     env, policy, adapter = load_policy(directory, config)
 
-    from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate
+    from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate, own_generator
     from rlnoise.report import table
 
     seed = config.seed if args.seed is None else args.seed
@@ -119,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     )
     from rlnoise.noise import NoiseSources
 
-    with NoiseSources(policy, config).evaluating():  # sampled play as in training's evaluation
+    sources = NoiseSources(policy, config)
+    with sources.evaluating():  # sampled play as in training's evaluation
         results, episodes = evaluate(policy, adapter, evaluation)
     print(f"{config.agent} on {config.env_id}, run {directory}")
     starts = (
@@ -135,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         from rlnoise.run import run_picture
 
         step = (manifest or {}).get("weights_step", "?")
-        seen = scenes_view(policy, adapter, env, episodes["sampled"].observations, config.device)
+        with sources.evaluating(), own_generator(config.device, seed):  # as training draws it
+            seen = scenes_view(policy, adapter, env, episodes["sampled"].observations, config.device)
         save_png(run_picture(config, step, seen), picture_path)
     return 0

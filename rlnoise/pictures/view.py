@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,9 @@ def distinct_indices(observations: np.ndarray, count: int = SCENES) -> list[int]
 
 DENSITY_POINTS = 200
 """Actions at which a 1-D point policy's density is drawn."""
+NOISE_DRAWS = 64
+"""Forward passes, each with fresh noise inside the network (dropout, NoisyNet, parameter noise),
+whose densities or probabilities are averaged: the policy that sampled evaluation plays."""
 
 
 def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: str = "cpu") -> View:
@@ -93,7 +97,7 @@ def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: 
             return actions.reshape(len(actions), -1).astype(np.float64)
         return coordinates[actions - int(space.start)]
 
-    with torch.no_grad():
+    with torch.no_grad(), policy.evaluating():  # deterministic play: no noise inside the network
         inputs = observation_tensor(observations, device)
         distribution = policy.distribution(inputs)
         mode = policy.mode(inputs).cpu().numpy()
@@ -112,7 +116,7 @@ def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: 
         numbered=declared is not None,
     )
     if policy.output == "choice":
-        result.probabilities = distribution.probs.cpu().numpy().astype(np.float64)
+        result.probabilities = noise_average(policy, lambda: policy.distribution(inputs).probs)
     else:
         result.point = mode.reshape(len(mode), -1).astype(np.float64)
         result.spread = distribution.stddev.cpu().numpy().reshape(len(mode), -1).astype(np.float64)
@@ -121,15 +125,34 @@ def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: 
     return result
 
 
+def noise_average(policy: Any, forward: Callable[[], Any]) -> np.ndarray:
+    """The mean of `forward()` over `NOISE_DRAWS` passes, each with fresh noise inside the network
+    (each parameter-noise perturbation drawn anew, as sampled evaluation draws one per episode);
+    one pass for a network without noise. Call it within `own_generator`."""
+    import torch
+
+    from rlnoise.noise import carries_noise
+
+    perturbations = getattr(policy, "parameter_noise", None)
+    draws = NOISE_DRAWS if policy.training and carries_noise(policy) else 1
+    total = 0.0
+    with torch.no_grad():
+        for _ in range(draws):
+            if perturbations is not None:
+                perturbations.restart()
+            total = total + forward()
+    return (total / draws).cpu().numpy().astype(np.float64)
+
+
 def point_density(policy: Any, inputs: Any, low: float, high: float) -> np.ndarray:
-    """A 1-D point policy's density at `DENSITY_POINTS` actions from `low` to `high`, per scene."""
+    """A 1-D point policy's density at `DENSITY_POINTS` actions from `low` to `high`, per scene,
+    averaged over the noise inside the network (`noise_average`: one draw per scene and pass)."""
     import torch
 
     actions = torch.linspace(low, high, DENSITY_POINTS, dtype=inputs.dtype, device=inputs.device)
-    with torch.no_grad():
-        repeated = inputs.repeat_interleave(DENSITY_POINTS, dim=0)
-        log_prob = policy.distribution(repeated).log_prob(actions.repeat(len(inputs))[:, None])
-    return log_prob.exp().reshape(len(inputs), DENSITY_POINTS).cpu().numpy().astype(np.float64)
+    wanted = actions[:, None, None].expand(DENSITY_POINTS, len(inputs), 1)  # broadcast over the scenes
+    density = noise_average(policy, lambda: policy.distribution(inputs).log_prob(wanted).exp())
+    return density.T
 
 
 def half_step(values: np.ndarray) -> float:
