@@ -127,7 +127,11 @@ def resampled_shares(matrices: Sequence[np.ndarray], rng: np.random.Generator) -
 
 def share_bootstrap(matrices: list[np.ndarray]) -> np.ndarray:
     """The 95% percentile-bootstrap interval (over seeds and start states) of the share of start
-    states at each point (`[2, points]`): inside [0, 1] as every share is."""
+    states at each point (`[2, points]`): inside [0, 1] as every share is. Where every start
+    state of every run is alike (a share of 0 or 1), every resample is too: no resampling."""
+    if all(np.ptp(matrix) == 0 for matrix in matrices):
+        shares = [float(matrix.flat[0]) for matrix in matrices]
+        return np.array([shares, shares])
     rng = np.random.default_rng(0)
     shares = np.array([resampled_shares(matrices, rng) for _ in range(RESAMPLES)])
     return np.percentile(shares, [100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2], axis=0)
