@@ -30,7 +30,8 @@ from rlnoise import agents, envs  # noqa: F401  registers the built-in environme
 from rlnoise.config import Config, env_defaults, for_agent
 from rlnoise.contract import mode_labels
 from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate
-from rlnoise.train import build_policy, train
+from rlnoise.plan import build_policy, make_plan
+from rlnoise.train import train
 
 
 def config_for(env_id: str, agent: str, **settings: object) -> Config:
@@ -51,7 +52,8 @@ def eval_speed(env_id: str, agent: str) -> float:
     """Episodes per second of one default evaluation, both ways, of the untrained policy."""
     config = config_for(env_id, agent)
     env = gym.make(env_id)
-    policy, adapter = build_policy(config, env)
+    plan = make_plan(config, env)
+    policy, adapter = build_policy(plan), plan.adapter
     evaluation = Evaluation(
         env_id, {}, mode_labels(env), config.eval_contexts, config.eval_samples, config.seed, "cpu"
     )

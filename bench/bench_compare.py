@@ -37,12 +37,13 @@ def evaluation_and_picture(env_id: str, rounds: int) -> dict[str, list[Figures]]
     from rlnoise.contract import mode_labels
     from rlnoise.evaluation import Evaluation, evaluate
     from rlnoise.pictures import picture
-    from rlnoise.train import build_policy
+    from rlnoise.plan import build_policy, make_plan
 
     torch.set_num_threads(1)
     config = Config(env_id=env_id)
     env = gym.make(env_id)
-    policy, adapter = build_policy(config, env)
+    plan = make_plan(config, env)
+    policy, adapter = build_policy(plan), plan.adapter
     evaluation = Evaluation(env_id, {}, mode_labels(env), config.eval_contexts, config.eval_samples, 1)
     played = evaluation.make_envs()
     _, episodes = evaluate(policy, adapter, evaluation, played, intervals=False)

@@ -510,3 +510,13 @@ def read_config(directory: Path, trusted: set[str] | None) -> Config:
                 f"to allow it, pass --trust-modules or {flag_name(name)} {value}"
             )
     return check_agent_settings(config, str(path))
+
+
+def resumable_config(directory: Path, trusted: set[str] | None) -> Config:
+    """The settings of the run in `directory` (as `read_config`), or a UsageError if it is complete."""
+    from rlnoise.manifest import read_manifest
+
+    config = read_config(directory, trusted)
+    if (read_manifest(directory) or {}).get("status") == "complete":
+        raise UsageError(f"run {directory} is complete; nothing to resume")
+    return config

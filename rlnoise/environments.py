@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import json
+import sys
 from typing import Any
 
 import gymnasium as gym
@@ -21,6 +22,8 @@ def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
         return gym.registry[name]
     matches = difflib.get_close_matches(name, candidate_ids(), n=3, cutoff=0.7)
     hint = f"; did you mean {', '.join(matches)}?" if matches else "; `rlnoise envs` lists them"
+    if "rlnoise.envs" not in sys.modules:  # a library call that has not registered the built-in ones
+        hint += " (`import rlnoise.envs` registers rlnoise's own environments)"
     raise UsageError(f"unknown env id {env_id!r}{hint}")
 
 

@@ -79,9 +79,11 @@ class Collector:
         """The observations that follow the rollout, as a tensor (for the bootstrap value)."""
         return observation_tensor(self.next_observation, self.device)
 
+    @torch.no_grad()
     def next_values(self, value: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
-        """`value` of the observations that follow the rollout, `[envs]`; zeros when every episode
-        ended at the rollout's last step (a one-step env), as the returns then never use them."""
+        """`value` of the observations that follow the rollout, `[envs]`, without gradient; zeros when
+        every episode ended at the rollout's last step (a one-step env), as the returns then never
+        use them."""
         if self.ended[-1].all():
             return torch.zeros(self.envs.num_envs, device=self.device)
         return value(self.next_observations()).squeeze(-1)

@@ -50,11 +50,11 @@ from rlnoise import metrics
 from rlnoise.config import TYPES, Check, Config, env_defaults, flag_type, for_agent
 from rlnoise.errors import Terminated, UsageError
 from rlnoise.files import parse_json, write_bytes
-from rlnoise.inputs import check_run
 from rlnoise.interrupts import stop_on_signals
 from rlnoise.manifest import PROGRESS_SECONDS, read_manifest
 from rlnoise.metrics import EVALUATIONS
 from rlnoise.names import file_name, flag_name
+from rlnoise.plan import make_plan
 
 FIGURES = ("return", *metrics.FIGURES)
 OWN_FLAGS = ("agent", "seed", "run_name", "logdir")
@@ -297,7 +297,7 @@ class Grid:
                     f"--vary {axis.name}: a setting of agent {', '.join(takers)}, not of {', '.join(others)}"
                 )
         for agent, point in itertools.product(self.agents, self.points()):
-            check_run(for_agent(with_settings(self.base, point), agent))
+            make_plan(for_agent(with_settings(self.base, point), agent))
 
     def command(self, name: str) -> str:
         """The `rlnoise <name>` command that trains this grid again: every setting that differs from

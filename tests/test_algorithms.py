@@ -14,8 +14,8 @@ from rlnoise.algorithms.ppo import clipped_surrogate
 from rlnoise.cli import main
 from rlnoise.config import Config
 from rlnoise.envs.two_bales import TwoBalesEnv
+from rlnoise.evaluator import log_ratio
 from rlnoise.rollout import discounted_returns, generalized_advantages
-from rlnoise.run import log_ratio
 from rlnoise.train import train
 
 SMALL_RUN = 100 * 1024

@@ -276,7 +276,7 @@ def test_an_env_with_a_fixed_start_is_evaluated_as_one_start_state_played_contex
 
     from rlnoise.config import Config
     from rlnoise.evaluation import Evaluation, evaluate, fixed_start
-    from rlnoise.train import build_policy
+    from rlnoise.plan import build_policy, make_plan
 
     fixed = gym.make("TwoBales-v0", center=0.1, half_gap=0.6)
     assert (
@@ -290,7 +290,8 @@ def test_an_env_with_a_fixed_start_is_evaluated_as_one_start_state_played_contex
     assert (evaluation.contexts, evaluation.samples, evaluation.fixed_start) == (1, 12, True)
     drawn = Evaluation.planned(gym.make("TwoBales-v0"), "TwoBales-v0", {}, 4, 3, seed=0, device="cpu")
     assert (drawn.contexts, drawn.samples, drawn.fixed_start) == (4, 3, False)
-    policy, adapter = build_policy(Config(), fixed)
+    plan = make_plan(Config(), fixed)
+    policy, adapter = build_policy(plan), plan.adapter
     results, episodes = evaluate(policy, adapter, evaluation)
     assert episodes["sampled"].modes.shape == (1, 12)
     assert len(results["sampled"]["state_outcomes"]) == 1  # one state, not four copies of it

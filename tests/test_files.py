@@ -12,7 +12,8 @@ import pytest
 import torch
 from conftest import messages, read_strict_json
 
-import rlnoise.run
+import rlnoise.evaluator
+import rlnoise.runfiles
 from rlnoise import files
 from rlnoise.cli import main
 from rlnoise.config import Config
@@ -106,7 +107,7 @@ def test_the_weights_are_saved_before_the_final_evaluation(tmp_path, monkeypatch
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt  # a Ctrl-C during the final evaluation
 
-    monkeypatch.setattr(rlnoise.run, "evaluate", interrupted)
+    monkeypatch.setattr(rlnoise.evaluator, "evaluate", interrupted)
     config = Config(total_timesteps=64, num_envs=32, logdir=str(tmp_path), run_name="r")
     with pytest.raises(KeyboardInterrupt):
         train(config, progress=False)
@@ -136,7 +137,7 @@ def test_default_run_names_made_in_the_same_second_differ(tmp_path, monkeypatch)
     monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
     monkeypatch.setattr(time, "strftime", lambda *args: "20231114-221320")
     config = Config(logdir=str(tmp_path))
-    first, second = rlnoise.run.run_directory(config), rlnoise.run.run_directory(config)
+    first, second = rlnoise.runfiles.run_directory(config), rlnoise.runfiles.run_directory(config)
     assert first != second and first.is_dir() and second.is_dir()
 
 

@@ -5,7 +5,7 @@ from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData
 
 from rlnoise.config import Config
-from rlnoise.run import trial_name
+from rlnoise.logger import trial_name
 from rlnoise.train import train
 
 

@@ -3,7 +3,6 @@
 import json
 import math
 
-import gymnasium as gym
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -15,7 +14,8 @@ from rlnoise.agents.base import Policy
 from rlnoise.cli import main
 from rlnoise.config import Config
 from rlnoise.noise import NoiseSources, NoisyLinear, gradient_noise_std
-from rlnoise.train import build_policy, train
+from rlnoise.plan import build_policy, make_plan
+from rlnoise.train import train
 
 
 def policy_with(agent: str = "regression", **settings) -> tuple[Policy, NoiseSources]:
@@ -23,7 +23,7 @@ def policy_with(agent: str = "regression", **settings) -> tuple[Policy, NoiseSou
     torch.set_num_threads(1)  # as training runs: threads spinning on a shared machine are slow
     torch.manual_seed(0)
     config = Config(agent=agent, **settings)
-    policy, _ = build_policy(config, gym.make("TwoBales-v0"))
+    policy = build_policy(make_plan(config))
     return policy, NoiseSources(policy, config)
 
 

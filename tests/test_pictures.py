@@ -16,7 +16,8 @@ from rlnoise.pictures.panels import CARD_WIDTH, _board, _scene_title, new_figure
 from rlnoise.pictures.paths import SCENE_SIZE
 from rlnoise.pictures.results import _mark_empty
 from rlnoise.pictures.view import View, distinct_scenes, view
-from rlnoise.train import build_policy, train
+from rlnoise.plan import build_policy, make_plan
+from rlnoise.train import train
 
 
 class BoardEnv(gym.Env):
@@ -69,7 +70,8 @@ gym.register("PictureChoice-v0", entry_point=ChoiceEnv)
 
 def policy_for(env, agent):
     torch.manual_seed(0)
-    return build_policy(Config(agent=agent), env)
+    plan = make_plan(Config(agent=agent), env)
+    return build_policy(plan), plan.adapter
 
 
 def start_observations(env, contexts=8):
@@ -179,7 +181,8 @@ def tick_labels(ticks):
 def test_a_box_heatmap_is_in_action_coordinates_with_cells_centred_on_the_bins():
     env = gym.make("MultiGoal-v0")  # velocity actions in [-1, 1]^2
     torch.manual_seed(0)
-    policy, adapter = build_policy(Config(env_id="MultiGoal-v0", agent="categorical", bins=5), env)
+    plan = make_plan(Config(env_id="MultiGoal-v0", agent="categorical", bins=5), env)
+    policy, adapter = build_policy(plan), plan.adapter
     ax = drawn_board(view(policy, adapter, env, start_observations(env, 1)))
     bins = [-1.0, -0.5, 0.0, 0.5, 1.0]
     assert ax.get_xticks().tolist() == bins and ax.get_yticks().tolist() == bins
@@ -269,6 +272,7 @@ class WalkEnv(gym.Env):
     """A walk along a line, one step left, none or right per action (only its spaces are used)."""
 
     metadata = {"render_modes": []}  # noqa: RUF012
+    mode_labels = ("home",)  # what every environment declares, for the plan of its policy
     action_coordinates = np.array([[-1.0], [0.0], [1.0]])
 
     def __init__(self):
@@ -337,7 +341,8 @@ def test_a_noise_source_s_picture_shows_the_policy_that_evaluation_plays(source)
     config = Config(agent="regression", sigma=0.05, eval_contexts=1, eval_samples=2000, **source)
     env = gym.make("TwoBales-v0")
     torch.manual_seed(0)
-    policy, adapter = build_policy(config, env)
+    plan = make_plan(config, env)
+    policy, adapter = build_policy(plan), plan.adapter
     evaluation = Evaluation.planned(env, config.env_id, {}, 1, 2000, 0, "cpu")
     sources = NoiseSources(policy, config)
     with sources.evaluating():

@@ -10,7 +10,8 @@ import time
 import pytest
 from conftest import messages, read_strict_json
 
-import rlnoise.run
+import rlnoise.evaluator
+import rlnoise.runfiles
 from rlnoise.cli import main
 from rlnoise.config import Config
 from rlnoise.manifest import read_manifest
@@ -45,7 +46,7 @@ def test_a_run_that_crashed_after_its_second_checkpoint_resumes_to_the_same_figu
     assert read_manifest(tmp_path / "whole")["status"] == "complete"
 
     saved = []
-    original = rlnoise.run.save_checkpoint
+    original = rlnoise.runfiles.save_checkpoint
 
     def crash_after_the_second(*args, **kwargs):
         original(*args, **kwargs)
@@ -53,10 +54,10 @@ def test_a_run_that_crashed_after_its_second_checkpoint_resumes_to_the_same_figu
         if len(saved) == 2:
             raise RuntimeError("the machine went down")
 
-    monkeypatch.setattr(rlnoise.run, "save_checkpoint", crash_after_the_second)
+    monkeypatch.setattr(rlnoise.runfiles, "save_checkpoint", crash_after_the_second)
     with pytest.raises(RuntimeError):
         train(Config(**{**config.__dict__, "run_name": "crashed"}), progress=False)
-    monkeypatch.setattr(rlnoise.run, "save_checkpoint", original)
+    monkeypatch.setattr(rlnoise.runfiles, "save_checkpoint", original)
     manifest = read_manifest(tmp_path / "crashed")
     assert saved == [2, 4] and manifest["status"] == "running"
     assert manifest["checkpoint_step"] == 2 * 64  # it names a checkpoint once that is written
@@ -169,7 +170,7 @@ def test_a_second_signal_during_the_final_evaluation_marks_the_run_interrupted_w
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt  # the second Ctrl-C, while the final figures are made
 
-    monkeypatch.setattr(rlnoise.run, "evaluate", interrupted)
+    monkeypatch.setattr(rlnoise.evaluator, "evaluate", interrupted)
     assert main(["train", "--logdir", str(tmp_path), "--run-name", "r", *TINY]) == 130
     lines = messages(capsys.readouterr().err)
     assert len(lines) == 1 and lines[0].startswith("rlnoise train: interrupted while saving; "), lines
@@ -180,13 +181,13 @@ def test_a_second_signal_during_the_final_evaluation_marks_the_run_interrupted_w
 
 
 def test_one_signal_during_the_final_evaluation_says_the_run_finishes_it(tmp_path, monkeypatch, capsys):
-    original = rlnoise.run.evaluate
+    original = rlnoise.evaluator.evaluate
 
     def signalled(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C once the last update is done
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(rlnoise.run, "evaluate", signalled)
+    monkeypatch.setattr(rlnoise.evaluator, "evaluate", signalled)
     assert main(["train", "--logdir", str(tmp_path), "--run-name", "r", *TINY]) == 0
     assert "SIGINT: stopping; the run evaluates and saves what it reached" in capsys.readouterr().err
     assert read_manifest(tmp_path / "r")["status"] == "complete"
@@ -196,16 +197,16 @@ def test_resume_keeps_the_original_command_and_records_its_own_and_the_step(tmp_
     flags = ["--logdir", str(tmp_path), "--run-name", "r", "--total-timesteps", "256", "--num-envs", "32"]
     flags += ["--eval-every", "2", "--eval-contexts", "2", "--eval-samples", "2"]
     monkeypatch.setattr(sys, "argv", ["rlnoise", "train", *flags])
-    original = rlnoise.run.save_checkpoint
+    original = rlnoise.runfiles.save_checkpoint
 
     def crash(*args, **kwargs):
         original(*args, **kwargs)
         raise RuntimeError("the machine went down")
 
-    monkeypatch.setattr(rlnoise.run, "save_checkpoint", crash)
+    monkeypatch.setattr(rlnoise.runfiles, "save_checkpoint", crash)
     with pytest.raises(RuntimeError):
         main(["train", *flags])
-    monkeypatch.setattr(rlnoise.run, "save_checkpoint", original)
+    monkeypatch.setattr(rlnoise.runfiles, "save_checkpoint", original)
     monkeypatch.setattr(sys, "argv", ["rlnoise", "train", "--resume", str(tmp_path / "r")])
     assert main(["train", "--resume", str(tmp_path / "r")]) == 0
     manifest = read_manifest(tmp_path / "r")

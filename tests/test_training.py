@@ -69,13 +69,19 @@ def test_run_directory_holds_config_model_and_evaluation(tmp_path):
     assert (directory / "model.pt").stat().st_size > 0
 
 
-def test_train_is_a_library_call_that_needs_no_other_import(tmp_path):
-    # The built-in environments are registered by rlnoise.train itself, not only by the commands.
-    code = (
+def test_train_is_a_library_call_after_the_environments_are_registered(tmp_path):
+    # The core never imports rlnoise.envs (docs/design.md section 1): a library call registers the
+    # built-in environments itself, and one that forgets is told how.
+    call = (
         "from rlnoise.config import Config; from rlnoise.train import train; "
         f"print(train(Config(total_timesteps=64, num_envs=64, eval_contexts=2, eval_samples=2, "
         f"logdir={str(tmp_path)!r}), progress=False)['sampled']['outcome'])"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", f"import rlnoise.envs; {call}"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] in OUTCOMES
+    forgot = subprocess.run([sys.executable, "-c", call], capture_output=True, text=True, cwd=tmp_path)
+    assert "unknown env id 'TwoBales-v0'" in forgot.stderr
+    assert "`import rlnoise.envs` registers rlnoise's own environments" in forgot.stderr

@@ -22,7 +22,7 @@ import torch
 from rlnoise import envs  # noqa: F401  registers the built-in environments
 from rlnoise.config import read_config
 from rlnoise.evaluation import observation_tensor
-from rlnoise.train import build_policy
+from rlnoise.plan import build_policy, make_plan
 
 ALIVE = 0.05
 
@@ -31,7 +31,7 @@ def internals(directory: Path) -> str:
     """One line: the run, its mean spread and, for a mixture, its heaviest and live components."""
     config = read_config(directory, None)
     env = gym.make(config.env_id, **config.env_kwargs)
-    policy, _ = build_policy(config, env)
+    policy = build_policy(make_plan(config, env))
     policy.load_state_dict(torch.load(directory / "model.pt", weights_only=True))
     starts = np.stack([env.reset(seed=seed)[0] for seed in range(config.eval_contexts)])
     torch.manual_seed(0)  # a flow's spread is estimated from samples: the same figure every time

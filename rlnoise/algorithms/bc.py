@@ -18,9 +18,12 @@ import torch
 from gymnasium import spaces
 
 from rlnoise.actions import ActionAdapter, nearest
-from rlnoise.config import Config
+from rlnoise.bounds import outside_penalty
 from rlnoise.contract import expert
-from rlnoise.run import Run, adam, loss_tags
+from rlnoise.gradients import adam, clip_gradients
+from rlnoise.logger import loss_tags
+from rlnoise.plan import Plan
+from rlnoise.run import Run
 
 
 def policy_outputs(adapter: ActionAdapter, actions: np.ndarray, device: str) -> torch.Tensor:
@@ -38,14 +41,15 @@ def policy_outputs(adapter: ActionAdapter, actions: np.ndarray, device: str) -> 
     return torch.as_tensor(adapter.points[index], dtype=torch.float32, device=device)
 
 
-def train(config: Config, run: Run) -> None:
-    """Train `run.policy` to clone the env's expert as `config` says; `run` logs, evaluates and saves."""
-    policy, collector = run.policy, run.collector
-    teacher = expert(run.env)
-    observation_shape = run.env.observation_space.shape
-    optimizer = adam(list(policy.parameters()), config.learning_rate)
+def train(plan: Plan, run: Run) -> None:
+    """Train `run.policy` to clone the env's expert as `plan.config` says."""
+    config, policy, collector = plan.config, run.policy, run.collector
+    teacher = expert(plan.env)
+    observation_shape = plan.env.observation_space.shape
+    parameters = list(policy.parameters())
+    optimizer = adam(parameters, config.learning_rate)
     modules = {"policy": policy, "optimizer": optimizer}
-    run.restore(modules)
+    run.restore(modules)  # from the run's checkpoint, when it has one
 
     for update in run.updates():
         # Collect a rollout with the policy, and the expert's action on every observation of it
@@ -54,13 +58,22 @@ def train(config: Config, run: Run) -> None:
         observations, _ = collector.batch()
         shown = observations.cpu().numpy().reshape(-1, *observation_shape)
         actions = teacher(shown, np.random.default_rng([config.seed, update]))
-        targets = policy_outputs(run.adapter, actions, config.device)
+        targets = policy_outputs(plan.adapter, actions, config.device)
 
-        # One step on the negative log-likelihood of the expert's actions.
+        # The negative log-likelihood of the expert's actions.
         distribution = policy.distribution(observations)
         bc_loss = -distribution.log_prob(targets).mean()
         figures = {"bc loss": bc_loss, "entropy": distribution.entropy().mean()}
-        run.gradient_step(optimizer, list(policy.parameters()), bc_loss, figures, observations)
+
+        # The gradient step: the penalty that keeps a point policy inside its box, the divergence
+        # guard, clipping, gradient noise.
+        optimizer.zero_grad()
+        (bc_loss + outside_penalty(policy, plan.adapter, observations)).backward()
+        norm = run.guard(parameters, figures, bc_loss)
+        clip_gradients(parameters, config.max_grad_norm, norm)
+        run.sources.perturb_gradients(update - 1)
+        optimizer.step()
 
         run.log(finished_returns, loss_tags(figures))
-        run.end_update(modules)
+        if update % config.eval_every == 0:
+            run.checkpoint(modules)

@@ -1,5 +1,5 @@
 """PPO with a clipped surrogate objective, generalized advantage estimates and an entropy bonus,
-as CleanRL's `ppo.py` (same settings, same names), on a vector environment.
+after CleanRL's `ppo.py` (its settings, under its names), on a vector environment.
 
 Each update collects `num_steps` steps in every environment with the policy, computes GAE
 advantages with the learned value function (the baseline) and takes `update_epochs` passes over
@@ -7,7 +7,15 @@ the rollout in `num_minibatches` shuffled minibatches. A minibatch's loss is the
 surrogate (the probability ratio of the new and the old policy held in `1 +- clip_coef`), minus
 the entropy bonus, plus the value function's regression on the returns (clipped alike with
 `clip_vloss`). `anneal_lr` decays the learning rate to 0 over training, and `target_kl` ends an
-update's epochs early once the policy has moved that far.
+update's epochs early once the policy has moved that far. It logs, as CleanRL does, the last
+minibatch's losses, the share of ratios clipped over every minibatch of the update, and the
+explained variance of the returns by the values.
+
+Where it differs from CleanRL, on purpose: Adam keeps torch's `eps` (1e-8, CleanRL 1e-5) and the
+networks keep torch's default initialisation (CleanRL's is orthogonal), the same optimiser and
+networks as REINFORCE and behaviour cloning, so that a comparison of the three algorithms
+changes the algorithm alone; and the policy and the value function are the agent's network and
+a separate `mlp` (as CleanRL's separate actor and critic).
 """
 
 from __future__ import annotations
@@ -15,9 +23,13 @@ from __future__ import annotations
 import torch
 
 from rlnoise.agents.base import Policy
+from rlnoise.bounds import outside_penalty
 from rlnoise.config import Config
+from rlnoise.gradients import clip_gradients, with_baseline
+from rlnoise.logger import loss_tags
+from rlnoise.plan import Plan
 from rlnoise.rollout import generalized_advantages, normalized
-from rlnoise.run import Run, loss_tags, with_baseline
+from rlnoise.run import Run
 
 
 def clipped_surrogate(
@@ -64,11 +76,20 @@ def minibatch_loss(
     return loss, {**figures, "approx kl": approx_kl, "clip fraction": clip_fraction}
 
 
-def train(config: Config, run: Run) -> None:
-    """Train `run.policy` with PPO as `config` says; `run` logs, evaluates and saves."""
-    policy, collector = run.policy, run.collector
-    baseline, parameters, optimizer, modules = with_baseline(config, run)
-    minibatch_size = max(1, run.batch_size // config.num_minibatches)
+def explained_variance(values: torch.Tensor, returns: torch.Tensor) -> float:
+    """1 - Var(returns - values) / Var(returns): the share of the returns' variance the values
+    explain (1: all of it; 0: no better than their mean; nan when the returns do not vary)."""
+    variance = returns.var()
+    return float("nan") if variance == 0 else float(1 - (returns - values).var() / variance)
+
+
+def train(plan: Plan, run: Run) -> None:
+    """Train `run.policy` with PPO as `plan.config` says."""
+    config, policy, collector = plan.config, run.policy, run.collector
+    baseline, parameters, optimizer = with_baseline(plan, policy)
+    modules = {"policy": policy, "baseline": baseline, "optimizer": optimizer}
+    run.restore(modules)  # from the run's checkpoint, when it has one
+    minibatch_size = max(1, plan.batch_size // config.num_minibatches)
 
     for update in run.updates():
         if config.anneal_lr:
@@ -94,17 +115,34 @@ def train(config: Config, run: Run) -> None:
             }
 
         # Epochs of shuffled minibatch steps; they end early once the policy moved `target_kl`.
+        clip_fractions = []
         for _ in range(config.update_epochs):
-            order = torch.randperm(run.batch_size, device=config.device)
-            for start in range(0, run.batch_size, minibatch_size):
+            order = torch.randperm(plan.batch_size, device=config.device)
+            for start in range(0, plan.batch_size, minibatch_size):
                 index = order[start : start + minibatch_size]
                 minibatch = {k: v[index] for k, v in batch.items()}
                 loss, figures = minibatch_loss(config, policy, baseline, minibatch)
-                run.gradient_step(optimizer, parameters, loss, figures, minibatch["observations"])
+                clip_fractions.append(figures.pop("clip fraction"))
+
+                # The gradient step: the penalty that keeps a point policy inside its box, the
+                # divergence guard, clipping, gradient noise.
+                optimizer.zero_grad()
+                (loss + outside_penalty(policy, plan.adapter, minibatch["observations"])).backward()
+                norm = run.guard(parameters, figures, loss)
+                clip_gradients(parameters, config.max_grad_norm, norm)
+                run.sources.perturb_gradients(update - 1)
+                optimizer.step()
             if config.target_kl is not None and figures["approx kl"] > config.target_kl:
                 break
 
+        figures["clip fraction"] = torch.stack(clip_fractions).mean()
         run.log(
-            finished_returns, {**loss_tags(figures), "charts/learning_rate": optimizer.param_groups[0]["lr"]}
+            finished_returns,
+            {
+                **loss_tags(figures),
+                "losses/explained_variance": explained_variance(batch["values"], batch["returns"]),
+                "charts/learning_rate": optimizer.param_groups[0]["lr"],
+            },
         )
-        run.end_update(modules)
+        if update % config.eval_every == 0:
+            run.checkpoint(modules)

@@ -3,33 +3,35 @@
 Each update collects `num_steps` steps in every environment with the policy, computes the
 discounted returns (bootstrapped from the baseline where the rollout cut an episode short), and
 takes one gradient step on the policy gradient with the baseline subtracted, an entropy bonus
-and the baseline's regression on the returns.
+and the baseline's regression on the returns. Every `eval_every` updates the run evaluates and
+saves a checkpoint.
 """
 
 from __future__ import annotations
 
-import torch
-
-from rlnoise.config import Config
+from rlnoise.bounds import outside_penalty
+from rlnoise.gradients import clip_gradients, with_baseline
+from rlnoise.logger import loss_tags
+from rlnoise.plan import Plan
 from rlnoise.rollout import discounted_returns, normalized
-from rlnoise.run import Run, loss_tags, with_baseline
+from rlnoise.run import Run
 
 
-def train(config: Config, run: Run) -> None:
-    """Train `run.policy` with REINFORCE as `config` says; `run` logs, evaluates and saves."""
-    policy, collector = run.policy, run.collector
-    baseline, parameters, optimizer, modules = with_baseline(config, run)
+def train(plan: Plan, run: Run) -> None:
+    """Train `run.policy` with REINFORCE as `plan.config` says."""
+    config, policy, collector = plan.config, run.policy, run.collector
+    baseline, parameters, optimizer = with_baseline(plan, policy)
+    modules = {"policy": policy, "baseline": baseline, "optimizer": optimizer}
+    run.restore(modules)  # from the run's checkpoint, when it has one
 
-    for _ in run.updates():
+    for update in run.updates():
         # Collect a rollout of `num_steps` steps in every environment.
         finished_returns = collector.collect(lambda observations: policy.distribution(observations).sample())
 
         # Returns: discounted rewards to the end of each episode, bootstrapped from the
         # baseline's value where the rollout cut an episode short.
-        with torch.no_grad():
-            next_value = collector.next_values(baseline)
-            returns = discounted_returns(collector.rewards, collector.dones, next_value, config.gamma)
-        returns = returns.reshape(-1)
+        next_value = collector.next_values(baseline)
+        returns = discounted_returns(collector.rewards, collector.dones, next_value, config.gamma).reshape(-1)
 
         # Policy gradient with the baseline subtracted, an entropy bonus, and the baseline's
         # regression on the returns.
@@ -45,7 +47,16 @@ def train(config: Config, run: Run) -> None:
         value_loss = 0.5 * ((returns - values) ** 2).mean()
         loss = policy_loss - config.ent_coef * entropy + value_loss
         figures = {"policy loss": policy_loss, "value loss": value_loss, "entropy": entropy}
-        run.gradient_step(optimizer, parameters, loss, figures, observations)
+
+        # The gradient step: the penalty that keeps a point policy inside its box, the divergence
+        # guard, clipping, gradient noise.
+        optimizer.zero_grad()
+        (loss + outside_penalty(policy, plan.adapter, observations)).backward()
+        norm = run.guard(parameters, figures, loss)
+        clip_gradients(parameters, config.max_grad_norm, norm)
+        run.sources.perturb_gradients(update - 1)
+        optimizer.step()
 
         run.log(finished_returns, loss_tags(figures))
-        run.end_update(modules)
+        if update % config.eval_every == 0:
+            run.checkpoint(modules)

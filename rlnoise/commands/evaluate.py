@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import POSITIVE, SEED, Config, flag_type, read_config
+from rlnoise.config import POSITIVE, SEED, flag_type, read_config
 from rlnoise.errors import UsageError, first_line
 from rlnoise.files import check_file, write_json
-from rlnoise.inputs import check_run
 from rlnoise.manifest import read_manifest
 from rlnoise.names import flag_name
+from rlnoise.plan import Plan, make_plan
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -58,14 +58,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
-    """The run's environment, its policy with the saved weights, and the action adapter."""
-    import gymnasium as gym
+def load_policy(directory: Path, plan: Plan) -> Any:
+    """The run's policy, planned by `plan`, with the weights saved in `directory`."""
     import torch
 
-    from rlnoise.run import finite, read_torch
-    from rlnoise.train import build_policy
+    from rlnoise.gradients import finite
+    from rlnoise.plan import build_policy
+    from rlnoise.runfiles import read_torch
 
+    config = plan.config
     torch.set_num_threads(config.threads)  # as in training, so the same seed gives the same figures
     path = directory / "model.pt"
     if not path.is_file():
@@ -74,15 +75,14 @@ def load_policy(directory: Path, config: Config) -> tuple[Any, Any, Any]:
         weights = read_torch(path, config.device)
     except ValueError as error:  # a truncated file, a foreign pickle, anything torch refuses
         raise UsageError(f"corrupted {path}: {error}") from None
-    env = gym.make(config.env_id, **config.env_kwargs)
-    policy, adapter = build_policy(config, env)
+    policy = build_policy(plan)
     try:
         policy.load_state_dict(weights)
     except (RuntimeError, TypeError, AttributeError) as error:
         raise UsageError(f"{path} does not fit the run's config.json: {first_line(error)}") from None
     if not finite(policy):
         raise UsageError(f"{path} holds non-finite weights: the run diverged")
-    return env, policy, adapter  # in training mode: sampled play keeps the network's noise sources
+    return policy  # in training mode: sampled play keeps the network's noise sources
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"rlnoise evaluate: note: {directory} is not a complete run ({status}{step})", file=sys.stderr)
     contexts = args.contexts or config.eval_contexts
     samples = args.samples or config.eval_samples
-    check_run(config, episodes=contexts * samples)
-    env, policy, adapter = load_policy(directory, config)
+    plan = make_plan(config, episodes=contexts * samples)
+    config, env, adapter = plan.config, plan.env, plan.adapter
+    policy = load_policy(directory, plan)
 
     from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate, own_generator
     from rlnoise.report import table
@@ -132,8 +133,8 @@ def run(args: argparse.Namespace) -> int:
         settings = {"run": str(directory), "contexts": contexts, "samples": samples, "seed": seed}
         write_json(json_path, {**settings, **results})
     if picture_path is not None:
+        from rlnoise.evaluator import run_picture
         from rlnoise.pictures import save_png, scenes_view
-        from rlnoise.run import run_picture
 
         step = (manifest or {}).get("weights_step", "?")
         with sources.evaluating(), own_generator(config.device, seed):  # as training draws it

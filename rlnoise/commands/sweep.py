@@ -183,8 +183,8 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     """Check the grid, train it (or continue it), write its results and print them; the exit code."""
     from rlnoise.errors import UsageError, interrupt_exit_code
     from rlnoise.files import check_directory, locked_directory, unique_suffix
-    from rlnoise.inputs import check_used
     from rlnoise.names import command_path, file_name
+    from rlnoise.plan import check_used
     from rlnoise.results import import_beside_workers, json_name, write_comparison, write_started, write_sweep
     from rlnoise.sweep import import_ray, make_backend, read_previous, train_grid
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from rlnoise.config import Config, add_flags, default_run_name, from_args, read_config
+from rlnoise.config import Config, add_flags, default_run_name, from_args, resumable_config
 from rlnoise.errors import UsageError
 from rlnoise.files import check_directory
-from rlnoise.inputs import check_run, check_used
 from rlnoise.names import command_path, flag_name
+from rlnoise.plan import check_used, make_plan
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -43,21 +44,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train (or resume) as the flags say, print the summary table, and return the exit code."""
     if args.resume is None:
-        config = from_args(args)
-        check_run(config)
-        check_used(config, getattr(args, "given", set()), [config.agent])
-        check_directory(config.logdir, "--logdir")
-        config = default_run_name(config)  # named now, so that a message can point at the run
-        directory = Path(config.logdir) / str(config.run_name)
+        plan = make_plan(from_args(args))
+        check_used(plan.config, getattr(args, "given", set()), [plan.config.agent])
+        check_directory(plan.config.logdir, "--logdir")
+        plan = replace(plan, config=default_run_name(plan.config))  # named now, so a message can point at it
+        directory = Path(plan.config.logdir) / str(plan.config.run_name)
     else:
-        config = resumed_config(args)
+        plan = make_plan(resumed_config(args))
         directory = Path(args.resume)
+    config = plan.config
 
     from rlnoise.errors import interrupt_exit_code
     from rlnoise.interrupts import interrupt, stop_on_signals
     from rlnoise.metrics import EVALUATIONS  # torch: imported once the input is known to be good
     from rlnoise.report import table
-    from rlnoise.train import resume, train
+    from rlnoise.train import train
 
     continues = f"{shlex.join([command_path('rlnoise'), 'train', '--resume', str(directory)])} continues it"
     # Ctrl-C or SIGTERM: the run stops before its next update and saves what it reached (`stopping`
@@ -65,10 +66,7 @@ def run(args: argparse.Namespace) -> int:
     # --resume command is printed below.
     with stop_on_signals(repeat=interrupt, tell=stopping) as stop:
         try:
-            if args.resume is None:
-                result = train(config, stop=stop)
-            else:
-                result = resume(args.resume, trusted=None, stop=stop)
+            result = train(plan, directory=None if args.resume is None else directory, stop=stop)
         except KeyboardInterrupt as error:  # a second signal, while the run evaluated or saved
             kept = f"; {continues}" if (directory / "config.json").is_file() else ""
             print(f"rlnoise train: interrupted while saving{kept}", file=sys.stderr)
@@ -96,10 +94,8 @@ def stopping(name: str) -> None:
 
 
 def resumed_config(args: argparse.Namespace) -> Config:
-    """The checked settings of the run `--resume` names; no other training flag may be given."""
+    """The checked settings of the unfinished run `--resume` names; no other training flag may be given."""
     given = sorted(getattr(args, "given", set()))
     if given:
         raise UsageError(f"--resume takes the run's own settings; drop {flag_name(given[0])}")
-    config = read_config(Path(args.resume), None if args.trust_modules else set())
-    check_run(config)
-    return config
+    return resumable_config(Path(args.resume), None if args.trust_modules else set())

@@ -1,9 +1,13 @@
-"""Checks of a run's settings before any work starts: each input mistake is one `UsageError`.
+"""A run planned once, from its settings, with every input mistake found first (one `UsageError`).
 
-The flags' own checks (`rlnoise.config`) see one value at a time; these see the whole run:
+The flags' own checks (`rlnoise.config`) see one value at a time; `make_plan` sees the whole run:
 the agent and environment names, the device, the thread count, the run name, the environment
 built once with its keyword arguments (and its mode labels), the agent's fit to its actions, and
-the memory that the training batch and the evaluation need.
+the memory that the training batch and the evaluation need. What it resolves on the way (the
+environment, the policy class, the action adapter, `num_steps`, the sizes and the memory
+estimate) is the `Plan` that `rlnoise train`, `rlnoise evaluate` and every grid cell use:
+nothing of it is computed twice. This module imports no torch; `make_plan` does, through the
+agent's module.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import Config, check_names, network_flags
+from rlnoise.config import Config, check_names, for_agent, network_flags
 from rlnoise.errors import UsageError
-from rlnoise.names import flag_name
+from rlnoise.names import flag_name, resolve
 
 FLOAT_BYTES = 4
 
@@ -95,7 +99,6 @@ def check_used(config: Config, given: set[str], agent_names: list[str]) -> None:
 
     from rlnoise import agents
     from rlnoise.environments import make_env
-    from rlnoise.names import resolve
 
     def takers(uses: Callable[[Any], bool]) -> str:
         """The registered agents whose policy class `uses` the setting."""
@@ -148,8 +151,9 @@ def output_size(env: Any, policy_output: str, bins: int | None) -> int:
     return make_adapter(env, policy_output, bins).action_size
 
 
-def check_memory(config: Config, sizes: Sizes) -> None:
-    """Raise a UsageError, with the numbers, if the run would need more memory than the limit."""
+def check_memory(config: Config, sizes: Sizes) -> dict[str, int]:
+    """The bytes the run needs, part by part; a UsageError, with the numbers, if they are more than
+    the limit."""
     needs = memory_needs(config, sizes)
     limit = memory_limit()
     if sum(needs.values()) > limit:
@@ -160,12 +164,39 @@ def check_memory(config: Config, sizes: Sizes) -> None:
             f"this run needs about {size} GiB, most of it for its {part}: "
             f"more than the limit of {limit / 2**30:.1f} GiB (half this machine's memory)"
         )
+    return needs
 
 
-def check_run(config: Config, episodes: int | None = None) -> None:
-    """Raise a UsageError for the first mistake in `config`, before any training or evaluation.
+@dataclass(frozen=True)
+class Plan:
+    """A run planned once from its settings: what training, evaluation and every grid cell use."""
 
-    `episodes` is the number an evaluation plays at once (default: the config's contexts x samples).
+    config: Config
+    """The settings, with the agent's own ones given or defaulted (`rlnoise.config.for_agent`)."""
+    env: Any
+    """The environment, made once: its declarations, evaluation's start states, the pictures."""
+    policy_class: Any
+    """The agent's `rlnoise.agents.base.Policy` class."""
+    adapter: Any
+    """The `rlnoise.actions.ActionAdapter` from the policy's outputs to the env's actions."""
+    num_steps: int
+    """Steps per environment per update: `--num-steps`, else the env's episode limit, else 1."""
+    sizes: Sizes
+    memory: dict[str, int]
+    """The bytes the run needs, part by part (`memory_needs`)."""
+
+    @property
+    def batch_size(self) -> int:
+        """The steps one update collects: `--num-envs x num_steps`."""
+        return self.config.num_envs * self.num_steps
+
+
+def make_plan(config: Config, env: Any = None, episodes: int | None = None) -> Plan:
+    """The plan of the run `config` describes, or a UsageError for its first mistake, before any
+    training or evaluation.
+
+    `env` is the environment to plan on (default: made from the config); `episodes` the number an
+    evaluation plays at once (default: the config's contexts x samples).
     """
     import numpy as np
 
@@ -173,13 +204,13 @@ def check_run(config: Config, episodes: int | None = None) -> None:
     from rlnoise.actions import ActionMappingError, make_adapter
     from rlnoise.contract import expert, mode_labels
     from rlnoise.environments import make_env
-    from rlnoise.names import resolve
 
     check_names(config)
     check_run_name(config.run_name)
     check_threads(config.threads)
     check_device(config.device)
-    env = make_env(config.env_id, config.env_kwargs)
+    config = for_agent(config, config.agent)  # config.json records every setting of the agent
+    env = env or make_env(config.env_id, config.env_kwargs)
     if not mode_labels(env):
         raise UsageError(
             f"{config.env_id} declares no mode labels, so rlnoise cannot tell its good answers apart "
@@ -190,22 +221,38 @@ def check_run(config: Config, episodes: int | None = None) -> None:
             f"--algo bc clones the env's expert, and {config.env_id} declares none "
             "(an `expert` method, docs/adding-an-environment.md)"
         )
-    policy_output = agents.load(resolve(config.agent, "agent")).output
+    policy_class = agents.load(resolve(config.agent, "agent"))
     num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1
     try:
         sizes = Sizes(
             observation=int(np.prod(env.observation_space.shape)),
-            output=output_size(env, policy_output, config.bins),
+            output=output_size(env, policy_class.output, config.bins),
             batch=config.num_envs * num_steps,
             episodes=episodes or config.eval_contexts * config.eval_samples,
         )
-        check_memory(config, sizes)  # before a grid of choices is built: --bins 10**9 would not fit
-        make_adapter(env, policy_output, config.bins)
+        memory = check_memory(config, sizes)  # before a grid of choices is built: --bins 10**9 would not fit
+        adapter = make_adapter(env, policy_class.output, config.bins)
     except ActionMappingError as error:
         raise UsageError(f"agent {config.agent!r} cannot act in {config.env_id}: {error}") from None
     check_norm_adv(config, sizes.batch)
+    plan = Plan(config, env, policy_class, adapter, num_steps, sizes, memory)
     if network_flags(config):  # building the policy says whether its network can take the noise
-        from rlnoise.train import build_policy
+        import torch
 
-        build_policy(config, env)
-    env.close()
+        with torch.random.fork_rng():  # and draws nothing from the generator training seeds
+            build_policy(plan)
+    return plan
+
+
+def build_policy(plan: Plan) -> Any:
+    """The plan's policy, its network's noise sources applied (`rlnoise.noise`), on the device."""
+    from rlnoise import noise
+
+    config = plan.config
+    options = {name: getattr(config, name) for name in plan.policy_class.options}
+    options.update(config.agent_settings)
+    policy = plan.policy_class(
+        plan.sizes.observation, plan.adapter.action_size, hidden=config.hidden, **options
+    )
+    noise.apply(policy, config)  # the noise sources inside the network, if any
+    return policy.to(config.device)

@@ -1,0 +1,89 @@
+"""A run's evaluations: both ways of playing (sampled and deterministic), their figures logged,
+and the pictures of where the policy acts (docs/design.md section 6).
+
+Each evaluation plays from a generator of its own (`rlnoise.evaluation.own_generator`), so how
+often a run evaluates never changes what it learns. The pictures (`rlnoise.pictures`) are drawn at
+the final evaluation and every `--picture-every`-th one: `policy.png` (and, on an env of several
+steps, `paths.png`) in the run directory, and each pictured scene as a TensorBoard image
+(`pictures/policy_scene<i>`, `pictures/paths_scene<i>`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rlnoise.agents.base import Policy
+from rlnoise.config import Config
+from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate, own_generator
+from rlnoise.logger import Logger, figure_tags
+from rlnoise.noise import NoiseSources
+from rlnoise.pictures import draw, path_pictures, save_png, scene_cards, scenes_view, tile
+from rlnoise.pictures.view import View
+from rlnoise.plan import Plan
+
+
+def log_ratio(modes: np.ndarray, labels: tuple[str, str]) -> float:
+    """log(n_a / n_b): how much more often the episodes reached good answer `a` than `b`, with one
+    episode added to each count so that a policy that never reaches one stays finite."""
+    counts = [int(np.sum(modes == label)) + 1 for label in labels]
+    return float(np.log(counts[0] / counts[1]))
+
+
+def run_picture(config: Config, step: int, seen: View) -> np.ndarray:
+    """A run's picture of where its policy acts at `step` (`rlnoise.pictures`), titled with the run."""
+    return draw(seen, f"{config.agent} on {config.env_id}, seed {config.seed}, step {step}")
+
+
+class Evaluator:
+    """Evaluates a run's policy as its plan says, logs the figures and draws the pictures."""
+
+    def __init__(self, plan: Plan, policy: Policy, sources: NoiseSources, logger: Logger):
+        self.plan, self.policy, self.sources, self.logger = plan, policy, sources, logger
+        config = plan.config
+        self.evaluation = Evaluation.planned(
+            plan.env,
+            config.env_id,
+            config.env_kwargs,
+            config.eval_contexts,
+            config.eval_samples,
+            config.seed,
+            config.device,
+        )
+        self.envs = self.evaluation.make_envs()
+
+    def evaluate(self, step: int, final: bool, pictured: bool) -> dict[str, dict[str, Any]]:
+        """Evaluate both ways and log the figures (the intervals, which TensorBoard does not show,
+        only when `final`); draw the pictures when `pictured`."""
+        writer = self.logger.writer
+        with self.sources.evaluating():  # sampled play as the rollouts act (rlnoise.noise)
+            results, episodes = evaluate(self.policy, self.plan.adapter, self.evaluation, self.envs, final)
+        for tag, value in figure_tags(results).items():
+            writer.add_scalar(tag, value, step)
+        for way in EVALUATIONS:
+            writer.add_histogram(f"eval/{way}/actions", episodes[way].actions, step)
+        labels = self.evaluation.labels
+        if len(labels) >= 2:  # 0 when sampled play reaches the first two good answers alike
+            ratio = log_ratio(episodes["sampled"].modes, (labels[0], labels[1]))
+            writer.add_scalar("multimodality/log_ratio", ratio, step)
+        if pictured:
+            # the policy sampled evaluation plays, drawn from a generator of its own: training's untouched
+            with self.sources.evaluating(), own_generator(self.plan.config.device, self.evaluation.seed):
+                self.draw_pictures(episodes["sampled"].observations, step)
+        return results
+
+    def draw_pictures(self, observations: np.ndarray, step: int) -> None:
+        """Save policy.png (and paths.png) and log each pictured scene's card to TensorBoard."""
+        config, env, adapter = self.plan.config, self.plan.env, self.plan.adapter
+        directory, writer = self.logger.directory, self.logger.writer
+        seen = scenes_view(self.policy, adapter, env, observations, config.device)
+        save_png(run_picture(config, step, seen), directory / "policy.png")
+        title = f"{config.agent}, seed {config.seed}, step {step:,}"
+        for scene, card in enumerate(scene_cards(seen, title)):  # each at its own size in a Time Series card
+            writer.add_image(f"pictures/policy_scene{scene}", card, step, dataformats="HWC")
+        scenes = path_pictures(self.policy, adapter, env, self.evaluation, observations, title)
+        for scene, scene_image in enumerate(scenes):
+            writer.add_image(f"pictures/paths_scene{scene}", scene_image, step, dataformats="HWC")
+        if scenes:
+            save_png(tile(scenes), directory / "paths.png")
