@@ -27,9 +27,10 @@ import torch
 from timing import alternate, figure, ratio
 
 from rlnoise import agents, envs  # noqa: F401  registers the built-in environments
-from rlnoise.config import Config, env_defaults, for_agent
+from rlnoise.config import Config
 from rlnoise.contract import mode_labels
 from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate
+from rlnoise.flags import env_defaults, for_agent
 from rlnoise.plan import build_policy, make_plan
 from rlnoise.train import train
 

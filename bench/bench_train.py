@@ -82,7 +82,7 @@ def write_modules(directory: Path) -> None:
 def settings(env_id: str, total: int | None):
     """The run's `Config` as the command line builds it (the env's training_defaults applied)."""
     from rlnoise.cli import build_parser
-    from rlnoise.config import from_args
+    from rlnoise.flags import from_args
 
     arguments = ["train", "--env-id", env_id, *(["--total-timesteps", str(total)] if total else [])]
     return from_args(build_parser().parse_args(arguments))

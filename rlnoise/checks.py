@@ -23,7 +23,7 @@ from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
 
 from rlnoise.actions import nearest
-from rlnoise.config import Config, env_defaults
+from rlnoise.config import Config
 from rlnoise.contract import (
     ContractError,
     Symmetry,
@@ -38,6 +38,7 @@ from rlnoise.contract import (
 from rlnoise.environments import check_env_id, make_sync_vector_env, make_vector_env
 from rlnoise.episodes import FirstEpisodes, play_first_episodes
 from rlnoise.errors import UsageError
+from rlnoise.flags import env_defaults
 from rlnoise.metrics import EVALUATIONS, OUTCOMES
 from rlnoise.names import flag_name
 

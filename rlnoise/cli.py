@@ -17,8 +17,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from rlnoise.config import import_agents
 from rlnoise.errors import RunError, Terminated, UsageError, interrupt_exit_code
+from rlnoise.flags import import_agents
 
 COMMANDS = ("train", "evaluate", "compare", "sweep", "envs", "check-env", "go-values")
 

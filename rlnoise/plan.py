@@ -18,8 +18,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import Config, check_names, for_agent, network_flags
+from rlnoise.config import Config, network_flags
 from rlnoise.errors import UsageError
+from rlnoise.flags import check_names, for_agent
 from rlnoise.names import flag_name, resolve
 
 FLOAT_BYTES = 4
@@ -172,7 +173,7 @@ class Plan:
     """A run planned once from its settings: what training, evaluation and every grid cell use."""
 
     config: Config
-    """The settings, with the agent's own ones given or defaulted (`rlnoise.config.for_agent`)."""
+    """The settings, with the agent's own ones given or defaulted (`rlnoise.flags.for_agent`)."""
     env: Any
     """The environment, made once: its declarations, evaluation's start states, the pictures."""
     policy_class: Any

@@ -24,9 +24,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from rlnoise.config import Config, default_run_name
+from rlnoise.config import Config
 from rlnoise.errors import RunError, UsageError
 from rlnoise.files import write_bytes, write_json
+from rlnoise.flags import default_run_name
 from rlnoise.manifest import started, update_manifest
 
 CHECKPOINT = "checkpoint.pt"

@@ -47,9 +47,10 @@ from pathlib import Path
 from typing import Any
 
 from rlnoise import metrics
-from rlnoise.config import TYPES, Check, Config, env_defaults, flag_type, for_agent
+from rlnoise.config import Check, Config
 from rlnoise.errors import Terminated, UsageError
 from rlnoise.files import parse_json, write_bytes
+from rlnoise.flags import TYPES, env_defaults, flag_type, for_agent
 from rlnoise.interrupts import stop_on_signals
 from rlnoise.manifest import PROGRESS_SECONDS, read_manifest
 from rlnoise.metrics import EVALUATIONS

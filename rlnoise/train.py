@@ -26,8 +26,9 @@ import numpy as np
 import torch
 
 from rlnoise.algorithms import bc, ppo, reinforce
-from rlnoise.config import Config, resumable_config
+from rlnoise.config import Config
 from rlnoise.environments import make_vector_env
+from rlnoise.flags import resumable_config
 from rlnoise.noise import NoiseSources
 from rlnoise.plan import Plan, build_policy, make_plan
 from rlnoise.rollout import Collector
@@ -39,7 +40,7 @@ ALGORITHMS: dict[str, Callable[[Plan, Run], None]] = {
     "ppo": ppo.train,
     "bc": bc.train,
 }
-"""Each `--algo` name's `train(plan, run)` (the names: `rlnoise.algorithms.ALGORITHMS`)."""
+"""Each `--algo` name's `train(plan, run)` (the names: `rlnoise.config.ALGORITHMS`)."""
 
 
 def resume(
@@ -50,7 +51,7 @@ def resume(
 ) -> dict[str, Any]:
     """Continue the run in `directory` from its last checkpoint (from the start when it has none).
 
-    `trusted` as in `rlnoise.config.read_config`: the `module:Name` names config.json may import.
+    `trusted` as in `rlnoise.flags.read_config`: the `module:Name` names config.json may import.
     """
     directory = Path(directory)
     return train(resumable_config(directory, trusted), progress, directory, stop)

@@ -20,7 +20,8 @@ from rlnoise.agents.mixture import MixturePolicy
 from rlnoise.agents.regression import RegressionPolicy
 from rlnoise.bounds import outside_penalty
 from rlnoise.cli import build_parser
-from rlnoise.config import Config, from_args, read_config
+from rlnoise.config import Config
+from rlnoise.flags import from_args, read_config
 from rlnoise.sweep import Grid
 from rlnoise.train import train
 

@@ -16,7 +16,8 @@ from conftest import messages
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from rlnoise.cli import build_parser, main
-from rlnoise.config import Config, from_args
+from rlnoise.config import Config
+from rlnoise.flags import from_args
 from rlnoise.sweep import OWN_FLAGS, Grid
 
 

@@ -11,8 +11,9 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from rlnoise.config import Config, add_flags, from_args
+from rlnoise.config import Config
 from rlnoise.envs.multi_goal import GOALS, LABELS, MultiGoalEnv
+from rlnoise.flags import add_flags, from_args
 from rlnoise.train import train
 
 

@@ -20,8 +20,8 @@ import numpy as np
 import torch
 
 from rlnoise import envs  # noqa: F401  registers the built-in environments
-from rlnoise.config import read_config
 from rlnoise.evaluation import observation_tensor
+from rlnoise.flags import read_config
 from rlnoise.plan import build_policy, make_plan
 
 ALIVE = 0.05

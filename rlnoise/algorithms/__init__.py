@@ -3,9 +3,5 @@
 Each module has `train(plan, run)`: it builds what it optimises, then collects, computes its loss,
 takes its gradient step with every extra that touches it, logs, evaluates and checkpoints, calling
 the pieces the algorithms share (`rlnoise.run`, `rlnoise.gradients`, `rlnoise.rollout`) by name.
-`rlnoise.train.ALGORITHMS` maps each name to its `train`. This package imports no torch, so
-`--help` and input checks can list the names.
+`rlnoise.train.ALGORITHMS` maps each `--algo` name (`rlnoise.config.ALGORITHMS`) to its `train`.
 """
-
-ALGORITHMS = ("reinforce", "ppo", "bc")
-"""The names `--algo` takes; each is the module `rlnoise.algorithms.<name>`."""

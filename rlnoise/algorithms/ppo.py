@@ -28,7 +28,7 @@ from rlnoise.config import Config
 from rlnoise.gradients import clip_gradients, with_baseline
 from rlnoise.logger import loss_tags
 from rlnoise.plan import Plan
-from rlnoise.rollout import generalized_advantages, normalized
+from rlnoise.rollout import Collector, generalized_advantages, normalized
 from rlnoise.run import Run
 
 
@@ -76,6 +76,29 @@ def minibatch_loss(
     return loss, {**figures, "approx kl": approx_kl, "clip fraction": clip_fraction}
 
 
+@torch.no_grad()
+def rollout_batch(
+    config: Config, policy: Policy, baseline: torch.nn.Module, collector: Collector
+) -> dict[str, torch.Tensor]:
+    """The collected rollout, flattened, with what the old policy and values say of it: the
+    log-probabilities of its outputs, the values, the GAE advantages and the returns they imply."""
+    observations, outputs = collector.batch()
+    old_values = baseline(observations).squeeze(-1)
+    next_value = collector.next_values(baseline)
+    values = old_values.reshape(collector.rewards.shape)
+    advantages = generalized_advantages(
+        collector.rewards, collector.dones, values, next_value, config.gamma, config.gae_lambda
+    ).reshape(-1)
+    return {
+        "observations": observations,
+        "outputs": outputs,
+        "log_prob": policy.distribution(observations).log_prob(outputs),
+        "values": old_values,
+        "advantages": advantages,
+        "returns": advantages + old_values,
+    }
+
+
 def explained_variance(values: torch.Tensor, returns: torch.Tensor) -> float:
     """1 - Var(returns - values) / Var(returns): the share of the returns' variance the values
     explain (1: all of it; 0: no better than their mean; nan when the returns do not vary)."""
@@ -97,22 +120,7 @@ def train(plan: Plan, run: Run) -> None:
 
         # Collect a rollout; the old policy's log-probabilities and values, and GAE advantages.
         finished_returns = collector.collect(lambda observations: policy.distribution(observations).sample())
-        observations, outputs = collector.batch()
-        with torch.no_grad():
-            old_values = baseline(observations).squeeze(-1)
-            next_value = collector.next_values(baseline)
-            values = old_values.reshape(collector.rewards.shape)
-            advantages = generalized_advantages(
-                collector.rewards, collector.dones, values, next_value, config.gamma, config.gae_lambda
-            ).reshape(-1)
-            batch = {
-                "observations": observations,
-                "outputs": outputs,
-                "log_prob": policy.distribution(observations).log_prob(outputs),
-                "values": old_values,
-                "advantages": advantages,
-                "returns": advantages + old_values,
-            }
+        batch = rollout_batch(config, policy, baseline, collector)
 
         # Epochs of shuffled minibatch steps; they end early once the policy moved `target_kl`.
         clip_fractions = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from rlnoise.config import Config, add_flags
+from rlnoise.config import Config
+from rlnoise.flags import add_flags
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

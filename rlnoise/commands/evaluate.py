@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import POSITIVE, SEED, flag_type, read_config
+from rlnoise.config import POSITIVE, SEED
 from rlnoise.errors import UsageError, first_line
 from rlnoise.files import check_file, write_json
+from rlnoise.flags import flag_type, read_config
 from rlnoise.manifest import read_manifest
 from rlnoise.names import flag_name
 from rlnoise.plan import Plan, make_plan

@@ -16,7 +16,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import POSITIVE, SEED, add_flags, check_algo_flags, check_taken, flag_type, from_args
+from rlnoise.config import POSITIVE, SEED
+from rlnoise.flags import add_flags, check_algo_flags, check_taken, flag_type, from_args
 from rlnoise.sweep import Axis, Grid
 
 

@@ -8,9 +8,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from rlnoise.config import Config, add_flags, default_run_name, from_args, resumable_config
+from rlnoise.config import Config
 from rlnoise.errors import UsageError
 from rlnoise.files import check_directory
+from rlnoise.flags import add_flags, default_run_name, from_args, resumable_config
 from rlnoise.names import command_path, flag_name
 from rlnoise.plan import check_used, make_plan
 
