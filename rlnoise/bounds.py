@@ -7,7 +7,7 @@ the policy (`Policy.centres`: the point, the mean, every component's point), pul
 exactly zero, with a zero gradient, while the centres stay inside the box, so a run whose point
 never leaves the box trains exactly as it would without it (docs/design.md section 4). The centres
 are computed in evaluation mode, without the noise sources' draws, which therefore stay those of
-a run without the penalty. `rlnoise.run.Run.gradient_step` adds it to every algorithm's loss.
+a run without the penalty. Every algorithm adds it to its loss in its gradient step.
 """
 
 from __future__ import annotations
