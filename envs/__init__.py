@@ -23,6 +23,13 @@ gym.register(
     max_episode_steps=30,
 )
 
+# A table of random keys and answers to memorise (envs/memorize.py): a capacity lab.
+gym.register(
+    id="Memorize-v0",
+    entry_point="rlnoise.envs.memorize:MemorizeEnv",
+    vector_entry_point="rlnoise.envs.memorize:MemorizeVectorEnv",
+)
+
 # Small-board Go: one move from a fixed position, rewarded by its value in random playouts
 # (envs/go/opening.py; the values are the tables in envs/go/tables/).
 for _id, _table in (
