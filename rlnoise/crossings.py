@@ -1,11 +1,11 @@
 """Shares of start states in an outcome and where they cross one half, with bootstrap intervals.
 
-A sweep's runs say, per start state, which outcome each reached; `outcome_states` stacks them
-into a `[runs, states]` matrix per point. The share of start states in an outcome gets a 95%
-percentile-bootstrap interval over seeds and start states (`share_bootstrap`: seeds resampled
-within each point, start states once for all points); `crossings` finds where a curve of shares
-crosses one half, interpolated linearly (in the logarithm for a log range), and
-`crossing_interval` the 95% percentile-bootstrap interval of such a crossing.
+A sweep's runs say, per start state, which outcome each reached; `outcome_states` stacks them into
+a `[runs, states]` matrix per point, `state_matrix` averages it over seeds. The share of start
+states in an outcome gets a 95% percentile-bootstrap interval over seeds and start states
+(`share_bootstrap`: seeds resampled within each point, start states once for all points);
+`crossings` finds where a curve of shares crosses one half, interpolated linearly (in the logarithm
+for a log range), and `crossing_interval` the 95% percentile-bootstrap interval of such a crossing.
 """
 
 from __future__ import annotations
