@@ -8,7 +8,7 @@ and `results.png` (each agent's first picture above its figures and every seed's
 A sweep: `sweep.json` (the command, the varied settings, every run's settings, seed, final
 figures, outcome and wall time, each point's summary with intervals over seeds, the measured
 and predicted transitions), `sweep.md` (tables per agent and evaluation mode, the transitions)
-and `phase.png` (`rlnoise.phase`), also logged to TensorBoard as `phase` in the sweep's
+and `phase.png` (`rlnoise.phase_figure`), also logged to TensorBoard as `phase` in the sweep's
 directory. Each JSON file is written first when the grid starts, so that `--resume` knows the
 grid even after a crash.
 """
@@ -216,25 +216,11 @@ def order_sections(analysis: dict[str, Any], setting: str) -> list[str]:
     return sections
 
 
-def write_sweep(directory: Path, grid: Grid, records: list[dict[str, Any]], interrupted: bool) -> str:
-    """Write sweep.json, sweep.md and phase.png (also to TensorBoard); return the text tables."""
-    from rlnoise.phase import analyse, phase_picture
+def point_sections(grid: Grid, points: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """sweep.md's sections of each agent and evaluation mode, one row per point (seeds per outcome,
+    figures and shares of start states with their intervals), and the same as text tables."""
     from rlnoise.phase import format_value as short
-    from rlnoise.pictures import save_png
     from rlnoise.report import markdown, table
-
-    analysis = analyse(grid, records)
-    points = [
-        {key: value for key, value in point.items() if key != "records"} for point in analysis["points"]
-    ]
-    results = {
-        **header(grid, records, interrupted, "sweep"),
-        "points": points,
-        "transitions": analysis["transitions"],
-        "theory": analysis["curves"],
-        "runs": records,
-    }
-    write_json(directory / SWEEP, results)
 
     names = [axis.name for axis in grid.axes]
     columns = ("outcome", "return", "collapse_rate", "mode_entropy", *[f"{o} states" for o in OUTCOMES])
@@ -258,6 +244,31 @@ def write_sweep(directory: Path, grid: Grid, records: list[dict[str, Any]], inte
             if body:
                 sections += [f"## {agent}, {mode}", "", markdown(body, "settings", columns), ""]
                 texts.append(f"{agent}, {mode}\n" + table(body, "settings", columns))
+    return sections, texts
+
+
+def write_sweep(directory: Path, grid: Grid, records: list[dict[str, Any]], interrupted: bool) -> str:
+    """Write sweep.json, sweep.md and phase.png (also to TensorBoard); return the text tables."""
+    from rlnoise.phase import analyse
+    from rlnoise.phase_figure import phase_picture
+    from rlnoise.pictures import save_png
+    from rlnoise.report import markdown, table
+
+    analysis = analyse(grid, records)
+    points = [
+        {key: value for key, value in point.items() if key != "records"} for point in analysis["points"]
+    ]
+    results = {
+        **header(grid, records, interrupted, "sweep"),
+        "points": points,
+        "transitions": analysis["transitions"],
+        "theory": analysis["curves"],
+        "runs": records,
+    }
+    write_json(directory / SWEEP, results)
+
+    names = [axis.name for axis in grid.axes]
+    sections, texts = point_sections(grid, points)
     sections += order_sections(analysis, names[0])
     transitions = transition_rows(analysis["transitions"])
     along = f"along {names[0]}" + (f", for each value of {', '.join(names[1:])}" if names[1:] else "")

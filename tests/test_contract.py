@@ -1,6 +1,6 @@
 """The environment contract: every registered environment keeps every rule, and a broken one fails.
 
-The same checks run as `rlnoise check-env ID` (rlnoise/checks.py); here they run on every
+The same checks run as `rlnoise check-env ID` (rlnoise/checks/); here they run on every
 environment rlnoise registers (every spec whose entry point is in `envs.`), so a new built-in
 environment is tested as soon as it is registered.
 """
@@ -231,15 +231,15 @@ def test_draw_starts_seeds_the_vector_env_and_draws_once_per_distinct_seed() -> 
 
 
 def test_check_env_says_what_a_native_vector_env_would_gain(monkeypatch: pytest.MonkeyPatch) -> None:
-    import rlnoise.checks
+    from rlnoise.checks import ContractWarning, replay
 
     gym.register("SlowBales-v0", entry_point=TwoBalesEnv, max_episode_steps=1)
     try:
-        monkeypatch.setattr(rlnoise.checks, "SLOW_STEPS_PER_SECOND", 10**12)
-        with pytest.raises(rlnoise.checks.ContractWarning, match=r"steps/s, \d+ s of a default run's.*"):
-            rlnoise.checks.check_vector_env("SlowBales-v0", {})
-        monkeypatch.setattr(rlnoise.checks, "SLOW_STEPS_PER_SECOND", 0)
-        assert rlnoise.checks.check_vector_env("SlowBales-v0", {}).endswith("steps/s")
+        monkeypatch.setattr(replay, "SLOW_STEPS_PER_SECOND", 10**12)
+        with pytest.raises(ContractWarning, match=r"steps/s, \d+ s of a default run's.*"):
+            replay.check_vector_env("SlowBales-v0", {})
+        monkeypatch.setattr(replay, "SLOW_STEPS_PER_SECOND", 0)
+        assert replay.check_vector_env("SlowBales-v0", {}).endswith("steps/s")
     finally:
         del gym.registry["SlowBales-v0"]
 

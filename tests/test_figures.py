@@ -13,7 +13,8 @@ from matplotlib.text import Text
 
 from rlnoise.config import Config
 from rlnoise.metrics import EVALUATIONS, OUTCOMES
-from rlnoise.phase import OUTCOME_STYLES, analyse, phase_figure
+from rlnoise.phase import analyse
+from rlnoise.phase_figure import OUTCOME_STYLES, phase_figure
 from rlnoise.pictures.results import results_figure
 from rlnoise.sweep import FIGURES, Axis, Grid, summarize
 

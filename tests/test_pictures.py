@@ -12,8 +12,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from rlnoise import envs  # noqa: F401  registers TwoBales-v0
 from rlnoise.config import Config
-from rlnoise.pictures.panels import CARD_WIDTH, _board, _scene_title, new_figure
-from rlnoise.pictures.paths import SCENE_SIZE
+from rlnoise.pictures.canvas import CARD_WIDTH, SCENE_SIZE, new_figure
+from rlnoise.pictures.panels import _board, _scene_title
 from rlnoise.pictures.results import _mark_empty
 from rlnoise.pictures.view import View, distinct_scenes, view
 from rlnoise.plan import build_policy, make_plan
@@ -246,7 +246,7 @@ def test_multi_goal_paths_end_where_their_label_says_and_the_picture_fits_a_card
     from rlnoise.envs.multi_goal import GOAL_RADIUS, GOALS, LABELS
     from rlnoise.evaluation import Evaluation
     from rlnoise.pictures import path_pictures
-    from rlnoise.pictures.paths import PATHS, SCENE_SIZE, play_paths
+    from rlnoise.pictures.paths import PATHS, play_paths
 
     env = gym.make("MultiGoal-v0")
     policy, adapter = policy_for(env, "regression")

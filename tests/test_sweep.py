@@ -250,7 +250,7 @@ def test_the_ray_backend_gives_the_local_backend_figures(tmp_path):
 
 
 def test_a_transition_is_the_interpolated_crossing_of_one_half_in_log_x_for_a_log_range():
-    from rlnoise.phase import crossings
+    from rlnoise.crossings import crossings
 
     assert crossings([0.1, 0.3, 0.5], [0.0, 0.25, 0.75], log=False) == [pytest.approx(0.4)]
     assert crossings([0.01, 1.0], [0.0, 1.0], log=True) == [pytest.approx(0.1)]
@@ -258,7 +258,7 @@ def test_a_transition_is_the_interpolated_crossing_of_one_half_in_log_x_for_a_lo
 
 
 def test_a_crossing_s_bootstrap_interval_holds_it_inside_the_grid_and_narrows_with_more_seeds():
-    from rlnoise.phase import crossing_interval, crossings, share_bootstrap
+    from rlnoise.crossings import crossing_interval, crossings, share_bootstrap
 
     xs = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
     rng = np.random.default_rng(1)

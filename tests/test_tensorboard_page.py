@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from rlnoise.config import Config
-from rlnoise.pictures.paths import SCENE_SIZE
+from rlnoise.pictures.canvas import SCENE_SIZE
 from rlnoise.train import train
 
 WINDOW = (1280, 900)

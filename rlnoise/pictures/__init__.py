@@ -28,8 +28,10 @@ environment's `landmarks(observation)` (the bales, the stones) are drawn over th
 matplotlib draws off screen (its Agg canvas) and is imported only when a picture is made.
 
 One module per job: `rlnoise.pictures.view` computes where the policy acts (torch),
-`rlnoise.pictures.panels` draws the boards, points and strips of a run's picture, and
-`rlnoise.pictures.results` draws compare's figure of a grid of runs.
+`rlnoise.pictures.panels` draws the boards, points and strips of a run's picture,
+`rlnoise.pictures.paths` a policy's whole episodes, `rlnoise.pictures.results` compare's figure
+of a grid of runs, and `rlnoise.pictures.canvas` makes the off-screen figures they draw on, with
+their sizes, renders them to pixels and saves PNG files.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from rlnoise.pictures.panels import draw, draw_card, save_png
+from rlnoise.pictures.canvas import save_png
+from rlnoise.pictures.panels import draw, draw_card
 from rlnoise.pictures.paths import draw_scene, multi_step, play_paths, tile
 from rlnoise.pictures.results import results_picture
 from rlnoise.pictures.view import View, distinct_indices, distinct_scenes, view

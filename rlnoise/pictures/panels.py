@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rlnoise.files import write_bytes
+from rlnoise.pictures.canvas import CARD_WIDTH, DPI, new_figure, pixels, scene_figure
 from rlnoise.pictures.view import View, half_step
 
-DPI = 80
-CARD_WIDTH = 326
-"""The width of a run's picture, in pixels (its height grows with its scenes). A TensorBoard Time
-Series card's image box is 319 x 215 pixels (TensorBoard 2.21 in Chromium, a 1280 x 900 window),
-so this picture, taller than that, is shown scaled down there and at its own size in the IMAGES
-dashboard and `policy.png`; `rlnoise.pictures.paths.SCENE_SIZE` is sized for the card."""
 LANDMARK_STYLES = (
     {"color": "black", "edgecolor": "black", "linestyle": "--"},
     {"color": "white", "edgecolor": "black", "linestyle": "-."},
@@ -71,11 +63,6 @@ def draw_card(view: View, scene: int, title: str) -> np.ndarray:
     own size: a board with its colour bar and legend beside it, or a strip with its legend below."""
     from dataclasses import replace
 
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from rlnoise.pictures.paths import SCENE_SIZE
-
     def one(values: np.ndarray | None) -> np.ndarray | None:
         return None if values is None else values[scene : scene + 1]
 
@@ -83,9 +70,7 @@ def draw_card(view: View, scene: int, title: str) -> np.ndarray:
                    landmarks=view.landmarks[scene : scene + 1], probabilities=one(view.probabilities),
                    point=one(view.point), spread=one(view.spread), density=one(view.density),
                    first=view.first + scene)  # fmt: skip
-    width, height = (size / DPI for size in SCENE_SIZE)
-    figure = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(figure)
+    figure, width, height = scene_figure()
     if view.played.shape[1] == 2:
         lines = _scene_title(view, 0).count("\n") + 2  # the run's title, then the scene's
         beside = 0.38 + 0.08 + (0.55 if view.probabilities is not None else 0) + 1.5  # bar, legend
@@ -111,41 +96,6 @@ def draw_card(view: View, scene: int, title: str) -> np.ndarray:
         if hasattr(handle, "set_sizes"):
             handle.set_sizes([20])
     return pixels(figure)
-
-
-def new_figure(
-    rows: int,
-    columns: int,
-    cell: tuple[float, float],
-    left: float,
-    right: float,
-    top: float = 0.45,
-    bottom: float = 0.95,
-):
-    """An off-screen figure with a grid of axes, margins in inches (the top's for a title, the
-    bottom's for a legend)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    width, height = cell[0] * columns + left + right, cell[1] * rows + top + bottom
-    figure = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(figure)
-    axes = figure.subplots(rows, columns, squeeze=False)
-    figure.subplots_adjust(
-        left=left / width,
-        right=1 - right / width,
-        top=1 - top / height,
-        bottom=bottom / height,
-        hspace=0.5,
-        wspace=0.25,
-    )
-    return figure, axes
-
-
-def pixels(figure: Any) -> np.ndarray:
-    """The figure rendered as an RGB array."""
-    figure.canvas.draw()
-    return np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
 
 
 def _scene_title(view: View, scene: int) -> str:
@@ -395,12 +345,3 @@ def _point_ridge(ax: Any, view: View, scene: int, axis: int, base: float, height
     )
     ax.vlines(centre, base, base + height, color="tab:blue", label="point" if first else None)
     return f"exploration sd {spread:.2f}"
-
-
-def save_png(image: np.ndarray, path: str | Path) -> None:
-    """Write an RGB image as a PNG file, atomically (`rlnoise.files`)."""
-    from matplotlib.image import imsave
-
-    png = io.BytesIO()
-    imsave(png, image, format="png")
-    write_bytes(path, png.getvalue())

@@ -1,13 +1,13 @@
 """What a policy does over a whole episode, for an environment with more than one step per episode.
 
-Per scene (start state) one picture, `SCENE_SIZE` pixels, the size a TensorBoard Time Series image
-card shows an image at its own size: `PATHS` sampled episodes drawn as paths in the plane the
-environment declares (`rlnoise.contract.path_positions`; by default the observation's first two
-entries), where each ends coloured by the label it gets (`info["mode"]`, grey for none) with the
-share of each in the legend, the deterministic episode's path, the environment's
-`path_landmarks` (MultiGoal's goals), and, where the observation is the plane itself and the
-action has as many coordinates (MultiGoal's velocity; a corridor's step), the deterministic action
-over the plane as arrows. A position of one coordinate is drawn against the step, its arrows
+Per scene (start state) one picture, `rlnoise.pictures.canvas.SCENE_SIZE` pixels, the size a
+TensorBoard Time Series image card shows an image at its own size: `PATHS` sampled episodes drawn
+as paths in the plane the environment declares (`rlnoise.contract.path_positions`; by default the
+observation's first two entries), where each ends coloured by the label it gets (`info["mode"]`,
+grey for none) with the share of each in the legend, the deterministic episode's path, the
+environment's `path_landmarks` (MultiGoal's goals), and, where the observation is the plane itself
+and the action has as many coordinates (MultiGoal's velocity; a corridor's step), the deterministic
+action over the plane as arrows. A position of one coordinate is drawn against the step, its arrows
 along it at step -1. The axes contain every path and landmark.
 """
 
@@ -20,14 +20,11 @@ import numpy as np
 from gymnasium import spaces
 
 from rlnoise.contract import observation_names, path_landmarks, path_positions
-from rlnoise.pictures.panels import DPI, PLAYED, pixels
+from rlnoise.pictures.canvas import pixels, scene_figure
+from rlnoise.pictures.panels import PLAYED
 
 PATHS = 32
 """Sampled episodes drawn per scene."""
-SCENE_SIZE = (318, 214)
-"""A scene's picture, (width, height) in pixels: the largest a TensorBoard Time Series image card
-shows at its own size (TensorBoard 2.21 in Chromium, a 1280 x 900 window, the default card width:
-its image box is 319 x 215 pixels and a larger image is scaled down into it)."""
 FONT = 8
 """The smallest text, in points."""
 FIELD_POINTS = 9
@@ -147,25 +144,48 @@ def _field(
 
 def draw_scene(paths: Paths, scene: int) -> np.ndarray:
     """One scene's picture, `SCENE_SIZE` pixels: an RGB image, `[height, width, 3]` uint8."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    width, height = (size / DPI for size in SCENE_SIZE)
-    figure = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(figure)
+    figure, width, height = scene_figure()
     top, bottom, left = 0.36, 0.42, 0.5
     side = height - top - bottom
     ax = figure.add_axes(
         (left / width, bottom / height, side / width if paths.names[1:] else 1.9 / width, side / height)
     )
     two_d = len(paths.names) == 2
-    colours = {label: f"C{number}" for number, label in enumerate(paths.labels)}
-    ends = paths.sampled_modes[scene]
 
     def place(path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A path's points on the axes: the plane, or the step against one coordinate."""
         return (path[:, 0], path[:, 1]) if two_d else (np.arange(len(path)), path[:, 0])
 
+    _draw_episodes(ax, paths, scene, place, two_d)
+    _fit_axes(ax, paths, scene, place, two_d)
+    ax.set_xlabel(paths.names[0] if two_d else "step", fontsize=FONT, labelpad=1)
+    ax.set_ylabel(paths.names[1] if two_d else paths.names[0], fontsize=FONT, labelpad=1)
+    ax.tick_params(labelsize=FONT, pad=1)
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    figure.legend(
+        unique.values(),
+        unique.keys(),
+        loc="center left",
+        bbox_to_anchor=((left + side + 0.05) / width, 0.45),
+        fontsize=FONT,
+        frameon=False,
+        handlelength=1.2,
+        borderaxespad=0,
+        labelspacing=0.3,
+    )
+    observation = ", ".join(f"{value:.2f}" for value in np.asarray(paths.scenes[scene]).ravel()[:4])
+    figure.suptitle(
+        f"{paths.title}\nscene {scene} ({observation}): {PATHS} sampled episodes", fontsize=FONT, y=0.99
+    )
+    return pixels(figure)
+
+
+def _draw_episodes(ax: Any, paths: Paths, scene: int, place: Any, two_d: bool) -> None:
+    """The scene's sampled paths with where each ends (by label), the deterministic action over the
+    plane, the landmarks, the deterministic path and the start, on axes placed by `place`."""
+    colours = {label: f"C{number}" for number, label in enumerate(paths.labels)}
+    ends = paths.sampled_modes[scene]
     for path in paths.sampled[scene]:
         ax.plot(*place(path), color="0.6", linewidth=0.6, alpha=0.6, zorder=1)
     if paths.field is not None:  # arrows over the plane; on a line, at step -1, along the position
@@ -197,28 +217,6 @@ def draw_scene(paths: Paths, scene: int) -> np.ndarray:
         ax.scatter(*last.T, s=14, color=colour, zorder=3, label=f"ends {label or 'nowhere'} {share:.0%}")
     start = place(paths.deterministic[scene][:1])
     ax.plot(*start, "k+", markersize=8, zorder=5, label="start")
-    _fit_axes(ax, paths, scene, place, two_d)
-    ax.set_xlabel(paths.names[0] if two_d else "step", fontsize=FONT, labelpad=1)
-    ax.set_ylabel(paths.names[1] if two_d else paths.names[0], fontsize=FONT, labelpad=1)
-    ax.tick_params(labelsize=FONT, pad=1)
-    handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles, strict=True))
-    figure.legend(
-        unique.values(),
-        unique.keys(),
-        loc="center left",
-        bbox_to_anchor=((left + side + 0.05) / width, 0.45),
-        fontsize=FONT,
-        frameon=False,
-        handlelength=1.2,
-        borderaxespad=0,
-        labelspacing=0.3,
-    )
-    observation = ", ".join(f"{value:.2f}" for value in np.asarray(paths.scenes[scene]).ravel()[:4])
-    figure.suptitle(
-        f"{paths.title}\nscene {scene} ({observation}): {PATHS} sampled episodes", fontsize=FONT, y=0.99
-    )
-    return pixels(figure)
 
 
 def _fit_axes(ax: Any, paths: Paths, scene: int, place: Any, two_d: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from rlnoise.metrics import EVALUATIONS
-from rlnoise.pictures.panels import DPI, new_figure, pixels
+from rlnoise.pictures.canvas import DPI, new_figure, pixels
 
 MAX_WIDTH = 16.0
 """The widest compare's figure gets, in inches at `DPI` (1280 pixels): wider pictures are shrunk."""
@@ -54,14 +54,8 @@ def results_figure(
         """A GridSpec's top and bottom for a band of the figure, inches from its top."""
         return {"top": 1 - start / height, "bottom": 1 - (start + size) / height}
 
-    if pictures:  # at their own size (or shrunk alike to fit), side by side, centred
-        used = shrink * sum(widths) / width
-        row = GridSpec(1, len(pictures), figure=figure, width_ratios=widths, wspace=0,
-                       left=(1 - used) / 2, right=(1 + used) / 2, **band(title, top))  # fmt: skip
-        for column, image in enumerate(pictures.values()):  # each picture is titled with its run
-            ax = figure.add_subplot(row[0, column])
-            ax.imshow(image, interpolation="none")
-            ax.axis("off")
+    if pictures:
+        _pictures_row(figure, pictures, shrink * sum(widths) / width, band(title, top))
     names = list(summary[bars[0][0]][bars[0][1]]["figures"])
     margins = {"left": 0.7 / width, "right": 1 - 2.4 / width}  # the legends beside
     row = GridSpec(1, 2, figure=figure, width_ratios=(1.2, len(names) - 1), wspace=0.12,
@@ -84,6 +78,22 @@ def results_figure(
         _outcome_bars(figure.add_subplot(rows[number, 0]), summary, mode)
     figure.suptitle(title_text, fontsize=12, y=1 - 0.12 / height, va="top")
     return figure
+
+
+def _pictures_row(
+    figure: Any, pictures: Mapping[str, np.ndarray], used: float, band: dict[str, float]
+) -> None:
+    """The agents' pictures at their own size (or shrunk alike to fit), side by side, centred in the
+    share `used` of the figure's width, in the band `band` (a GridSpec's top and bottom)."""
+    from matplotlib.gridspec import GridSpec
+
+    widths = [image.shape[1] / DPI for image in pictures.values()]
+    row = GridSpec(1, len(pictures), figure=figure, width_ratios=widths, wspace=0,
+                   left=(1 - used) / 2, right=(1 + used) / 2, **band)  # fmt: skip
+    for column, image in enumerate(pictures.values()):  # each picture is titled with its run
+        ax = figure.add_subplot(row[0, column])
+        ax.imshow(image, interpolation="none")
+        ax.axis("off")
 
 
 SMALLEST = 8
