@@ -40,8 +40,9 @@ from typing import Any
 
 import numpy as np
 
+from rlnoise.grid.spec import ENV, Grid, declaration, numeric, with_settings
+from rlnoise.grid.summaries import summarize_cells as summarize
 from rlnoise.metrics import CONFIDENCE, EVALUATIONS, OUTCOMES, mean_interval, share_interval
-from rlnoise.sweep import ENV, Grid, declaration, numeric, summarize, with_settings
 
 HALF = 0.5
 FINE = 200
