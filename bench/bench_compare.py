@@ -82,7 +82,7 @@ def grid_figures(env_id: str, seeds: str, jobs: int) -> Figures:
 
 def main() -> None:
     """Print the figures."""
-    from rlnoise.sweep import default_jobs
+    from rlnoise.grid.backends import default_jobs
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env-id", default="TwoBales-v0")

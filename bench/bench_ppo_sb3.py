@@ -34,7 +34,7 @@ from rlnoise.actions import grid, make_adapter
 from rlnoise.config import Config
 from rlnoise.contract import mode_labels
 from rlnoise.evaluation import Evaluation, evaluate
-from rlnoise.sweep import flag_words
+from rlnoise.grid.spec import flag_words
 
 BINS = 41
 SB3_ROLLOUT_STEPS = 2048

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from timing import Figures, alternate, figure, fresh_figures, ratio
 
-from rlnoise.sweep import Grid
+from rlnoise.grid.spec import Grid
 
 BENCH = Path(__file__).resolve().parent
 SHORT = {"total_timesteps": 20480, "num_envs": 256, "eval_contexts": 8, "eval_samples": 16}
@@ -37,17 +37,19 @@ def sweep_figures(runs: int) -> Figures:
     files; and the seconds its runs took in the worker."""
     import rlnoise.envs  # noqa: F401  registers TwoBales-v0
     from rlnoise.config import Config
+    from rlnoise.grid.backends import make_backend
+    from rlnoise.grid.scheduler import train_grid
+    from rlnoise.grid.spec import parse_axis
     from rlnoise.results import write_sweep
-    from rlnoise.sweep import make_backend, parse_axis, train_grid
 
     base = Config(agent="regression", **SHORT)
     grid = Grid(base, ["regression"], list(range(1, runs + 1)), [parse_axis("sigma=0.5")])
     with tempfile.TemporaryDirectory() as directory:
         start = time.perf_counter()
-        records, _ = train_grid(grid.runs(Path(directory)), make_backend("local", 1, ("rlnoise.envs",)))
+        records, _ = train_grid(grid.cells(Path(directory)), make_backend("local", 1, ("rlnoise.envs",)))
         write_sweep(Path(directory), grid, records, False)
         wall = time.perf_counter() - start
-    seconds = sum(record["seconds"] for record in records)
+    seconds = sum(record.seconds for record in records)
     return {"wall": wall, "serial": wall - seconds}
 
 
@@ -59,7 +61,7 @@ def fresh_sweep(runs: int) -> Figures:
 
 def ray_start_seconds() -> Figures:
     """Seconds to start a local Ray of 2 CPUs for a sweep, and to stop it."""
-    from rlnoise.sweep import make_backend
+    from rlnoise.grid.backends import make_backend
 
     start = time.perf_counter()
     make_backend("ray", 2, ("rlnoise.envs",)).close()

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -208,3 +209,14 @@ def network_flags(config: Config) -> list[str]:
         "--init symmetric": config.init == "symmetric",
     }
     return [flag for flag, on in flags.items() if on]
+
+
+CONFIG_FILE = "config.json"
+"""The file of a run directory that holds its settings."""
+
+
+def write_config(directory: Path, config: Config) -> None:
+    """Write the run's settings, `config.json`, into `directory`, atomically: the one place it is written."""
+    from rlnoise.files import write_json
+
+    write_json(directory / CONFIG_FILE, asdict(config))

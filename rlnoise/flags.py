@@ -16,7 +16,7 @@ from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import ALGORITHMS, Check, Config, float_problem
+from rlnoise.config import ALGORITHMS, CONFIG_FILE, Check, Config, float_problem
 from rlnoise.errors import UsageError, first_line
 from rlnoise.files import parse_json
 from rlnoise.names import flag_name
@@ -297,7 +297,7 @@ def read_config(directory: Path, trusted: set[str] | None) -> Config:
     """
     if not directory.is_dir():
         raise UsageError(f"no run directory {directory}")
-    path = directory / "config.json"
+    path = directory / CONFIG_FILE
     if not path.is_file():
         raise UsageError(f"{directory} is not a run directory: it has no config.json")
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from rlnoise.errors import UsageError, first_line
@@ -61,11 +62,19 @@ def file_name(name: object) -> str:
     return str(name).replace(":", "_").replace("/", "_")
 
 
-def run_name(agent: str, seed: int, env_id: str | None = None, suffix: str | None = None) -> str:
-    """A run directory's default name: `<agent>__seed<seed>`, after `<env>__` and before `__<suffix>`
-    when given (a single run names its env and its time; a comparison's runs share both)."""
+def run_name(
+    agent: str,
+    seed: int,
+    env_id: str | None = None,
+    suffix: str | None = None,
+    settings: Mapping[str, object] | None = None,
+) -> str:
+    """A run directory's name: `<agent>__seed<seed>`, after `<env>__` and before `__<suffix>` when
+    given (a single run names its env and its time; a grid's runs share both), with a grid cell's
+    varied `settings` between agent and seed as `<name>=<value>__...`."""
     parts = [file_name(env_id)] if env_id else []
-    parts += [file_name(agent), f"seed{seed}"]
+    varied = [f"{name}={file_name(value)}" for name, value in (settings or {}).items()]
+    parts += [file_name(agent), *varied, f"seed{seed}"]
     return "__".join([*parts, suffix] if suffix else parts)
 
 

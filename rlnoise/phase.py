@@ -44,8 +44,9 @@ from rlnoise.crossings import (
     share_bootstrap,
     state_matrix,
 )
+from rlnoise.grid.spec import ENV, Grid, declaration, numeric, with_settings
+from rlnoise.grid.summaries import summarize_cells
 from rlnoise.metrics import EVALUATIONS, OUTCOMES, mean_interval, share_interval
-from rlnoise.sweep import ENV, Grid, declaration, numeric, summarize, with_settings
 
 FINE = 200
 """Values of the setting at which a theory's prediction is computed for its curve and crossing."""
@@ -67,8 +68,8 @@ UNITS = {
 
 
 def point_summary(records: list[dict[str, Any]], agents: list[str]) -> dict[str, Any]:
-    """`rlnoise.sweep.summarize` of one point, with seed shares, state shares and intervals over seeds."""
-    summary = summarize(records, agents)
+    """`summarize_cells` of one point, with seed shares, state shares and intervals over seeds."""
+    summary = summarize_cells(records, agents)
     for agent, modes in summary.items():
         for mode, entry in modes.items():
             outcomes = list(entry["outcomes"].values())

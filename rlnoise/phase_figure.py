@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from rlnoise.crossings import HALF
+from rlnoise.grid.spec import Grid, numeric
 from rlnoise.metrics import EVALUATIONS, OUTCOMES
 from rlnoise.phase import axis_label, format_value
 from rlnoise.pictures.canvas import new_figure, pixels
 from rlnoise.pictures.results import OUTCOME_COLOURS
-from rlnoise.sweep import Grid, numeric
 
 SHOWN = ("return", "collapse_rate", "mode_entropy")
 LABELS = {

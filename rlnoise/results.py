@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from rlnoise.files import write_json, write_text
+from rlnoise.grid.scheduler import CellRecord, records_json, status_line
+from rlnoise.grid.spec import Grid
+from rlnoise.grid.summaries import SUMMARY_FIGURES, summarize_cells
 from rlnoise.metrics import EVALUATIONS, OUTCOMES
-from rlnoise.sweep import FIGURES, Grid, status_line, summarize
 
 DRAWING = ("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.image", "matplotlib.gridspec")
 """What the results' pictures are drawn with (`rlnoise.pictures`)."""
@@ -76,30 +78,31 @@ def rows(summary: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, 
     return figures, outcomes
 
 
-def header(grid: Grid, records: list[dict[str, Any]], interrupted: bool, name: str) -> dict[str, Any]:
+def header(grid: Grid, records: list[CellRecord], interrupted: bool, name: str) -> dict[str, Any]:
     """What both kinds of results record first: the command, the status and the grid."""
     return {
         "command": grid.command(name),
-        "complete": all(item["status"] == "finished" for item in records),
+        "complete": all(record.status == "finished" for record in records),
         "status": status_line(records, interrupted),
         **grid.identity(),
     }
 
 
-def write_comparison(directory: Path, grid: Grid, records: list[dict[str, Any]], interrupted: bool) -> str:
+def write_comparison(directory: Path, grid: Grid, records: list[CellRecord], interrupted: bool) -> str:
     """Write results.json, results.md and results.png; return the text tables."""
     from matplotlib.image import imread
 
     from rlnoise.pictures import results_picture, save_png
     from rlnoise.report import markdown, table
 
-    summary = summarize(records, grid.agents)
-    results = {**header(grid, records, interrupted, "compare"), "summary": summary, "runs": records}
+    runs = records_json(records)
+    summary = summarize_cells(runs, grid.agents)
+    results = {**header(grid, records, interrupted, "compare"), "summary": summary, "runs": runs}
     write_json(directory / COMPARISON, results)
 
     figures, outcomes = rows(summary)
     seed_columns = [f"seed {seed}" for seed in grid.seeds]
-    columns = (*FIGURES, "outcome")
+    columns = (*SUMMARY_FIGURES, "outcome")
     text = table(figures, "agent / evaluation", columns) + "\n\n"
     text += table(outcomes, "outcome per seed", seed_columns)
     lines = [
@@ -125,21 +128,22 @@ def write_comparison(directory: Path, grid: Grid, records: list[dict[str, Any]],
 
     pictures = {}
     for agent in summary:
-        first = next(item for item in records if item["agent"] == agent and item["status"] == "finished")
-        shown = [Path(first["directory"]) / name for name in ("paths.png", "policy.png")]
+        first = next(record for record in records if record.agent == agent and record.status == "finished")
+        shown = [Path(first.directory) / name for name in ("paths.png", "policy.png")]
         picture_path = next((path for path in shown if path.exists()), None)
         if picture_path is not None:
-            pictures[f"{agent} (seed {first['seed']})"] = imread(picture_path)[..., :3]
+            pictures[f"{agent} (seed {first.seed})"] = imread(picture_path)[..., :3]
     if summary:
         title = f"{grid.base.env_id}: {', '.join(summary)} over seeds {','.join(map(str, grid.seeds))}"
         save_png(results_picture(pictures, summary, title), directory / "results.png")
     return text
 
 
-def write_started(directory: Path, grid: Grid, records: list[dict[str, Any]]) -> None:
+def write_started(directory: Path, grid: Grid, records: list[CellRecord]) -> None:
     """Write the grid's JSON file as it stands while it trains: its identity and the runs' records."""
     name = "sweep" if grid.axes else "compare"
-    write_json(directory / json_name(grid), {**header(grid, records, False, name), "runs": records})
+    results = {**header(grid, records, False, name), "runs": records_json(records)}
+    write_json(directory / json_name(grid), results)
 
 
 def format_value(value: Any) -> str:
@@ -216,9 +220,9 @@ def order_sections(analysis: dict[str, Any], setting: str) -> list[str]:
     return sections
 
 
-def point_sections(grid: Grid, points: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
-    """sweep.md's sections of each agent and evaluation mode, one row per point (seeds per outcome,
-    figures and shares of start states with their intervals), and the same as text tables."""
+def point_tables(grid: Grid, points: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """sweep.md's sections of one table per agent and evaluation mode (a row per point), and the
+    same tables as text."""
     from rlnoise.phase import format_value as short
     from rlnoise.report import markdown, table
 
@@ -247,14 +251,15 @@ def point_sections(grid: Grid, points: list[dict[str, Any]]) -> tuple[list[str],
     return sections, texts
 
 
-def write_sweep(directory: Path, grid: Grid, records: list[dict[str, Any]], interrupted: bool) -> str:
+def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrupted: bool) -> str:
     """Write sweep.json, sweep.md and phase.png (also to TensorBoard); return the text tables."""
     from rlnoise.phase import analyse
     from rlnoise.phase_figure import phase_picture
     from rlnoise.pictures import save_png
     from rlnoise.report import markdown, table
 
-    analysis = analyse(grid, records)
+    runs = records_json(records)
+    analysis = analyse(grid, runs)
     points = [
         {key: value for key, value in point.items() if key != "records"} for point in analysis["points"]
     ]
@@ -263,12 +268,12 @@ def write_sweep(directory: Path, grid: Grid, records: list[dict[str, Any]], inte
         "points": points,
         "transitions": analysis["transitions"],
         "theory": analysis["curves"],
-        "runs": records,
+        "runs": runs,
     }
     write_json(directory / SWEEP, results)
 
     names = [axis.name for axis in grid.axes]
-    sections, texts = point_sections(grid, points)
+    sections, texts = point_tables(grid, points)
     sections += order_sections(analysis, names[0])
     transitions = transition_rows(analysis["transitions"])
     along = f"along {names[0]}" + (f", for each value of {', '.join(names[1:])}" if names[1:] else "")

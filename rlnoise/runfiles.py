@@ -17,14 +17,14 @@ from __future__ import annotations
 import io
 import pickle
 import warnings
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from rlnoise.config import Config
+from rlnoise.config import Config, write_config
 from rlnoise.errors import RunError, UsageError
 from rlnoise.files import write_bytes, write_json
 from rlnoise.flags import default_run_name
@@ -48,11 +48,6 @@ def run_directory(config: Config) -> Path:
     except OSError as error:
         raise RunError(f"cannot make run directory {directory}: {error.strerror}") from None
     return directory
-
-
-def write_config(directory: Path, config: Config) -> None:
-    """Write the run's settings, `config.json`: the one place it is written."""
-    write_json(directory / "config.json", asdict(config))
 
 
 def new_run(config: Config) -> tuple[Config, Path]:

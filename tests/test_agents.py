@@ -22,7 +22,7 @@ from rlnoise.bounds import outside_penalty
 from rlnoise.cli import build_parser
 from rlnoise.config import Config
 from rlnoise.flags import from_args, read_config
-from rlnoise.sweep import Grid
+from rlnoise.grid.spec import Grid
 from rlnoise.train import train
 
 NEW = {"gaussian": GaussianPolicy, "mixture": MixturePolicy, "flow": FlowPolicy}
@@ -123,8 +123,8 @@ def test_compare_records_agent_settings_in_a_command_that_parses_back():
     words = shlex.split(Grid(base, ["gaussian", "mixture"], [1]).command("compare"))
     assert "--components" in words and "--state-std" in words
     assert from_args(build_parser().parse_args(words[1:]), agent="gaussian", logdir="") == base
-    runs = Grid(base, ["gaussian", "mixture"], [1]).runs(Path("grid"))
-    assert [run.config.agent_settings for run in runs] == [
+    cells = Grid(base, ["gaussian", "mixture"], [1]).cells(Path("grid"))
+    assert [cell.config.agent_settings for cell in cells] == [
         {"state_std": True, "max_spread": 0.3},
         {"components": 2, "min_spread": 0.02, "max_spread": 0.3},
     ]

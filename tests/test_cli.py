@@ -18,7 +18,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from rlnoise.cli import build_parser, main
 from rlnoise.config import Config
 from rlnoise.flags import from_args
-from rlnoise.sweep import OWN_FLAGS, Grid
+from rlnoise.grid.spec import OWN_FLAGS, Grid
 
 
 def rlnoise(*args, cwd=None):
@@ -225,8 +225,9 @@ def test_a_run_warns_nothing_that_rlnoise_does_not_mean_to_say(flags, tmp_path):
 def test_evaluating_a_pickled_model_and_drawing_an_unfinished_sweep_warn_nothing(tmp_path, capsys):
     import pickle
 
+    from rlnoise.grid.scheduler import CellRecord
+    from rlnoise.grid.spec import Grid, parse_axis
     from rlnoise.results import write_sweep
-    from rlnoise.sweep import Grid, entry, parse_axis
 
     run = tmp_path / "run"
     flags = ["--total-timesteps", "64", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
@@ -236,7 +237,7 @@ def test_evaluating_a_pickled_model_and_drawing_an_unfinished_sweep_warn_nothing
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert main(["evaluate", str(run)]) == 2
-        write_sweep(tmp_path, grid, [entry(item) for item in grid.runs(tmp_path)], interrupted=True)
+        write_sweep(tmp_path, grid, [CellRecord.of(cell) for cell in grid.cells(tmp_path)], interrupted=True)
     assert [f"{item.filename}:{item.lineno}: {item.message}" for item in caught] == []
     assert len(messages(capsys.readouterr().err)) == 1  # evaluate's one line
 
@@ -248,6 +249,6 @@ def test_ctrl_c_while_the_command_line_is_parsed_is_one_line_exit_130(monkeypatc
         raise KeyboardInterrupt  # Ctrl-C while a --vary value is parsed
 
     monkeypatch.setattr(rlnoise.commands.sweep, "parse_axis", interrupted, raising=False)
-    monkeypatch.setattr("rlnoise.sweep.parse_axis", interrupted)
+    monkeypatch.setattr("rlnoise.grid.spec.parse_axis", interrupted)
     assert main(["sweep", "--vary", "sigma=0.1,0.2"]) == 130
     assert messages(capsys.readouterr().err) == ["rlnoise sweep: interrupted"]

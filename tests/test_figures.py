@@ -12,11 +12,12 @@ import pytest
 from matplotlib.text import Text
 
 from rlnoise.config import Config
+from rlnoise.grid.spec import Axis, Grid
+from rlnoise.grid.summaries import SUMMARY_FIGURES, summarize_cells
 from rlnoise.metrics import EVALUATIONS, OUTCOMES
 from rlnoise.phase import analyse
 from rlnoise.phase_figure import OUTCOME_STYLES, phase_figure
 from rlnoise.pictures.results import results_figure
-from rlnoise.sweep import FIGURES, Axis, Grid, summarize
 
 AGENTS = ("regression", "categorical", "gaussian", "mixture", "flow", "my_module:agent")
 STATES = Config().eval_contexts  # the start states a theory predicts for
@@ -28,7 +29,8 @@ def record(agent: str, seed: int, settings: dict[str, Any], labels: int, rng: np
     for mode in EVALUATIONS:
         states = [OUTCOMES[int(index)] for index in rng.integers(labels, size=STATES)]
         figures = {
-            name: float(rng.uniform(-900, 0) if name == "return" else rng.uniform()) for name in FIGURES
+            name: float(rng.uniform(-900, 0) if name == "return" else rng.uniform())
+            for name in SUMMARY_FIGURES
         }
         if mode == "deterministic":
             figures["mode_entropy"] = 0.0  # a deterministic policy reaches one answer per state
@@ -82,7 +84,7 @@ def test_compare_figure_is_legible_and_shows_every_seed(count):
     rng = np.random.default_rng(count)
     agents, seeds = list(AGENTS[:count]), [1, 2, 3, 4, 5]
     records = [record(agent, seed, {}, min(count, len(OUTCOMES)), rng) for agent in agents for seed in seeds]
-    summary = summarize(records, agents)
+    summary = summarize_cells(records, agents)
     pictures = {agent: np.full((214, 318, 3), 255, np.uint8) for agent in agents[:2]}
     figure = results_figure(pictures, summary, "TwoBales-v0: many agents over seeds 1-5")
     assert legibility_problems(figure) == []

@@ -17,7 +17,9 @@ from matplotlib.image import imread
 from rlnoise.cli import main
 from rlnoise.config import Config
 from rlnoise.files import write_json
-from rlnoise.sweep import PRELOAD, LocalBackend, Run, parse_axis, steps_in_flight
+from rlnoise.grid.backends import PRELOAD, LocalBackend
+from rlnoise.grid.scheduler import CellRecord, steps_in_flight
+from rlnoise.grid.spec import Axis, Cell, Grid, parse_axis
 
 TINY = ["--total-timesteps", "2048", "--num-envs", "256", "--eval-contexts", "4", "--eval-samples", "8"]
 # The schedule of tests/test_compare.py, on which the regressor already shows its outcome.
@@ -345,26 +347,67 @@ def test_a_sweep_along_the_algorithm_writes_its_results(tmp_path):
 
 
 def test_the_progress_bar_shows_the_steps_of_the_runs_in_flight(tmp_path):
-    runs = [Run(Config(logdir=str(tmp_path), run_name=f"r{n}", total_timesteps=1000), {}) for n in range(3)]
-    runs[0].directory.mkdir()
-    write_json(runs[0].directory / "manifest.json", {"status": "running", "step": 250})
-    runs[1].directory.mkdir()
-    write_json(runs[1].directory / "manifest.json", {"status": "running"})  # started, no step yet
-    # runs[2] is queued: no directory, not counted
-    assert steps_in_flight(runs) == "2 in flight: 0k of 2k steps"
-    write_json(runs[1].directory / "manifest.json", {"status": "running", "step": 1500})
-    assert steps_in_flight(runs) == "2 in flight: 2k of 2k steps"
-    assert steps_in_flight(runs[2:]) == ""
+    cells = [Cell(Config(logdir=str(tmp_path), run_name=f"r{n}", total_timesteps=1000), {}) for n in range(3)]
+    cells[0].directory.mkdir()
+    write_json(cells[0].directory / "manifest.json", {"status": "running", "step": 250})
+    cells[1].directory.mkdir()
+    write_json(cells[1].directory / "manifest.json", {"status": "running"})  # started, no step yet
+    # cells[2] is queued: no directory, not counted
+    assert steps_in_flight(cells) == "2 in flight: 0k of 2k steps"
+    write_json(cells[1].directory / "manifest.json", {"status": "running", "step": 1500})
+    assert steps_in_flight(cells) == "2 in flight: 2k of 2k steps"
+    assert steps_in_flight(cells[2:]) == ""
 
 
 @pytest.mark.slow
-def test_local_workers_start_with_what_every_run_imports():
+def test_local_workers_start_with_what_every_run_imports_and_are_known_by_pid():
     backend = LocalBackend(1, ())
     try:  # nothing of a run has happened in the worker yet
         missing = backend.pool.submit(eval, f"[m for m in {PRELOAD!r} if m not in __import__('sys').modules]")
         assert missing.result(timeout=120) == []
+        worker = backend.pool.submit(os.getpid).result(timeout=60)
+        assert backend.worker_pids() == [worker]  # whom `stop` signals
     finally:
         backend.close()
+
+
+def test_cells_are_named_by_agent_varied_values_and_seed(tmp_path):
+    axes = [parse_axis("sigma=0.5,1"), Axis("env.layout", ("a/b:c",))]  # a value made a file name
+    cells = Grid(Config(), ["regression", "categorical"], [3], axes).cells(tmp_path)
+    assert [cell.directory for cell in cells] == [
+        tmp_path / "regression__sigma=0.5__env.layout=a_b_c__seed3",
+        tmp_path / "regression__sigma=1.0__env.layout=a_b_c__seed3",
+        tmp_path / "categorical__sigma=0.5__env.layout=a_b_c__seed3",
+        tmp_path / "categorical__sigma=1.0__env.layout=a_b_c__seed3",
+    ]
+    assert cells[1].point == {"sigma": 1.0, "env.layout": "a/b:c"} and cells[1].config.sigma == 1.0
+    assert cells[1].config.env_kwargs == {"layout": "a/b:c"}
+    assert [cell.directory.name for cell in Grid(Config(), ["regression"], [1, 2]).cells(tmp_path)] == [
+        "regression__seed1",
+        "regression__seed2",
+    ]
+
+
+def test_a_cell_record_ends_once_and_keeps_the_json_form_of_the_grids_file(tmp_path):
+    cell = Grid(Config(), ["regression"], [1], [parse_axis("sigma=0.5")]).cells(tmp_path)[0]
+    record = CellRecord.of(cell)
+    assert record.as_json() == {
+        "agent": "regression", "seed": 1, "settings": {"sigma": 0.5},
+        "directory": str(cell.directory), "status": "not started",
+    }  # fmt: skip
+    figures = {"outcome": "covering", "return": -1.5}
+    result = {"interrupted": False, "global_step": 64, "seconds": 2.26}
+    result |= {"sampled": figures, "deterministic": {}}
+    finished = record.ended(result, None).as_json()
+    assert list(finished) == [*record.as_json(), "global_step", "seconds", "sampled", "deterministic"]
+    assert finished["status"] == "finished" and finished["seconds"] == 2.3 and finished["sampled"] == figures
+    assert record.ended({**result, "interrupted": True}, None).status == "interrupted"
+    assert record.ended(None, KeyboardInterrupt()).as_json() == {**record.as_json(), "status": "interrupted"}
+    failed = record.ended(None, ValueError("no room")).as_json()
+    assert failed == {**record.as_json(), "status": "failed", "error": "ValueError: no room"}
+    assert record.ended(None, None) == record and record.status == "not started"  # never started; unchanged
+    nothing_varied = CellRecord.of(Grid(Config(), ["regression"], [1]).cells(tmp_path)[0])
+    assert "settings" not in nothing_varied.as_json()
 
 
 class InterruptedBackend:
@@ -376,14 +419,14 @@ class InterruptedBackend:
     def __init__(self, logdir):
         self.logdir = logdir
 
-    def submit(self, run, resume):
+    def submit(self, cell, resume):
         assert (self.logdir / "results.json").is_file(), "a run started before the grid was on disk"
-        return run.config.run_name
+        return cell.config.run_name
 
     def wait(self, handles, timeout=None):
         return list(handles)
 
-    def finish(self, handle, run):
+    def finish(self, handle, cell):
         return {"interrupted": True, "global_step": 0, "sampled": {}, "deterministic": {}}, None
 
     def close(self):
@@ -391,12 +434,12 @@ class InterruptedBackend:
 
 
 def test_the_grid_is_on_disk_before_a_run_starts_and_the_bar_counts_finished_runs_only(tmp_path, capsys):
+    from rlnoise.grid.scheduler import status_line, train_grid
     from rlnoise.results import write_started
-    from rlnoise.sweep import Grid, status_line, train_grid
 
     grid = Grid(Config(total_timesteps=64), ["categorical"], [1, 2])
     records, _ = train_grid(
-        grid.runs(tmp_path),
+        grid.cells(tmp_path),
         InterruptedBackend(tmp_path),
         None,
         lambda records: write_started(tmp_path, grid, records),

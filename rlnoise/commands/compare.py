@@ -1,6 +1,6 @@
 """`rlnoise compare`: train several agents over several seeds in parallel, and compare them.
 
-The grid agents x seeds, with nothing varied: a sweep (`rlnoise.sweep`) whose results are
+The grid agents x seeds, with nothing varied: a sweep (`rlnoise.grid`) whose results are
 `results.json`, `results.md` and `results.png` (`rlnoise.results`). Every run trains in its own
 worker process (or Ray task) and writes its run directory, `<agent>__seed<seed>`, under one log
 directory, so that `tensorboard --logdir LOGDIR` overlays them. The directory is locked while

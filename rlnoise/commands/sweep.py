@@ -1,6 +1,6 @@
 """`rlnoise sweep`: train agents x seeds x varied settings in parallel, and draw the phase diagram.
 
-The grid, its backends and its files are `rlnoise.sweep`, `rlnoise.phase` and
+The grid, its backends and its files are `rlnoise.grid`, `rlnoise.phase` and
 `rlnoise.results`; this module parses the flags (shared with `rlnoise compare`, the grid with
 nothing varied) and prints what the grid gave.
 """
@@ -14,16 +14,19 @@ import time
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rlnoise.config import POSITIVE, SEED
 from rlnoise.flags import add_flags, check_algo_flags, check_taken, flag_type, from_args
-from rlnoise.sweep import Axis, Grid
+from rlnoise.grid.spec import Axis, Grid
+
+if TYPE_CHECKING:
+    from rlnoise.grid.scheduler import CellRecord
 
 
 def parse_seeds(text: str) -> list[int]:
     """Seeds from `1-5`, `1,2,3` or a mix such as `1-3,7`: distinct, in the order given."""
-    from rlnoise.sweep import MAX_RUNS
+    from rlnoise.grid.spec import MAX_RUNS
 
     seeds: dict[int, None] = {}
     try:
@@ -52,7 +55,7 @@ def parse_agents(text: str) -> list[str]:
 
 def parse_vary(text: str) -> Axis:
     """A `--vary NAME=VALUES` flag as an `Axis` (an argparse type: a mistake is one line, exit 2)."""
-    from rlnoise.sweep import parse_axis
+    from rlnoise.grid.spec import parse_axis
 
     try:
         return parse_axis(text)
@@ -62,7 +65,8 @@ def parse_vary(text: str) -> Axis:
 
 def add_grid_flags(parser: argparse.ArgumentParser, name: str) -> None:
     """The flags of a grid: agents, seeds, jobs, log directory, backend, resume, and every training flag."""
-    from rlnoise.sweep import OWN_FLAGS, default_jobs
+    from rlnoise.grid.backends import default_jobs
+    from rlnoise.grid.spec import OWN_FLAGS
 
     parser.add_argument(
         "--agents",
@@ -155,39 +159,38 @@ def run(args: argparse.Namespace) -> int:
 
 
 def refine(
-    grid: Grid, records: list[dict[str, Any]], directory: Path, args: argparse.Namespace
-) -> tuple[Grid, list[dict[str, Any]], KeyboardInterrupt | None]:
+    grid: Grid, records: list[CellRecord], directory: Path, args: argparse.Namespace
+) -> tuple[Grid, list[CellRecord], KeyboardInterrupt | None]:
     """Up to `grid.refine` rounds: add the first axis's midpoints where a share crosses one half
     (`rlnoise.phase.refined_values`), train them; the grid grown, all its records, any interrupt.
     A resumed sweep finds each round's points again from the same runs, and reads them back."""
+    from rlnoise.grid.backends import make_backend
+    from rlnoise.grid.scheduler import records_json, train_grid
     from rlnoise.phase import refined_values
     from rlnoise.results import write_started
-    from rlnoise.sweep import make_backend, train_grid
 
     interrupt = None
     for _ in range(grid.refine):
-        added = refined_values(grid, records)
+        added = refined_values(grid, records_json(records))
         if not added:
             break
         grid = replace(grid, added=(*grid.added, *added))
-        runs, known = grid.runs(directory), {Path(item["directory"]).name: item for item in records}
-        backend = make_backend(args.backend, min(args.jobs, len(runs)), ("rlnoise.envs",), args.address)
+        cells = grid.cells(directory)
+        known = {Path(record.directory).name: record.seconds for record in records}
+        backend = make_backend(args.backend, min(args.jobs, len(cells)), ("rlnoise.envs",), args.address)
         records, interrupt = train_grid(
-            runs, backend, known, on_change=partial(write_started, directory, grid)
+            cells, backend, known, on_change=partial(write_started, directory, grid)
         )
         if interrupt is not None:
             break
     return grid, records, interrupt
 
 
-def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
-    """Check the grid, train it (or continue it), write its results and print them; the exit code."""
-    from rlnoise.errors import UsageError, interrupt_exit_code
-    from rlnoise.files import check_directory, locked_directory, unique_suffix
-    from rlnoise.names import command_path, file_name
+def checked_grid(args: argparse.Namespace, axes: list[Axis]) -> Grid:
+    """The grid the flags give, once it and every flag given pass their checks (a UsageError if not)."""
+    from rlnoise.errors import UsageError
+    from rlnoise.grid.backends import import_ray
     from rlnoise.plan import check_used
-    from rlnoise.results import import_beside_workers, json_name, write_comparison, write_started, write_sweep
-    from rlnoise.sweep import import_ray, make_backend, read_previous, train_grid
 
     names = [axis.name for axis in axes]
     if len(set(names)) < len(names):
@@ -204,33 +207,47 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
         raise UsageError("--address joins a Ray cluster: give it with --backend ray")
     if args.backend == "ray":
         import_ray()
+    return grid
+
+
+def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
+    """Check the grid, train it (or continue it), write its results and print them; the exit code."""
+    from rlnoise.errors import UsageError, interrupt_exit_code
+    from rlnoise.files import check_directory, locked_directory, unique_suffix
+    from rlnoise.grid.backends import make_backend
+    from rlnoise.grid.scheduler import read_previous, train_grid
+    from rlnoise.names import command_path, file_name
+    from rlnoise.results import import_beside_workers, json_name, write_comparison, write_started, write_sweep
+
+    grid = checked_grid(args, axes)
+    base = grid.base
     if args.resume and not args.logdir:
         raise UsageError("--resume needs --logdir, the directory of the grid to continue")
     directory = Path(args.logdir or f"runs/{name}-{file_name(base.env_id)}-{unique_suffix()}")
     check_directory(directory, "--logdir")
     previous = read_previous(directory / json_name(grid), grid, "--logdir") if args.resume else None
-    runs = grid.runs(directory)
+    cells = grid.cells(directory)
     with locked_directory(directory, "--logdir", reuse=args.resume):
         start = time.perf_counter()
         import_beside_workers(sweep=bool(axes))
-        backend = make_backend(args.backend, min(args.jobs, len(runs)), ("rlnoise.envs",), args.address)
+        backend = make_backend(args.backend, min(args.jobs, len(cells)), ("rlnoise.envs",), args.address)
         records, interrupt = train_grid(
-            runs, backend, previous, on_change=partial(write_started, directory, grid)
+            cells, backend, previous, on_change=partial(write_started, directory, grid)
         )
         if interrupt is None and grid.refine:
             grid, records, interrupt = refine(grid, records, directory, args)
         seconds = time.perf_counter() - start
         write = write_sweep if axes else write_comparison
         text = write(directory, grid, records, interrupt is not None)
-    cells = f"{', '.join(args.agents)} x seeds {','.join(map(str, args.seeds))}"
-    cells += "".join(f" x {axis.name} ({len(axis.values)} values)" for axis in axes)
-    print(f"\n{base.env_id}: {len(runs)} runs ({cells}) in {seconds:.0f} s, {backend.description}\n")
+    shape = f"{', '.join(args.agents)} x seeds {','.join(map(str, args.seeds))}"
+    shape += "".join(f" x {axis.name} ({len(axis.values)} values)" for axis in axes)
+    print(f"\n{base.env_id}: {len(cells)} runs ({shape}) in {seconds:.0f} s, {backend.description}\n")
     print(text)
     files = "sweep.md, sweep.json, phase.png" if axes else "results.md, results.json, results.png"
     print(f"\nresults: {directory}/{files}")
     print(f"TensorBoard: {shlex.join([command_path('tensorboard'), '--logdir', str(directory)])}")
     if interrupt is not None:
-        finished = sum(item["status"] == "finished" for item in records)
+        finished = sum(record.status == "finished" for record in records)
         words = [command_path("rlnoise"), *shlex.split(grid.command(name))[1:], "--logdir", str(directory)]
         again = shlex.join([*words, "--resume"])
         print(
@@ -239,4 +256,4 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
             file=sys.stderr,
         )
         return interrupt_exit_code(interrupt)
-    return 1 if any(item["status"] == "failed" for item in records) else 0
+    return 1 if any(record.status == "failed" for record in records) else 0

@@ -1,0 +1,46 @@
+"""A grid's summary over seeds: per agent and evaluation mode, each figure over the finished
+seeds and every seed's outcome.
+
+It reads the runs' records as the grid's JSON file holds them (`CellRecord.as_json`);
+`rlnoise.phase` turns the summaries of a sweep's points into the phase diagram.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rlnoise import metrics
+from rlnoise.metrics import EVALUATIONS
+
+SUMMARY_FIGURES = ("return", *metrics.FIGURES)
+"""The figures a grid's summary gives over seeds: the return, then each of `rlnoise.metrics.FIGURES`."""
+
+
+def seed_spread(values: list[float]) -> dict[str, Any]:
+    """Mean and standard deviation of the finite values, and all the values."""
+    import numpy as np
+
+    finite = np.array([value for value in values if value is not None and not math.isnan(value)])
+    mean = float(finite.mean()) if finite.size else float("nan")
+    std = float(finite.std()) if finite.size else float("nan")
+    return {"mean": mean, "std": std, "values": values}
+
+
+def summarize_cells(records: list[dict[str, Any]], agents: list[str]) -> dict[str, Any]:
+    """Per agent and evaluation mode: each figure over the finished seeds, and every seed's outcome."""
+    summary: dict[str, Any] = {}
+    for agent in agents:
+        finished = [item for item in records if item["agent"] == agent and item["status"] == "finished"]
+        if finished:
+            summary[agent] = {
+                mode: {
+                    "figures": {
+                        name: seed_spread([item[mode][name] for item in finished]) for name in SUMMARY_FIGURES
+                    },
+                    "outcomes": {str(item["seed"]): item[mode]["outcome"] for item in finished},
+                    "outcome_shares": {str(item["seed"]): item[mode]["outcome_shares"] for item in finished},
+                }
+                for mode in EVALUATIONS
+            }
+    return summary
