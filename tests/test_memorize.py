@@ -148,7 +148,7 @@ def test_behaviour_cloning_stores_the_table_and_nothing_that_generalises(tmp_pat
 
     from rlnoise.cli import main
     from rlnoise.commands.evaluate import load_policy
-    from rlnoise.config import read_config
+    from rlnoise.flags import read_config
 
     flags = ["--env-id", "Memorize-v0", "--agent", "categorical", "--algo", "bc"]
     flags += ["--env-kwargs", json.dumps(SMALL), "--total-timesteps", "51200", "--num-envs", "256"]

@@ -20,11 +20,12 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import TYPES, Check, Config, env_defaults, flag_type, for_agent
+from rlnoise.config import Check, Config
 from rlnoise.errors import UsageError
 from rlnoise.files import parse_json
-from rlnoise.inputs import check_run
+from rlnoise.flags import TYPES, env_defaults, flag_type, for_agent
 from rlnoise.names import flag_name, run_name
+from rlnoise.plan import make_plan
 
 OWN_FLAGS = ("agent", "seed", "run_name", "logdir")
 """`Config` fields that a grid sets itself, per run or for the whole grid."""
@@ -257,7 +258,7 @@ class Grid:
                     f"--vary {axis.name}: a setting of agent {', '.join(takers)}, not of {', '.join(others)}"
                 )
         for agent, point in itertools.product(self.agents, self.points()):
-            check_run(for_agent(with_settings(self.base, point), agent))
+            make_plan(for_agent(with_settings(self.base, point), agent))
 
     def command(self, name: str) -> str:
         """The `rlnoise <name>` command that trains this grid again: every setting that differs from
