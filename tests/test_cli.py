@@ -222,6 +222,7 @@ def test_a_run_warns_nothing_that_rlnoise_does_not_mean_to_say(flags, tmp_path):
     assert [f"{item.filename}:{item.lineno}: {item.message}" for item in caught] == []
 
 
+@pytest.mark.slow  # trains, evaluates and draws a sweep's phase diagram: about 6 s
 def test_evaluating_a_pickled_model_and_drawing_an_unfinished_sweep_warn_nothing(tmp_path, capsys):
     import pickle
 

@@ -7,12 +7,15 @@ environment is tested as soon as it is registered.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 import pytest
+from gymnasium.vector import AutoresetMode
 
 from rlnoise import agents
 from rlnoise.checks import CHECKS, checks
@@ -28,8 +31,31 @@ BUILT_IN = sorted(
 CHECKS_BY_NAME = dict((name, check) for name, _, check in checks(list(agents.AGENTS)))
 
 
-def test_every_rule_has_one_check() -> None:
+def readme_environments() -> list[str]:
+    """The env ids in the first column of the README's table of environments."""
+    section = (Path(__file__).parents[1] / "README.md").read_text().split("\n## Environments\n")[1]
+    rows = [line.split("|")[1] for line in section.split("\n### ")[0].splitlines() if line.startswith("| `")]
+    return sorted(env_id for row in rows for env_id in re.findall(r"`([\w-]+-v\d+)`", row))
+
+
+def test_the_built_in_environments_are_those_the_readme_lists() -> None:
+    assert len(BUILT_IN) >= 6 and readme_environments() == BUILT_IN
+
+
+@pytest.mark.parametrize("env_id", BUILT_IN)
+def test_built_in_environment_resolves_to_its_classes_with_the_contract_declarations(env_id: str) -> None:
+    env = gym.make(env_id).unwrapped
+    vector = gym.make_vec(env_id, 2, vectorization_mode="vector_entry_point")
+    assert type(env).__module__ == gym.spec(env_id).entry_point.split(":")[0]
+    assert type(vector).__module__ == type(env).__module__  # a native vector env beside the class
+    assert vector.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
+    assert isinstance(env.mode_labels, tuple) and env.mode_labels
+    assert {"ansi", "rgb_array"} <= set(env.metadata["render_modes"])
+
+
+def test_every_rule_has_one_check_and_a_broken_environment_that_fails_it() -> None:
     assert [rule.name for rule in RULES] == list(CHECKS)
+    assert {case.split(" ")[0] for case in BROKEN} | {"trains"} == set(CHECKS)
 
 
 @pytest.mark.parametrize("name", CHECKS_BY_NAME)
@@ -39,6 +65,13 @@ def test_built_in_environment_keeps_the_rule(env_id: str, name: str) -> None:
 
 
 # Deliberately broken environments: TwoBales with one rule broken each.
+
+
+class InfolessReset(TwoBalesEnv):
+    """Returns the observation alone from reset, without the info dict of the Gymnasium API."""
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        return super().reset(seed=seed, options=options)[0]
 
 
 class UnseededReset(TwoBalesEnv):
@@ -129,6 +162,14 @@ class OneSidedExpert(TwoBalesEnv):
         return scenes[:, :1] - scenes[:, 1:]
 
 
+class NanReward(TwoBalesEnv):
+    """Rewards every walk with NaN: no agent can learn from it."""
+
+    def step(self, action: np.ndarray):
+        observation, _, terminated, truncated, info = super().step(action)
+        return observation, float("nan"), terminated, truncated, info
+
+
 class SeedlessVectorEnv(TwoBalesVectorEnv):
     """Ignores the list of seeds: its scenes do not match the single environment's."""
 
@@ -137,6 +178,7 @@ class SeedlessVectorEnv(TwoBalesVectorEnv):
 
 
 BROKEN = {
+    "gymnasium-api": (InfolessReset, TwoBalesVectorEnv),
     "seed-determinism": (UnseededReset, TwoBalesVectorEnv),
     "symmetries": (FalseSymmetry, TwoBalesVectorEnv),
     "modes": (UndeclaredMode, TwoBalesVectorEnv),
@@ -178,6 +220,14 @@ def test_broken_environment_fails_the_rule_it_breaks(case: str, register: Any) -
     assert "to mend:" in message
 
 
+@pytest.mark.filterwarnings("ignore:.*The reward is a NaN value")
+def test_an_environment_no_agent_can_train_on_fails_the_trains_rule(register: Any) -> None:
+    env_id = register("NanBales-v0", NanReward, None)
+    with pytest.raises(ContractError) as error:
+        CHECKS_BY_NAME["trains (regression)"](env_id, {})
+    assert error.value.rule.name == "trains" and "agent 'regression'" in str(error.value)
+
+
 def test_unreachable_label_is_named() -> None:
     gym.register("Unreachable-v0", entry_point=UnreachableLabel)
     try:
@@ -187,6 +237,7 @@ def test_unreachable_label_is_named() -> None:
         del gym.registry["Unreachable-v0"]
 
 
+@pytest.mark.slow  # check-env trains every agent: 2 to 4 s
 def test_check_env_warns_when_the_env_does_not_say_what_is_between(
     register: Any, capsys: pytest.CaptureFixture
 ) -> None:
@@ -198,6 +249,7 @@ def test_check_env_warns_when_the_env_does_not_say_what_is_between(
     assert lines[-1] == f"{env_id}: all rules pass"
 
 
+@pytest.mark.slow  # check-env trains every agent: 2 to 4 s
 def test_check_env_command_names_the_broken_rule(register: Any, capsys: pytest.CaptureFixture) -> None:
     env_id = register("BrokenBales-v0", FalseSymmetry, TwoBalesVectorEnv)
     assert main(["check-env", env_id]) == 1

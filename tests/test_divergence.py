@@ -1,14 +1,14 @@
 """The NaN/inf guard: a diverged training stops with one line and keeps the last finite weights."""
 
 import re
+from pathlib import Path
 
 import pytest
 import torch
 from conftest import messages
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from rlnoise.cli import main
-from rlnoise.config import Config
-from rlnoise.train import train
 
 TINY = ["--total-timesteps", "640", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
 
@@ -43,12 +43,47 @@ def test_env_kwargs_refuse_nan(capsys):
     assert exit.value.code == 2 and "--env-kwargs: expected a JSON object" in capsys.readouterr().err
 
 
-def test_max_grad_norm_clips_the_gradient(tmp_path):
-    settings = {"agent": "categorical", "seed": 2, "total_timesteps": 20 * 256, "num_envs": 256,
-                "eval_contexts": 4, "eval_samples": 8}  # fmt: skip
-    free = train(Config(logdir=str(tmp_path / "free"), **settings), progress=False)
-    clipped = train(Config(logdir=str(tmp_path / "clipped"), max_grad_norm=1e-7, **settings), progress=False)
-    assert clipped["sampled"] != free["sampled"]
+PPO_ONE_STEP = ["--algo", "ppo", "--num-minibatches", "1", "--update-epochs", "1"]
+"""PPO with one optimiser step per update, as the other algorithms take."""
+SHORT = ["--total-timesteps", "256", "--num-envs", "32", "--eval-contexts", "1", "--eval-samples", "1"]
+
+
+def applied_gradients(tmp_path: Path, flags: list[str]) -> list[torch.Tensor]:
+    """Train through the command line with `flags`: the gradient each optimiser step applied, flat."""
+    gradients = []
+
+    def record(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
+        weights = [weight for group in optimizer.param_groups for weight in group["params"]]
+        gradients.append(torch.cat([weight.grad.flatten() for weight in weights if weight.grad is not None]))
+
+    handle = register_optimizer_step_pre_hook(record)
+    try:
+        assert main(["train", "--logdir", str(tmp_path), *SHORT, *flags]) == 0
+    finally:
+        handle.remove()
+    return gradients
+
+
+@pytest.mark.parametrize(
+    "algo",
+    [
+        pytest.param(["--algo", "reinforce"], id="reinforce"),
+        # the same gradient step clips every algorithm's gradient: the others in the slow suite
+        pytest.param(PPO_ONE_STEP, id="ppo", marks=pytest.mark.slow),
+        pytest.param(["--algo", "bc"], id="bc", marks=pytest.mark.slow),
+    ],
+)
+def test_max_grad_norm_scales_every_applied_gradient_down_to_it(tmp_path, algo):
+    limit = 0.05
+    free = applied_gradients(tmp_path, [*algo, "--run-name", "free"])
+    clipped = applied_gradients(tmp_path, [*algo, "--run-name", "clipped", "--max-grad-norm", str(limit)])
+    assert len(clipped) == len(free) == 8  # one step per update
+    free_norms = [gradient.norm().item() for gradient in free]
+    assert min(free_norms) > limit  # without the flag, every step's gradient is longer than the limit
+    # At most the limit, and scaled to it, not below (torch divides by the norm plus 1e-6).
+    assert all(limit * (1 - 1e-4) < gradient.norm().item() <= limit * (1 + 1e-6) for gradient in clipped)
+    # The first update starts from the same weights and batch in both runs: the same direction.
+    torch.testing.assert_close(clipped[0], free[0] * (limit / free_norms[0]), rtol=1e-4, atol=1e-9)
 
 
 @pytest.mark.slow

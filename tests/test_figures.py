@@ -116,6 +116,7 @@ def test_phase_figure_is_legible_and_leaves_out_a_constant_panel_with_a_note(cou
     assert len(notes) == len(agents) and all("mode_entropy: 0 at every sigma" in note for note in notes)
 
 
+@pytest.mark.slow  # the theory's predictions for every point: 25 s and more
 def test_phase_figure_with_two_settings_is_legible():
     rng = np.random.default_rng(0)
     axes = [Axis("ent_coef", (0.01, 0.1, 1.0), log=True), Axis("total_timesteps", (1000, 2000, 4000))]

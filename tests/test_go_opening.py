@@ -35,8 +35,39 @@ def play(env: GoOpeningEnv, action: int, **reset) -> tuple:
     return env.step(action)
 
 
-def test_the_registered_variants_exist():
-    assert {"GoOpening-v0", "GoOpening5x5-v0", "GoOpening9x9-v0", "GoFirstMoveControl-v0"} <= set(GO_IDS)
+# The registered variants as GoOpeningEnv's docstring specifies them: board size, Black's stone
+# (None: the empty board), the player to move, komi, the best set (the moves within 0.5 points of
+# the best), and the values in points of its first move and of a pass.
+BEST_9X9 = "E4 D5 F5 E6 D4 F4 D6 F6 D3 F3 C4 G4 C6 G6 D7 F7 E3 C5 G5 E7 C3 G3 C7 G7"
+VARIANTS = {
+    "GoOpening-v0": (7, "D4", "White", 9, "D3 C4 E4 D5 C3 E3 C5 E5", 6.73, -0.77),
+    "GoOpening5x5-v0": (5, "C3", "White", 25, "C2 B3 D3 C4", 22.03, 15.29),
+    "GoOpening9x9-v0": (9, "E5", "White", 7, BEST_9X9, 4.75, -1.65),
+    "GoFirstMoveControl-v0": (7, None, "Black", 9, "D4 D3 C4 E4 D5 C3 E3 C5 E5", -3.50, -11.24),
+}
+
+
+def test_the_registered_variants_are_those_the_docstring_specifies():
+    assert sorted(GO_IDS) == sorted(VARIANTS)
+
+
+@pytest.mark.parametrize("env_id", VARIANTS)
+def test_each_variant_has_its_documented_position_komi_best_moves_and_values(env_id):
+    size, stone, to_play, komi, best, best_value, pass_value = VARIANTS[env_id]
+    env = make(env_id, render_mode="ansi")
+    observation, _ = env.reset(seed=0)
+    assert observation.shape == (3, size, size) and env.action_space.n == size * size + 1
+    stones = np.zeros(size * size, np.float32)
+    if stone is not None:
+        stones[parse_point(stone, size)] = 1
+    # The planes: the stones of the player to move, the opponent's, the empty points.
+    black, white = (observation[1], observation[0]) if to_play == "White" else observation[:2]
+    np.testing.assert_array_equal(black.flatten(), stones)
+    assert white.sum() == 0 and observation[2].sum() == size * size - stones.sum()
+    assert env.render().splitlines()[-1] == f"{to_play} to play, komi {komi}"
+    assert sorted(env.mode_labels) == sorted(best.split())
+    assert play(env, parse_point(best.split()[0], size))[1] == pytest.approx(best_value, abs=0.005)
+    assert play(env, size * size)[1] == pytest.approx(pass_value, abs=0.005)
 
 
 @pytest.mark.parametrize("rule", [rule for rule in CHECKS if rule not in ("trains", "symmetries")])

@@ -1,5 +1,6 @@
 """What a run writes to TensorBoard, read back as TensorBoard reads it."""
 
+import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData
@@ -11,7 +12,7 @@ from rlnoise.train import train
 
 def test_event_files_hold_scalars_histograms_config_and_hparams(tmp_path):
     config = Config(logdir=str(tmp_path), run_name="logged", total_timesteps=20 * 1024, eval_every=10)
-    train(config, progress=False)
+    result = train(config, progress=False)
     run_directory = tmp_path / "logged"
     assert [path.name for path in tmp_path.iterdir()] == ["logged"]  # no stray sub-run for hparams
     events = EventAccumulator(str(run_directory), size_guidance={"tensors": 0, "histograms": 0})
@@ -30,7 +31,10 @@ def test_event_files_hold_scalars_histograms_config_and_hparams(tmp_path):
         "multimodality/deterministic/collapse_rate",
     ):
         assert tag in tags["scalars"], tag
-    assert len(events.Scalars("eval/sampled/return")) == 2  # one evaluation mid-run, one at the end
+    logged = {mode: events.Scalars(f"eval/{mode}/return") for mode in ("sampled", "deterministic")}
+    assert [event.step for event in logged["sampled"]] == [10 * 1024, 20 * 1024]  # mid-run, at the end
+    for mode, events_ in logged.items():  # the final evaluation's figures, as the run returned them
+        assert events_[-1].value == pytest.approx(result[mode]["return"], rel=1e-6)
     assert all(event.value > 0 for event in events.Scalars("losses/entropy"))
     for tag in ("charts/episodic_return", "losses/policy_loss", "losses/entropy"):  # one per update
         assert [event.step for event in events.Scalars(tag)] == [1024 * update for update in range(1, 21)]

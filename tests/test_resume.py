@@ -33,8 +33,8 @@ NOISE = {"dropout": 0.1, "param_noise": 0.1, "noisy_net": True, "grad_noise": 0.
     ("algo", "noise"),
     [
         ("reinforce", {}),
-        ("ppo", {}),
-        ("bc", {}),
+        pytest.param("ppo", {}, marks=pytest.mark.slow),  # about 2 s each
+        pytest.param("bc", {}, marks=pytest.mark.slow),
         pytest.param("reinforce", NOISE, marks=pytest.mark.slow, id="reinforce-noise"),
     ],
 )

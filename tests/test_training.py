@@ -50,6 +50,7 @@ def test_categorical_with_small_entropy_bonus_commits(tmp_path):
     assert result["sampled"]["outcome"] == "committed"
 
 
+@pytest.mark.slow  # three runs: about 5 s
 def test_same_seed_gives_identical_evaluation(tmp_path):
     settings = {"agent": "categorical", "seed": 7, "total_timesteps": 50 * 1024}
     first = run(tmp_path / "a", **settings)

@@ -108,10 +108,44 @@ def test_renders_text_and_image():
     assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
 
 
-def test_vector_env_reports_the_finished_scenes():
-    vector = gym.make_vec("TwoBales-v0", 4)
-    observations, _ = vector.reset(seed=[1, 2, 3, 4])
-    next_observations, _, _, _, infos = vector.step(np.zeros((4, 1), dtype=np.float32))
-    for i in range(4):
+def test_the_observation_is_the_scene_c_d_from_reset_to_the_end():
+    env = TwoBalesEnv(center=0.2, half_gap=0.6)
+    space = env.observation_space
+    assert space.low.tolist() == space.high.tolist() == pytest.approx([0.2, 0.6])  # a fixed scene
+    start, _ = env.reset(seed=3)
+    np.testing.assert_array_equal(start, np.float32([0.2, 0.6]))
+    end, reward, *_ = env.step(np.float32([0.8]))  # c + d: the right bale
+    np.testing.assert_array_equal(end, start)  # the terminal observation is the scene just played
+    assert reward == pytest.approx(1.0)
+    drawn = TwoBalesEnv()
+    np.testing.assert_array_equal(drawn.observation_space.low, np.float32([-0.5, 0.4]))
+    np.testing.assert_array_equal(drawn.observation_space.high, np.float32([0.5, 0.8]))
+    given, _ = drawn.reset(options={"observation": [-0.3, 0.45]})
+    np.testing.assert_array_equal(given, np.float32([-0.3, 0.45]))
+    _, reward, _, _, info = drawn.step(np.float32([-0.75]))  # c - d: the left bale of the scene given
+    assert reward == pytest.approx(1.0) and info["mode"] == "left"
+
+
+def test_a_vector_step_ends_every_episode_and_observes_the_next_scenes_it_scores():
+    vector = gym.make_vec("TwoBales-v0", 64)
+    observations, _ = vector.reset(seed=list(range(64)))
+    right_bales = observations[:, :1] + observations[:, 1:]
+    next_observations, rewards, terminated, truncated, infos = vector.step(right_bales)
+    assert terminated.all() and not truncated.any()
+    np.testing.assert_allclose(rewards, 1.0, atol=1e-6)
+    assert list(infos["final_info"]["mode"]) == ["right"] * 64
+    for i in range(64):
         np.testing.assert_array_equal(infos["final_obs"][i], observations[i])
-    assert not np.array_equal(next_observations, observations)
+    # The next scenes: fresh draws of c ~ U[-0.5, 0.5], d ~ U[0.4, 0.8], and the ones the next step scores.
+    assert next_observations.dtype == np.float32 and len(np.unique(next_observations[:, 0])) == 64
+    assert not (next_observations == observations).all(axis=1).any()  # no copy plays its scene again
+    assert (np.abs(next_observations[:, 0]) <= 0.5).all()
+    assert ((next_observations[:, 1] >= 0.4) & (next_observations[:, 1] <= 0.8)).all()
+    left_bales = next_observations[:, :1] - next_observations[:, 1:]
+    _, rewards, _, _, infos = vector.step(left_bales)
+    np.testing.assert_allclose(rewards, 1.0, atol=1e-6)
+    assert list(infos["final_info"]["mode"]) == ["left"] * 64
+    np.testing.assert_array_equal(infos["final_obs"], next_observations)
+    fixed = gym.make_vec("TwoBales-v0", 4, center=0.2, half_gap=0.6)
+    fixed.reset(seed=0)
+    np.testing.assert_array_equal(fixed.step(np.zeros((4, 1), np.float32))[0], np.float32([[0.2, 0.6]] * 4))
