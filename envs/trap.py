@@ -199,7 +199,7 @@ def _progress(observation: np.ndarray, action: np.ndarray) -> float:
     """How far the point went from the shallow optimum towards the deep one: 0 there, 1 at the deep."""
     dims = len(np.asarray(observation).reshape(-1)) // 2
     shallow, direction, distance = _line(observation, dims)
-    return float((np.asarray(action, dtype=np.float64).reshape(-1)[:dims] - shallow) @ direction / distance)
+    return float((np.asarray(action, dtype=np.float64).reshape(-1) - shallow) @ direction / distance)
 
 
 def _predicted_progress(env: TrapEnv, observation: np.ndarray, settings: dict[str, Any]) -> float:
@@ -234,6 +234,14 @@ class TrapEnv(gym.Env):
     loses its shallow maximum and the point escapes to the deep one (too much and the one
     maximum left drifts off the deep optimum, towards the bumps' mass-weighted mean). The noise
     is energy that crosses the barrier.
+
+    Measured (the regression agent, `--total-timesteps 60000 --num-envs 256`, seeds 1-5): with
+    `--sigma 0.02` every point stays shallow; with the default `--sigma 1.0`, just below the
+    escape window, seeds 3 and 4 escape (also at the default schedule); with 1.1, in the window,
+    all five; with 1.5 and 3.0 every point ends between (progress 0.70-0.74 and 0.49-0.55,
+    theory 0.73 and 0.53). Contextual, all five escape at 1.0, none at 0.3, and seed 2 escapes
+    at 0.1 and 0.02 too: the policy gradient's own noise, whose variance grows as `1 / sigma^2`,
+    carries it over early in training.
 
     ## Action Space
 
