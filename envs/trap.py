@@ -221,8 +221,7 @@ def _mirror(values: np.ndarray) -> np.ndarray:
 
 
 class TrapEnv(gym.Env):
-    """A trap: a wide, shallow optimum where an untrained point policy acts, a narrow, higher one
-    farther away, and a valley between them.
+    """A trap for a point policy: a wide, shallow optimum where it starts, a higher one past a valley.
 
     ## Description
 
