@@ -44,3 +44,12 @@ for _id, _table in (
         vector_entry_point="rlnoise.envs.go.opening:GoOpeningVectorEnv",
         kwargs={"table": _table},
     )
+
+# A trap for a point policy: a wide, shallow optimum where it starts, a narrow, higher one farther
+# away (envs/trap.py). The fixed scene has equal observation bounds, as TwoBales' fixed scene.
+gym.register(
+    id="Trap-v0",
+    entry_point="rlnoise.envs.trap:TrapEnv",
+    vector_entry_point="rlnoise.envs.trap:TrapVectorEnv",
+    disable_env_checker=True,
+)
