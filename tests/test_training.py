@@ -70,6 +70,7 @@ def test_run_directory_holds_config_model_and_evaluation(tmp_path):
     assert (directory / "model.pt").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_train_is_a_library_call_after_the_environments_are_registered(tmp_path):
     # The core never imports rlnoise.envs (docs/design.md section 1): a library call registers the
     # built-in environments itself, and one that forgets is told how.
