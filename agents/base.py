@@ -68,7 +68,7 @@ class Policy(nn.Module, ABC):
     def act(self, observations: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
         """Outputs for a batch of observations, sampled or deterministic.
 
-        Deterministic play is in evaluation mode: any noise inside the network (dropout, NoisyNet,
+        Deterministic play is in the `eval()` state: any noise inside the network (dropout, NoisyNet,
         parameter noise; `rlnoise.noise`) is off.
         """
         if deterministic:
@@ -78,7 +78,7 @@ class Policy(nn.Module, ABC):
 
     @contextmanager
     def evaluating(self) -> Iterator[None]:
-        """Within: evaluation mode, so that any noise inside the network is off and draws nothing."""
+        """Within: the `eval()` state, so that any noise inside the network is off and draws nothing."""
         training = self.training
         self.eval()
         try:

@@ -319,7 +319,7 @@ class TrapEnv(gym.Env):
     theories = (
         Theory(
             agent="regression",
-            mode="deterministic",
+            play="deterministic",
             outcome="committed",
             statement="the point climbs the noise-smoothed reward from the shallow optimum: shallow below "
             "the escape window, deep in it, off both above it",

@@ -204,7 +204,7 @@ class TwoBalesEnv(gym.Env):
     theories = (
         Theory(
             agent="regression",
-            mode="deterministic",
+            play="deterministic",
             outcome="averaged",
             statement="the point at the noise-smoothed optimum x*(sigma): averaged once x* < d/2",
             predict=_predicted_outcome,

@@ -6,7 +6,7 @@ drifts outside explores nothing: every sample around it clips to the same action
 the policy (`Policy.centres`: the point, the mean, every component's point), pulls it back. It is
 exactly zero, with a zero gradient, while the centres stay inside the box, so a run whose point
 never leaves the box trains exactly as it would without it (docs/design.md section 4). The centres
-are computed in evaluation mode, without the noise sources' draws, which therefore stay those of
+are computed in the `eval()` state, without the noise sources' draws, which therefore stay those of
 a run without the penalty. Every algorithm adds it to its loss in its gradient step.
 """
 

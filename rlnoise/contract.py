@@ -35,7 +35,7 @@ instance:
   drawn evenly over the good answers with the numpy Generator ``rng`` (a bale at random, a best
   move at random): the teacher that ``--algo bc`` clones. Without it ``--algo bc`` is refused.
 - ``theories``: what theory predicts for an agent here, as ``rlnoise.contract.Theory``: the
-  outcome one evaluation mode of one agent should have from a start state, given the run's
+  outcome one play (sampled or deterministic) of one agent should have from a start state, given the run's
   settings. ``rlnoise sweep`` draws it beside the measured outcomes and reports the predicted
   transition beside the measured one.
 
@@ -71,7 +71,8 @@ class Symmetry:
 
 @dataclass(frozen=True)
 class Theory:
-    """A prediction: the outcome of one agent's evaluation mode from a start state, given the settings.
+    """A prediction: the outcome of one agent's play (sampled or deterministic) from a start state,
+    given the settings.
 
     `predict(env, observation, settings)` returns an outcome label (`rlnoise.metrics.OUTCOMES`)
     for the start state `observation` of the unwrapped `env`, where `settings` holds the run's
@@ -85,7 +86,7 @@ class Theory:
     """
 
     agent: str
-    mode: str
+    play: str
     outcome: str
     statement: str
     predict: Callable[[Any, np.ndarray, dict[str, Any]], str]

@@ -22,19 +22,19 @@ RESAMPLES = 1000
 """Bootstrap resamples of a share of start states and of a crossing."""
 
 
-def outcome_states(records: list[dict[str, Any]], agent: str, mode: str, outcome: str) -> np.ndarray | None:
+def outcome_states(records: list[dict[str, Any]], agent: str, play: str, outcome: str) -> np.ndarray | None:
     """Whether each start state of each finished run of `agent` has `outcome` (`[runs, states]`)."""
     runs = [item for item in records if item["agent"] == agent and item["status"] == "finished"]
     if not runs:
         return None
     return np.array(
-        [[state == outcome for state in item[mode]["state_outcomes"]] for item in runs], dtype=float
+        [[state == outcome for state in item[play]["state_outcomes"]] for item in runs], dtype=float
     )
 
 
-def state_matrix(points: list[dict[str, Any]], agent: str, mode: str, outcome: str) -> np.ndarray | None:
+def state_matrix(points: list[dict[str, Any]], agent: str, play: str, outcome: str) -> np.ndarray | None:
     """The share of seeds in which each start state has `outcome`, at each point (`[points, states]`)."""
-    matrices = [outcome_states(point["records"], agent, mode, outcome) for point in points]
+    matrices = [outcome_states(point["records"], agent, play, outcome) for point in points]
     if any(matrix is None for matrix in matrices):
         return None
     return np.array([matrix.mean(axis=0) for matrix in matrices])

@@ -8,9 +8,9 @@ Every draw comes from torch's global generator, which the run seeds (and a check
 the same seed gives the same run with any source on.
 
 - **Dropout** (`--dropout P`): a `nn.Dropout` after each hidden layer's activation. It is active
-  whenever the policy is in training mode, so in acting, in the gradient step and in sampled
+  whenever the policy is in the `train()` state, so in acting, in the gradient step and in sampled
   evaluation; deterministic play (`Policy.act(..., deterministic=True)`) switches the policy to
-  evaluation mode, so it is off there. With dropout on, each call of `policy.distribution` draws a
+  the `eval()` state, so it is off there. With dropout on, each call of `policy.distribution` draws a
   fresh mask for each sample, and `log_prob` is the log-probability *under that sampled mask*,
   `log pi(a | s, m)`. The gradient step's mask is not the one the action was sampled with: the
   actions come from the mask-averaged policy `E_m pi(a | s, m)`, and the gradient is that of
@@ -46,9 +46,9 @@ class NoisyLinear(nn.Linear):
     """A linear layer with factorised Gaussian noise of learned scale (Fortunato et al., 2018).
 
     `weight` and `bias` are the means; `weight_sigma` and `bias_sigma` the learned scales, started at
-    `sigma0 / sqrt(inputs)`. In training mode every forward pass draws fresh factorised noise,
+    `sigma0 / sqrt(inputs)`. In the `train()` state every forward pass draws fresh factorised noise,
     shared by the whole batch: `eps_w = f(eps_out) f(eps_in)^T`, `eps_b = f(eps_out)` with
-    `f(x) = sign(x) sqrt(|x|)`. In evaluation mode the layer is its mean.
+    `f(x) = sign(x) sqrt(|x|)`. In the `eval()` state the layer is its mean.
     """
 
     def __init__(self, inputs: int, outputs: int, sigma0: float = 0.5):
@@ -58,7 +58,7 @@ class NoisyLinear(nn.Linear):
         self.bias_sigma = nn.Parameter(torch.full((outputs,), sigma0 * bound))
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """The layer with fresh noise (training mode) or its mean (evaluation mode)."""
+        """The layer with fresh noise (the `train()` state) or its mean (the `eval()` state)."""
         if not self.training:
             return F.linear(inputs, self.weight, self.bias)
         noise_in, noise_out = (
@@ -108,7 +108,7 @@ def rebuild(network: MLP, config: Config) -> MLP:
 
 
 def carries_noise(policy: nn.Module) -> bool:
-    """Whether a forward pass of `policy` in training mode draws noise inside its network."""
+    """Whether a forward pass of `policy` in the `train()` state draws noise inside its network."""
     return any(
         isinstance(module, NoisyLinear | ParameterNoise) or (isinstance(module, nn.Dropout) and module.p > 0)
         for module in policy.modules()
@@ -168,7 +168,7 @@ class ParameterNoise(nn.Module):
     distance at `target`, so the bias stays bounded by it (logged as `noise/param_noise_distance`).
 
     Sampled evaluation plays perturbed too (`evaluating`: a fresh perturbation per evaluated copy);
-    deterministic play, in evaluation mode, is unperturbed. The scale is a buffer, so it is saved
+    deterministic play, in the `eval()` state, is unperturbed. The scale is a buffer, so it is saved
     with the policy's weights and checkpoints.
     """
 

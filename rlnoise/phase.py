@@ -1,7 +1,7 @@
 """Phase diagrams' analysis: outcomes and figures as functions of the varied settings, beside theory.
 
 For each point of a sweep (one value of every varied setting) and each agent and evaluation
-mode, `point_summary` gives:
+play, `point_summary` gives:
 
 - `seed_shares`: the share of seeds whose run has each outcome, with a 95% Wilson interval
   (scipy, `rlnoise.metrics.share_interval`);
@@ -17,7 +17,7 @@ setting at which the share of start states in an outcome crosses one half, inter
 linearly (in the logarithm for a log range), each crossing with a 95% percentile-bootstrap
 interval (`rlnoise.crossings.crossing_interval`: seeds resampled within each point, start states
 across all points). Where the environment declares a `rlnoise.contract.Theory` for an agent and
-evaluation mode, the predicted share of start states in its outcome is computed on a fine grid
+play (sampled or deterministic), the predicted share of start states in its outcome is computed on a fine grid
 of the setting, for the sweep's own evaluation start states, and its crossing, located by
 bisection, is the predicted transition (`theory_curve`). `refined_values` is one round of
 `sweep --refine`; `axis_label` and `format_value` name the settings and their values.
@@ -70,8 +70,8 @@ UNITS = {
 def point_summary(records: list[dict[str, Any]], agents: list[str]) -> dict[str, Any]:
     """`summarize_cells` of one point, with seed shares, state shares and intervals over seeds."""
     summary = summarize_cells(records, agents)
-    for agent, modes in summary.items():
-        for mode, entry in modes.items():
+    for agent, plays in summary.items():
+        for play, entry in plays.items():
             outcomes = list(entry["outcomes"].values())
             entry["seed_shares"] = {
                 name: {
@@ -86,7 +86,7 @@ def point_summary(records: list[dict[str, Any]], agents: list[str]) -> dict[str,
             }
             entry["state_intervals"] = {}
             for name in OUTCOMES:
-                matrix = outcome_states(records, agent, mode, name)
+                matrix = outcome_states(records, agent, play, name)
                 entry["state_intervals"][name] = (
                     [None, None] if matrix is None else share_bootstrap([matrix])[:, 0].tolist()
                 )
@@ -145,11 +145,11 @@ def measured_order(theory: Any, along: list[dict[str, Any]]) -> list[dict[str, A
     found = []
     for point in along:
         runs = [
-            item[theory.mode]
+            item[theory.play]
             for item in point["records"]
             if item["agent"] == theory.agent
             and item["status"] == "finished"
-            and "state_starts" in item[theory.mode]
+            and "state_starts" in item[theory.play]
         ]
         values = [
             float(np.median([measure(np.array(start), np.array(action)) for start, action in states]))
@@ -175,8 +175,8 @@ def refined_values(grid: Grid, records: list[dict[str, Any]]) -> list[Any]:
             point for point in grid.points() if all(point[name] == value for name, value in rest.items())
         ]
         runs = [[item for item in records if item.get("settings") == point] for point in along]
-        for agent, mode, outcome in itertools.product(grid.agents, EVALUATIONS, OUTCOMES):
-            matrices = [outcome_states(at, agent, mode, outcome) for at in runs]
+        for agent, play, outcome in itertools.product(grid.agents, EVALUATIONS, OUTCOMES):
+            matrices = [outcome_states(at, agent, play, outcome) for at in runs]
             shares = [None if matrix is None else float(matrix.mean()) for matrix in matrices]
             for i in brackets(shares):
                 low, high = along[i][axis.name], along[i + 1][axis.name]
@@ -214,7 +214,7 @@ def theory_curve(
     shares = predicted.mean(axis=1)
     curve = {
         "agent": theory.agent,
-        "mode": theory.mode,
+        "play": theory.play,
         "outcome": theory.outcome,
         "at": rest,
         "values": fine,
@@ -227,7 +227,7 @@ def theory_curve(
             "settings": xs,
             "measured": measured_order(theory, along),
         }
-    states = state_matrix(along, theory.agent, theory.mode, theory.outcome)
+    states = state_matrix(along, theory.agent, theory.play, theory.outcome)
     if theory.scene is not None and scenes is not None and states is not None and np.ptp(scenes) > 0:
         curve["scene"] = {
             "name": theory.scene[0],
@@ -274,27 +274,27 @@ def analyse(grid: Grid, records: list[dict[str, Any]]) -> dict[str, Any]:
         points.append({"settings": point, "records": mine, "summary": point_summary(mine, grid.agents)})
     axis = grid.axes[0]
     transitions, curves = [], []
-    theories = {(theory.agent, theory.mode): theory for theory in declared_theories(grid)}
+    theories = {(theory.agent, theory.play): theory for theory in declared_theories(grid)}
     for rest in lines(grid):
         along = [
             point for point in points if all(point["settings"][name] == value for name, value in rest.items())
         ]
         xs = [point["settings"][axis.name] for point in along]
-        for agent, mode in itertools.product(grid.agents, EVALUATIONS):
-            summaries = [point["summary"].get(agent, {}).get(mode) for point in along]
-            theory = theories.get((agent, mode)) if numeric(xs) else None  # no theory along names
+        for agent, play in itertools.product(grid.agents, EVALUATIONS):
+            summaries = [point["summary"].get(agent, {}).get(play) for point in along]
+            theory = theories.get((agent, play)) if numeric(xs) else None  # no theory along names
             for outcome in OUTCOMES:
                 ys = [None if entry is None else entry["state_shares"][outcome] for entry in summaries]
                 measured = crossings(xs, ys, axis.log) if numeric(xs) else []
                 if not measured and (theory is None or theory.outcome != outcome):
                     continue
-                base = {"agent": agent, "mode": mode, "outcome": outcome, "along": axis.name, "at": rest}
+                base = {"agent": agent, "play": play, "outcome": outcome, "along": axis.name, "at": rest}
                 predicted: list[float] = []
                 if theory is not None and theory.outcome == outcome:
                     predicted, curve = theory_curve(grid, theory, rest, along, xs)
                     curves.append(curve)
                     base["theory"] = theory.statement
-                matrices = [outcome_states(point["records"], agent, mode, outcome) for point in along]
+                matrices = [outcome_states(point["records"], agent, play, outcome) for point in along]
                 for value in measured or [None]:
                     item = {**base, "measured": value, "measured_interval": None, "predicted": None}
                     kept = [(x, matrix) for x, matrix in zip(xs, matrices, strict=True) if matrix is not None]

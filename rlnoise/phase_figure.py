@@ -1,6 +1,6 @@
 """The phase diagram drawn (`phase.png`): curves for one varied setting, heatmaps for more.
 
-One varied setting: per agent and evaluation mode a row of curves, the shares of start states in
+One varied setting: per agent and play (sampled, deterministic) a row of curves, the shares of start states in
 each outcome with their intervals, the theory's prediction dashed, the measured transition with
 its interval and the predicted one (`_shares`); the theory's order parameter where it declares
 one (`_order`); return, collapse rate and mode entropy with their intervals (`_figures`); and,
@@ -55,13 +55,13 @@ def phase_figure(grid: Grid, analysis: dict[str, Any], title: str) -> Any:
     """The phase diagram: curves for one varied setting, heatmaps for more; no text smaller than
     `SMALLEST` points, legends beside the axes, a figure constant along the setting left out
     with a note."""
-    rows = [(agent, mode) for agent in grid.agents for mode in EVALUATIONS]
+    rows = [(agent, play) for agent in grid.agents for play in EVALUATIONS]
     scene_curves = [curve for curve in analysis["curves"] if "scene" in curve]
     if len(grid.axes) == 1:
         columns = 5 if any("order" in curve for curve in analysis["curves"]) else 4
         figure, axes = new_figure(len(rows) + len(scene_curves), columns, (5.0, 3.0), left=0.6, right=0.3)
-        for row, (agent, mode) in enumerate(rows):
-            _curves(axes[row], grid, analysis, agent, mode)
+        for row, (agent, play) in enumerate(rows):
+            _curves(axes[row], grid, analysis, agent, play)
         for row, curve in enumerate(scene_curves, start=len(rows)):
             _scenes(axes[row][0], grid, curve)
             for ax in axes[row][1:]:
@@ -72,33 +72,33 @@ def phase_figure(grid: Grid, analysis: dict[str, Any], title: str) -> Any:
             dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values()[2:])
         ]
         figure, axes = new_figure(len(rows), len(combinations), (6.5, 3.6), left=0.8, right=1.2)
-        for row, (agent, mode) in enumerate(rows):
+        for row, (agent, play) in enumerate(rows):
             for column, others in enumerate(combinations):
-                _heatmap(axes[row][column], grid, analysis, agent, mode, others)
+                _heatmap(axes[row][column], grid, analysis, agent, play, others)
     figure.suptitle(title, fontsize=12)
     figure.tight_layout(rect=(0, 0, 1, 0.97))
     return figure
 
 
-def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: str) -> None:
+def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, play: str) -> None:
     """One row: the share of start states per outcome (`_shares`), the theory's order parameter
     where it declares one (`_order`), then the figures (`_figures`), along the first axis."""
     axis = grid.axes[0]
     xs = [point["settings"][axis.name] for point in analysis["points"]]
-    entries = [point["summary"].get(agent, {}).get(mode) for point in analysis["points"]]
+    entries = [point["summary"].get(agent, {}).get(play) for point in analysis["points"]]
     shown = [(x, entry) for x, entry in zip(xs, entries, strict=True) if entry is not None]
     positions = [x for x, _ in shown]
-    _shares(axes[0], analysis, agent, mode, shown)
+    _shares(axes[0], analysis, agent, play, shown)
     ordered = [
         curve
         for curve in analysis["curves"]
-        if (curve["agent"], curve["mode"]) == (agent, mode) and "order" in curve
+        if (curve["agent"], curve["play"]) == (agent, play) and "order" in curve
     ]
     figure_axes = axes[1:]
     if ordered:
         _order(axes[1], ordered[0])
         figure_axes = axes[2:]
-    varying = _figures(figure_axes, agent, mode, shown, axis.name)
+    varying = _figures(figure_axes, agent, play, shown, axis.name)
     for ax in axes[: len(axes) - len(figure_axes) + len(varying)]:
         if axis.log:
             ax.set_xscale("log")
@@ -109,7 +109,7 @@ def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: s
 
 
 def _shares(
-    ax: Any, analysis: dict[str, Any], agent: str, mode: str, shown: list[tuple[Any, dict[str, Any]]]
+    ax: Any, analysis: dict[str, Any], agent: str, play: str, shown: list[tuple[Any, dict[str, Any]]]
 ) -> None:
     """The share of start states per outcome with bootstrap intervals at each shown point, the
     theory's prediction and the transitions (measured with its interval, predicted)."""
@@ -123,10 +123,10 @@ def _shares(
         ax.plot(positions, share, color=colour, label=outcome, **OUTCOME_STYLES[outcome])
         ax.fill_between(positions, low, high, color=colour, alpha=0.12)
     for curve in analysis["curves"]:
-        if (curve["agent"], curve["mode"]) == (agent, mode):
+        if (curve["agent"], curve["play"]) == (agent, play):
             ax.plot(curve["values"], curve["shares"], "k--", linewidth=1, label=f"theory: {curve['outcome']}")
     for item in analysis["transitions"]:
-        if (item["agent"], item["mode"]) != (agent, mode):
+        if (item["agent"], item["play"]) != (agent, play):
             continue
         if item["predicted"] is not None:
             ax.axvline(
@@ -140,13 +140,13 @@ def _shares(
             )  # fmt: skip
     ax.set_ylim(-0.03, 1.03)
     ax.set_ylabel("share of start states", fontsize=SMALLEST)
-    ax.set_title(f"{agent} {mode}: outcomes (95% bootstrap)", fontsize=SMALLEST + 1)
+    ax.set_title(f"{agent} {play}: outcomes (95% bootstrap)", fontsize=SMALLEST + 1)
     if ax.get_legend_handles_labels()[0]:  # nothing to label when no run of the grid finished
         ax.legend(**LEGEND)
 
 
 def _figures(
-    axes: Any, agent: str, mode: str, shown: list[tuple[Any, dict[str, Any]]], setting: str
+    axes: Any, agent: str, play: str, shown: list[tuple[Any, dict[str, Any]]], setting: str
 ) -> list[str]:
     """Return, collapse rate and mode entropy with bootstrap intervals at each shown point, one
     per axes; a figure that is the same at every value of `setting` is left out, with a note.
@@ -174,7 +174,7 @@ def _figures(
         ax.plot(positions, means, "o-", color="C0", markersize=4, label="mean over seeds")
         ax.fill_between(positions, low, high, color="C0", alpha=0.2, label="95% interval (bootstrap)")
         ax.set_ylabel(LABELS[name], fontsize=SMALLEST)
-        ax.set_title(f"{agent} {mode}: {name}", fontsize=SMALLEST + 1)
+        ax.set_title(f"{agent} {play}: {name}", fontsize=SMALLEST + 1)
         if ax is axes[0]:
             ax.legend(**LEGEND)
     for ax in axes[len(varying) :]:
@@ -236,13 +236,13 @@ def _scenes(ax: Any, grid: Grid, curve: dict[str, Any]) -> None:
         ax.set_yscale("log")
     ax.set_xlabel(f"start state's {scene['name']}", fontsize=SMALLEST)
     ax.set_ylabel(axis_label(axis.name), fontsize=SMALLEST)
-    ax.set_title(f"{curve['agent']} {curve['mode']}, per start state", fontsize=SMALLEST + 1)
+    ax.set_title(f"{curve['agent']} {curve['play']}, per start state", fontsize=SMALLEST + 1)
     ax.tick_params(labelsize=SMALLEST)
     ax.legend(loc="upper left", bbox_to_anchor=(1.35, 1.0), fontsize=SMALLEST, frameon=False)
 
 
 def _heatmap(
-    ax: Any, grid: Grid, analysis: dict[str, Any], agent: str, mode: str, others: dict[str, Any]
+    ax: Any, grid: Grid, analysis: dict[str, Any], agent: str, play: str, others: dict[str, Any]
 ) -> None:
     """The most common outcome over seeds, with its share, for each value of the first two axes."""
     from matplotlib.colors import to_rgb
@@ -255,7 +255,7 @@ def _heatmap(
         settings = point["settings"]
         if any(settings[name] != value for name, value in others.items()):
             continue
-        entry = point["summary"].get(agent, {}).get(mode)
+        entry = point["summary"].get(agent, {}).get(play)
         if entry is None:
             continue
         row, column = seconds.index(settings[second.name]), firsts.index(settings[first.name])
@@ -275,5 +275,5 @@ def _heatmap(
     ax.set_xlabel(axis_label(first.name), fontsize=SMALLEST)
     ax.set_ylabel(axis_label(second.name), fontsize=SMALLEST)
     where = "".join(f", {name} {format_value(value)}" for name, value in others.items())
-    ax.set_title(f"{agent} {mode}{where}: most common outcome, share of seeds", fontsize=SMALLEST)
+    ax.set_title(f"{agent} {play}{where}: most common outcome, share of seeds", fontsize=SMALLEST)
     ax.legend(handles=[Patch(color=OUTCOME_COLOURS[name], label=name) for name in OUTCOMES], **LEGEND)

@@ -1,13 +1,13 @@
 """The files a grid writes beside its runs: `results.*` for a comparison, `sweep.*` for a sweep.
 
 A comparison (nothing varied): `results.json` (the command that reproduces it, the settings,
-every run's figures and status, per agent and evaluation mode each figure's mean, standard
+every run's figures and status, per agent and play (sampled or deterministic) each figure's mean, standard
 deviation and values over seeds and every seed's outcome), `results.md` (the same as tables)
 and `results.png` (each agent's first picture above its figures and every seed's outcomes).
 
 A sweep: `sweep.json` (the command, the varied settings, every run's settings, seed, final
 figures, outcome and wall time, each point's summary with intervals over seeds, the measured
-and predicted transitions), `sweep.md` (tables per agent and evaluation mode, the transitions)
+and predicted transitions), `sweep.md` (tables per agent and play (sampled or deterministic), the transitions)
 and `phase.png` (`rlnoise.phase_figure`), also logged to TensorBoard as `phase` in the sweep's
 directory. Each JSON file is written first when the grid starts, so that `--resume` knows the
 grid even after a crash.
@@ -65,9 +65,9 @@ def rows(summary: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, 
     from rlnoise.report import format_shares
 
     figures, outcomes = {}, {}
-    for agent, modes in summary.items():
-        for mode, entry in modes.items():
-            name = f"{agent} {mode}"
+    for agent, plays in summary.items():
+        for play, entry in plays.items():
+            name = f"{agent} {play}"
             cells = {key: format_spread(value) for key, value in entry["figures"].items()}
             cells["outcome"] = outcome_counts(list(entry["outcomes"].values()))
             figures[name] = cells
@@ -172,7 +172,7 @@ def transition_rows(transitions: list[dict[str, Any]]) -> dict[str, dict[str, st
     found = {}
     for item in transitions:
         where = "".join(f", {name} {short(value)}" for name, value in item["at"].items())
-        name = f"{item['agent']} {item['mode']}: {item['outcome']}{where}"
+        name = f"{item['agent']} {item['play']}: {item['outcome']}{where}"
         if name in found:  # a second crossing of the same line
             name += f" ({sum(row.startswith(name) for row in found) + 1})"
         measured = "no crossing"
@@ -209,7 +209,7 @@ def order_sections(analysis: dict[str, Any], setting: str) -> list[str]:
             for x, value in zip(order["settings"], order["measured"], strict=True)
         }
         sections += [
-            f"## {curve['agent']}, {curve['mode']}: order parameter {order['name']}",
+            f"## {curve['agent']}, {curve['play']}: order parameter {order['name']}",
             "",
             "Per point: the median over seeds of each run's median over its start states "
             "[95% percentile-bootstrap interval over seeds], beside the theory's value.",
@@ -221,7 +221,7 @@ def order_sections(analysis: dict[str, Any], setting: str) -> list[str]:
 
 
 def point_tables(grid: Grid, points: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
-    """sweep.md's sections of one table per agent and evaluation mode (a row per point), and the
+    """sweep.md's sections of one table per agent and play (a row per point), and the
     same tables as text."""
     from rlnoise.phase import format_value as short
     from rlnoise.report import markdown, table
@@ -230,10 +230,10 @@ def point_tables(grid: Grid, points: list[dict[str, Any]]) -> tuple[list[str], l
     columns = ("outcome", "return", "collapse_rate", "mode_entropy", *[f"{o} states" for o in OUTCOMES])
     sections, texts = [], []
     for agent in grid.agents:
-        for mode in EVALUATIONS:
+        for play in EVALUATIONS:
             body = {}
             for point in points:
-                entry = point["summary"].get(agent, {}).get(mode)
+                entry = point["summary"].get(agent, {}).get(play)
                 if entry is None:
                     continue
                 label = ", ".join(f"{name} {short(point['settings'][name])}" for name in names)
@@ -246,8 +246,8 @@ def point_tables(grid: Grid, points: list[dict[str, Any]]) -> tuple[list[str], l
                     **{f"{o} states": state_share(entry, o) for o in OUTCOMES},
                 }
             if body:
-                sections += [f"## {agent}, {mode}", "", markdown(body, "settings", columns), ""]
-                texts.append(f"{agent}, {mode}\n" + table(body, "settings", columns))
+                sections += [f"## {agent}, {play}", "", markdown(body, "settings", columns), ""]
+                texts.append(f"{agent}, {play}\n" + table(body, "settings", columns))
     return sections, texts
 
 
@@ -295,7 +295,7 @@ def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrup
         "cross counts as the grid's end); beside it the crossing that the environment's theory "
         "predicts, where it declares one.",
         "",
-        markdown(transitions, "agent, mode: outcome", transition_columns) if transitions else "None found.",
+        markdown(transitions, "agent, play: outcome", transition_columns) if transitions else "None found.",
         "",
         "![phase diagram](phase.png)",
     ]

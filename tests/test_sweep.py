@@ -291,7 +291,7 @@ def test_twobales_predicts_the_regressor_s_label_from_the_smoothed_optimum():
     env = gym.make("TwoBales-v0", half_gap=0.6)
     (theory,) = theories(env)
     observation, _ = env.reset(seed=0)
-    assert (theory.agent, theory.mode, theory.outcome) == ("regression", "deterministic", "averaged")
+    assert (theory.agent, theory.play, theory.outcome) == ("regression", "deterministic", "averaged")
     labels = {
         sigma: theory.predict(env.unwrapped, observation, {"sigma": sigma}) for sigma in (0.45, 0.53, 0.58)
     }

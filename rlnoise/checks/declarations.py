@@ -78,7 +78,7 @@ def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
         raise ContractError("declarations", f'metadata["render_modes"] is {render_modes}, without {missing}')
     settings = ", ".join(f"{flag_name(name)} {value}" for name, value in defaults.items())
     names = ", ".join(symmetry.name for symmetry in symmetries(env)) or "none"
-    predictions = "; ".join(f"{theory.agent} {theory.mode}: {theory.statement}" for theory in theories(env))
+    predictions = "; ".join(f"{theory.agent} {theory.play}: {theory.statement}" for theory in theories(env))
     return (
         f"mode labels: {', '.join(labels)}; symmetries: {names}"
         + (f"; training defaults: {settings}" if settings else "")
@@ -90,8 +90,8 @@ def _check_theory(env: gym.Env, theory: Theory) -> None:
     """Raise ContractError unless `theory` is a Theory that predicts outcome labels for start states."""
     if not isinstance(theory, Theory):
         raise ContractError("declarations", f"theories holds {theory!r}, not a Theory")
-    if theory.mode not in EVALUATIONS or theory.outcome not in OUTCOMES:
-        problem = f"theory of {theory.agent!r} has mode {theory.mode!r} and outcome {theory.outcome!r}"
+    if theory.play not in EVALUATIONS or theory.outcome not in OUTCOMES:
+        problem = f"theory of {theory.agent!r} has play {theory.play!r} and outcome {theory.outcome!r}"
         raise ContractError("declarations", problem)
     settings = asdict(Config(env_id=env.spec.id if env.spec else "", agent=theory.agent))
     for seed in SEEDS:

@@ -83,7 +83,7 @@ def load_policy(directory: Path, plan: Plan) -> Any:
         raise UsageError(f"{path} does not fit the run's config.json: {first_line(error)}") from None
     if not finite(policy):
         raise UsageError(f"{path} holds non-finite weights: the run diverged")
-    return policy  # in training mode: sampled play keeps the network's noise sources
+    return policy  # in the `train()` state: sampled play keeps the network's noise sources
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""A grid's summary over seeds: per agent and evaluation mode, each figure over the finished
+"""A grid's summary over seeds: per agent and play (sampled or deterministic), each figure over the finished
 seeds and every seed's outcome.
 
 It reads the runs' records as the grid's JSON file holds them (`CellRecord.as_json`);
@@ -28,19 +28,20 @@ def seed_spread(values: list[float]) -> dict[str, Any]:
 
 
 def summarize_cells(records: list[dict[str, Any]], agents: list[str]) -> dict[str, Any]:
-    """Per agent and evaluation mode: each figure over the finished seeds, and every seed's outcome."""
+    """Per agent and play (sampled or deterministic): each figure over the finished seeds, and
+    every seed's outcome."""
     summary: dict[str, Any] = {}
     for agent in agents:
         finished = [item for item in records if item["agent"] == agent and item["status"] == "finished"]
         if finished:
             summary[agent] = {
-                mode: {
+                play: {
                     "figures": {
-                        name: seed_spread([item[mode][name] for item in finished]) for name in SUMMARY_FIGURES
+                        name: seed_spread([item[play][name] for item in finished]) for name in SUMMARY_FIGURES
                     },
-                    "outcomes": {str(item["seed"]): item[mode]["outcome"] for item in finished},
-                    "outcome_shares": {str(item["seed"]): item[mode]["outcome_shares"] for item in finished},
+                    "outcomes": {str(item["seed"]): item[play]["outcome"] for item in finished},
+                    "outcome_shares": {str(item["seed"]): item[play]["outcome_shares"] for item in finished},
                 }
-                for mode in EVALUATIONS
+                for play in EVALUATIONS
             }
     return summary

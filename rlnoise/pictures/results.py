@@ -31,8 +31,8 @@ def results_figure(
     """Each agent's picture side by side, above its figures over seeds (mean, std, each seed) and
     every seed's outcomes (one stacked bar per seed).
 
-    `summary[agent][mode]["figures"][figure]` holds `mean`, `std` and `values` (one per seed);
-    `summary[agent][mode]["outcome_shares"][seed]` the share of start states in each outcome.
+    `summary[agent][play]["figures"][figure]` holds `mean`, `std` and `values` (one per seed);
+    `summary[agent][play]["outcome_shares"][seed]` the share of start states in each outcome.
     The return, in the environment's own units, gets its own axes beside the others, in [0, 1].
     No text is smaller than `SMALLEST` points.
     """
@@ -42,8 +42,8 @@ def results_figure(
     heights = [image.shape[0] / DPI for image in pictures.values()] or [0.1]
     shrink = min(1.0, MAX_WIDTH / sum(widths))  # pictures side by side fit MAX_WIDTH
     width, top = max(shrink * sum(widths), 12.0), shrink * max(heights)
-    bars = [(agent, mode) for agent in summary for mode in summary[agent]]
-    seeds = max(len(summary[agent][mode]["outcome_shares"]) for agent, mode in bars)
+    bars = [(agent, play) for agent in summary for play in summary[agent]]
+    seeds = max(len(summary[agent][play]["outcome_shares"]) for agent, play in bars)
     # inches from the top: title, pictures, figures (their names below), outcomes (groups below)
     title, figures_height, outcomes_height, gap, below = 0.55, 3.0, 3.9, 1.0, 0.7
     height = title + top + 0.3 + figures_height + gap + outcomes_height + below
@@ -74,8 +74,8 @@ def results_figure(
     used = min(1.0, 0.3 * len(summary) * (seeds + 1) / (width - 3.1))  # about 0.3 inch per bar
     rows = GridSpec(len(EVALUATIONS), 2, figure=figure, width_ratios=(used, 1 - used), wspace=0, hspace=0.9,
                     **margins, **band(title + top + 0.3 + figures_height + gap, outcomes_height))  # fmt: skip
-    for number, mode in enumerate(EVALUATIONS):
-        _outcome_bars(figure.add_subplot(rows[number, 0]), summary, mode)
+    for number, play in enumerate(EVALUATIONS):
+        _outcome_bars(figure.add_subplot(rows[number, 0]), summary, play)
     figure.suptitle(title_text, fontsize=12, y=1 - 0.12 / height, va="top")
     return figure
 
@@ -109,7 +109,7 @@ OUTCOME_COLOURS = {
 }
 
 
-def _outcome_bars(ax: Any, summary: Mapping[str, Any], mode: str) -> None:
+def _outcome_bars(ax: Any, summary: Mapping[str, Any], play: str) -> None:
     """Every seed's outcomes in one evaluation: one stacked bar per seed (the share of its start
     states in each outcome), grouped by agent, so a seed that behaves differently stands out."""
     from matplotlib.transforms import blended_transform_factory
@@ -117,7 +117,7 @@ def _outcome_bars(ax: Any, summary: Mapping[str, Any], mode: str) -> None:
     below = blended_transform_factory(ax.transData, ax.transAxes)
     positions, labels, start = [], [], 0.0
     for agent in summary:
-        per_seed = summary[agent][mode]["outcome_shares"]
+        per_seed = summary[agent][play]["outcome_shares"]
         xs = start + np.arange(len(per_seed))
         bottoms = np.zeros(len(per_seed))
         for outcome, colour in OUTCOME_COLOURS.items():
@@ -133,16 +133,16 @@ def _outcome_bars(ax: Any, summary: Mapping[str, Any], mode: str) -> None:
     ax.set_ylim(0, 1.0)
     ax.tick_params(axis="y", labelsize=SMALLEST)
     ax.set_ylabel("share of states", fontsize=SMALLEST)
-    ax.set_title(f"{mode}: outcome per start state, each seed (numbered)", fontsize=SMALLEST + 1)
-    if mode == EVALUATIONS[0]:
+    ax.set_title(f"{play}: outcome per start state, each seed (numbered)", fontsize=SMALLEST + 1)
+    if play == EVALUATIONS[0]:
         ax.legend(fontsize=SMALLEST, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
 def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]], names: list[str]) -> None:
-    """Bars of figures' means with their std over seeds, and a dot per seed; one bar per agent and mode."""
+    """Bars of figures' means with their std over seeds, and a dot per seed; one bar per agent and play."""
     width = 0.8 / len(bars)
-    for number, (agent, mode) in enumerate(bars):
-        figures = summary[agent][mode]["figures"]
+    for number, (agent, play) in enumerate(bars):
+        figures = summary[agent][play]["figures"]
         offsets = np.arange(len(names)) + (number - (len(bars) - 1) / 2) * width
         ax.bar(
             offsets,
@@ -151,8 +151,8 @@ def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]
             yerr=[figures[name]["std"] for name in names],
             capsize=3,
             color=f"C{list(summary).index(agent) % 10}",
-            alpha=1.0 if mode == "sampled" else 0.45,
-            label=f"{agent} {mode}",
+            alpha=1.0 if play == "sampled" else 0.45,
+            label=f"{agent} {play}",
         )
         for offset, name in zip(offsets, names, strict=True):
             values = figures[name]["values"]
