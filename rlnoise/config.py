@@ -26,7 +26,7 @@ UNIT_INTERVAL = Check("in [0, 1]", lambda value: 0 <= value <= 1)
 AT_LEAST_TWO = Check(">= 2", lambda value: value >= 2)
 PROBABILITY = Check("in [0, 1)", lambda value: 0 <= value < 1)
 ALGORITHMS = ("reinforce", "ppo", "bc")
-"""The names `--algo` takes, each a module of `rlnoise/algorithms/` (`rlnoise.train.ALGORITHMS`)."""
+"""The names `--algo` takes, each a module of `rlnoise/algorithms/` (`rlnoise.train.TRAINERS`)."""
 INITS = ("default", "symmetric")
 INIT = Check(f"one of {', '.join(INITS)}", lambda value: value in INITS)
 SEED = Check("in 0..4294967295", lambda value: 0 <= value < 2**32)

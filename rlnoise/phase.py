@@ -20,7 +20,7 @@ across all points). Where the environment declares a `rlnoise.contract.Theory` f
 play (sampled or deterministic), the predicted share of start states in its outcome is computed on a fine grid
 of the setting, for the sweep's own evaluation start states, and its crossing, located by
 bisection, is the predicted transition (`theory_curve`). `refined_values` is one round of
-`sweep --refine`; `axis_label` and `format_value` name the settings and their values.
+`sweep --refine`; `axis_label` and `value_label` name the settings and their values.
 
 `analyse` gathers all of it for sweep.json and sweep.md (`rlnoise.results`) and for the drawing
 of `phase.png` (`rlnoise.phase_figure`).
@@ -316,6 +316,6 @@ def axis_label(name: str) -> str:
     return f"{name} ({UNITS.get(name, declaration(name)[2].split(' (')[0])})"
 
 
-def format_value(value: Any) -> str:
+def value_label(value: Any) -> str:
     """A setting's value as a short label."""
     return f"{value:g}" if isinstance(value, float) else str(value)

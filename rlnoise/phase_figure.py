@@ -22,18 +22,16 @@ import numpy as np
 from rlnoise.crossings import HALF
 from rlnoise.grid.spec import Grid, numeric
 from rlnoise.metrics import EVALUATIONS, OUTCOMES
-from rlnoise.phase import axis_label, format_value
-from rlnoise.pictures.canvas import new_figure, pixels
+from rlnoise.phase import axis_label, value_label
+from rlnoise.pictures.canvas import FONT, new_figure, pixels
 from rlnoise.pictures.results import OUTCOME_COLOURS
 
 SHOWN = ("return", "collapse_rate", "mode_entropy")
-LABELS = {
+FIGURE_LABELS = {
     "return": "return (reward per episode)",
     "collapse_rate": "collapse rate (share of episodes)",
     "mode_entropy": "mode entropy (0 to 1)",
 }
-SMALLEST = 8
-"""The smallest text of a phase diagram, in points at its saved size."""
 OUTCOME_STYLES = {
     "averaged": {"marker": "o", "linestyle": "-", "linewidth": 3.5, "markersize": 8},
     "covering": {"marker": "s", "linestyle": "--", "linewidth": 2.8, "markersize": 7},
@@ -42,7 +40,7 @@ OUTCOME_STYLES = {
     "diffuse": {"marker": "v", "linestyle": "-", "linewidth": 0.9, "markersize": 3},
 }
 """Each outcome's line, drawn widest first, so that two outcomes at the same share both show."""
-LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": SMALLEST, "frameon": False}
+LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": FONT, "frameon": False}
 """Legends beside their axes, never over the data."""
 
 
@@ -53,7 +51,7 @@ def phase_picture(grid: Grid, analysis: dict[str, Any], title: str) -> np.ndarra
 
 def phase_figure(grid: Grid, analysis: dict[str, Any], title: str) -> Any:
     """The phase diagram: curves for one varied setting, heatmaps for more; no text smaller than
-    `SMALLEST` points, legends beside the axes, a figure constant along the setting left out
+    `FONT` points, legends beside the axes, a figure constant along the setting left out
     with a note."""
     rows = [(agent, play) for agent in grid.agents for play in EVALUATIONS]
     scene_curves = [curve for curve in analysis["curves"] if "scene" in curve]
@@ -102,8 +100,8 @@ def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, play: s
     for ax in axes[: len(axes) - len(figure_axes) + len(varying)]:
         if axis.log:
             ax.set_xscale("log")
-        ax.set_xlabel(axis_label(axis.name), fontsize=SMALLEST)
-        ax.tick_params(labelsize=SMALLEST)
+        ax.set_xlabel(axis_label(axis.name), fontsize=FONT)
+        ax.tick_params(labelsize=FONT)
         if not numeric(positions):  # names (algo=reinforce,ppo,bc) side by side
             ax.tick_params(axis="x", labelrotation=30)
 
@@ -139,8 +137,8 @@ def _shares(
                 markersize=7, capsize=3, label=f"measured {item['outcome']} transition (95%)",
             )  # fmt: skip
     ax.set_ylim(-0.03, 1.03)
-    ax.set_ylabel("share of start states", fontsize=SMALLEST)
-    ax.set_title(f"{agent} {play}: outcomes (95% bootstrap)", fontsize=SMALLEST + 1)
+    ax.set_ylabel("share of start states", fontsize=FONT)
+    ax.set_title(f"{agent} {play}: outcomes (95% bootstrap)", fontsize=FONT + 1)
     if ax.get_legend_handles_labels()[0]:  # nothing to label when no run of the grid finished
         ax.legend(**LEGEND)
 
@@ -173,15 +171,15 @@ def _figures(
         ]
         ax.plot(positions, means, "o-", color="C0", markersize=4, label="mean over seeds")
         ax.fill_between(positions, low, high, color="C0", alpha=0.2, label="95% interval (bootstrap)")
-        ax.set_ylabel(LABELS[name], fontsize=SMALLEST)
-        ax.set_title(f"{agent} {play}: {name}", fontsize=SMALLEST + 1)
+        ax.set_ylabel(FIGURE_LABELS[name], fontsize=FONT)
+        ax.set_title(f"{agent} {play}: {name}", fontsize=FONT + 1)
         if ax is axes[0]:
             ax.legend(**LEGEND)
     for ax in axes[len(varying) :]:
         ax.axis("off")
     if notes:
         axes[len(varying)].text(
-            0, 1, "not drawn, the same everywhere:\n" + "\n".join(notes), fontsize=SMALLEST, va="top",
+            0, 1, "not drawn, the same everywhere:\n" + "\n".join(notes), fontsize=FONT, va="top",
             transform=axes[len(varying)].transAxes,
         )  # fmt: skip
     return varying
@@ -209,8 +207,8 @@ def _order(ax: Any, curve: dict[str, Any]) -> None:
         )
         ax.fill_between(xs, low, high, color="C0", alpha=0.2, label="95% interval (bootstrap)")
     ax.plot(curve["values"], order["predicted"], "k--", linewidth=1, label="theory")
-    ax.set_ylabel(order["name"], fontsize=SMALLEST)
-    ax.set_title(f"order parameter: {order['name']}", fontsize=SMALLEST + 1)
+    ax.set_ylabel(order["name"], fontsize=FONT)
+    ax.set_title(f"order parameter: {order['name']}", fontsize=FONT + 1)
     ax.legend(**LEGEND)
 
 
@@ -230,15 +228,15 @@ def _scenes(ax: Any, grid: Grid, curve: dict[str, Any]) -> None:
     if measured:
         ax.plot(*zip(*measured, strict=True), "kx", markersize=5, label="measured: share crosses 0.5")
     bar = ax.figure.colorbar(points, ax=ax)
-    bar.set_label(f"share of seeds {curve['outcome']}", fontsize=SMALLEST)
-    bar.ax.tick_params(labelsize=SMALLEST)
+    bar.set_label(f"share of seeds {curve['outcome']}", fontsize=FONT)
+    bar.ax.tick_params(labelsize=FONT)
     if axis.log:
         ax.set_yscale("log")
-    ax.set_xlabel(f"start state's {scene['name']}", fontsize=SMALLEST)
-    ax.set_ylabel(axis_label(axis.name), fontsize=SMALLEST)
-    ax.set_title(f"{curve['agent']} {curve['play']}, per start state", fontsize=SMALLEST + 1)
-    ax.tick_params(labelsize=SMALLEST)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.35, 1.0), fontsize=SMALLEST, frameon=False)
+    ax.set_xlabel(f"start state's {scene['name']}", fontsize=FONT)
+    ax.set_ylabel(axis_label(axis.name), fontsize=FONT)
+    ax.set_title(f"{curve['agent']} {curve['play']}, per start state", fontsize=FONT + 1)
+    ax.tick_params(labelsize=FONT)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.35, 1.0), fontsize=FONT, frameon=False)
 
 
 def _heatmap(
@@ -263,17 +261,17 @@ def _heatmap(
         common = max(OUTCOMES, key=lambda name: shares[name]["share"])
         share = shares[common]["share"]
         image[row, column] = 1 - share * (1 - np.array(to_rgb(OUTCOME_COLOURS[common])))
-        ax.text(column, row, f"{common}\n{share:.0%}", ha="center", va="center", fontsize=SMALLEST)
+        ax.text(column, row, f"{common}\n{share:.0%}", ha="center", va="center", fontsize=FONT)
     ax.imshow(image, origin="lower", aspect="auto")
     ax.set_xticks(
         range(len(firsts)),
-        [format_value(value) for value in firsts],
-        fontsize=SMALLEST,
+        [value_label(value) for value in firsts],
+        fontsize=FONT,
         rotation=45,
     )
-    ax.set_yticks(range(len(seconds)), [format_value(value) for value in seconds], fontsize=SMALLEST)
-    ax.set_xlabel(axis_label(first.name), fontsize=SMALLEST)
-    ax.set_ylabel(axis_label(second.name), fontsize=SMALLEST)
-    where = "".join(f", {name} {format_value(value)}" for name, value in others.items())
-    ax.set_title(f"{agent} {play}{where}: most common outcome, share of seeds", fontsize=SMALLEST)
+    ax.set_yticks(range(len(seconds)), [value_label(value) for value in seconds], fontsize=FONT)
+    ax.set_xlabel(axis_label(first.name), fontsize=FONT)
+    ax.set_ylabel(axis_label(second.name), fontsize=FONT)
+    where = "".join(f", {name} {value_label(value)}" for name, value in others.items())
+    ax.set_title(f"{agent} {play}{where}: most common outcome, share of seeds", fontsize=FONT)
     ax.legend(handles=[Patch(color=OUTCOME_COLOURS[name], label=name) for name in OUTCOMES], **LEGEND)

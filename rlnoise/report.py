@@ -7,7 +7,7 @@ from typing import Any
 
 from rlnoise.metrics import FIGURES
 
-COLUMNS = ("return", *FIGURES, "outcome", "outcome_shares")
+TABLE_COLUMNS = ("return", *FIGURES, "outcome", "outcome_shares")
 
 
 def format_shares(shares: Mapping[str, float]) -> str:
@@ -32,7 +32,7 @@ def cells(
 
 
 def table(
-    rows: Mapping[str, Mapping[str, Any]], first: str = "evaluation", columns: Sequence[str] = COLUMNS
+    rows: Mapping[str, Mapping[str, Any]], first: str = "evaluation", columns: Sequence[str] = TABLE_COLUMNS
 ) -> str:
     """An aligned text table: one row per entry of `rows`, one column per figure."""
     header, body = cells(rows, first, columns)
@@ -44,7 +44,7 @@ def table(
 
 
 def markdown(
-    rows: Mapping[str, Mapping[str, Any]], first: str = "evaluation", columns: Sequence[str] = COLUMNS
+    rows: Mapping[str, Mapping[str, Any]], first: str = "evaluation", columns: Sequence[str] = TABLE_COLUMNS
 ) -> str:
     """The same table in markdown."""
     header, body = cells(rows, first, columns)

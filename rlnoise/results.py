@@ -146,7 +146,7 @@ def write_started(directory: Path, grid: Grid, records: list[CellRecord]) -> Non
     write_json(directory / json_name(grid), results)
 
 
-def format_value(value: Any) -> str:
+def three_decimals(value: Any) -> str:
     """A number with three decimals, or `nan` for a missing one."""
     return "nan" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
 
@@ -162,12 +162,12 @@ def format_interval(figure: dict[str, Any]) -> str:
     """`mean [low, high]` over seeds."""
     low, high = figure["interval"]
     bounds = "" if low is None else f" [{low:.3f}, {high:.3f}]"
-    return format_value(figure["mean"]) + bounds
+    return three_decimals(figure["mean"]) + bounds
 
 
 def transition_rows(transitions: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
     """One row per transition: the measured crossing of one half with its 95% interval, the predicted one."""
-    from rlnoise.phase import format_value as short
+    from rlnoise.phase import value_label as short
 
     found = {}
     for item in transitions:
@@ -190,7 +190,7 @@ def transition_rows(transitions: list[dict[str, Any]]) -> dict[str, dict[str, st
 
 def order_sections(analysis: dict[str, Any], setting: str) -> list[str]:
     """sweep.md's sections of a theory's order parameter: measured with its interval, and predicted."""
-    from rlnoise.phase import format_value as short
+    from rlnoise.phase import value_label as short
     from rlnoise.report import markdown
 
     sections = []
@@ -223,7 +223,7 @@ def order_sections(analysis: dict[str, Any], setting: str) -> list[str]:
 def point_tables(grid: Grid, points: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     """sweep.md's sections of one table per agent and play (a row per point), and the
     same tables as text."""
-    from rlnoise.phase import format_value as short
+    from rlnoise.phase import value_label as short
     from rlnoise.report import markdown, table
 
     names = [axis.name for axis in grid.axes]

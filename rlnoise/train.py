@@ -2,7 +2,7 @@
 
 `train` plans the run (`rlnoise.plan`, unless the command has), seeds everything, builds the
 vector env, the policy and its rollout storage, makes the run directory (or continues the one
-`resume` names), hands the run to the algorithm (`ALGORITHMS`: REINFORCE by default) and, when the
+`resume` names), hands the run to the algorithm (`TRAINERS`: REINFORCE by default) and, when the
 algorithm returns, evaluates and saves what the run reached (`rlnoise.run`).
 
 The built-in environments are registered by the command layer (`import rlnoise.envs`); a library
@@ -35,7 +35,7 @@ from rlnoise.rollout import Collector
 from rlnoise.run import Run
 from rlnoise.runfiles import new_run
 
-ALGORITHMS: dict[str, Callable[[Plan, Run], None]] = {
+TRAINERS: dict[str, Callable[[Plan, Run], None]] = {
     "reinforce": reinforce.train,
     "ppo": ppo.train,
     "bc": bc.train,
@@ -89,5 +89,5 @@ def train(
         plan = replace(plan, config=config)
     run = Run(plan, directory, policy, collector, progress, stop)
     with run.recorded():  # the manifest says how the run ended, also when it fails
-        ALGORITHMS[config.algo](plan, run)
+        TRAINERS[config.algo](plan, run)
         return run.finish()

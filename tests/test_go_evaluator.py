@@ -13,7 +13,7 @@ from rlnoise.cli import main
 from rlnoise.envs.go import TABLES_DIR
 from rlnoise.envs.go import values as go_values
 from rlnoise.envs.go.engine import GoPosition, parse_point, symmetry_maps
-from rlnoise.envs.go.evaluator import POSITION_NAMES, evaluate, move_classes, named_position
+from rlnoise.envs.go.evaluator import POSITION_NAMES, move_classes, named_position, value_moves
 
 TABLES = sorted(TABLES_DIR.glob("*.json"))
 
@@ -73,7 +73,7 @@ def test_table_regenerates() -> None:
     """Re-running the evaluator with few playouts agrees with the 7x7 tengen table."""
     table = load_table("go7_tengen_komi9.json")
     values, stderr = _values(table)
-    fresh = evaluate(named_position("tengen", 7), komi=9, playouts_per_move=4000, seed=12345)
+    fresh = value_moves(named_position("tengen", 7), komi=9, playouts_per_move=4000, seed=12345)
     legal = ~np.isnan(values)
     assert np.all(np.abs(fresh.values - values)[legal] < 4 * np.hypot(fresh.stderr, stderr)[legal])
 
@@ -102,10 +102,10 @@ def test_evaluate_is_reproducible_and_shares_values() -> None:
     """Same seed, same values; classes share values; illegal moves are NaN."""
     position = named_position("tengen", 5)
     calls = []
-    first = evaluate(position, komi=25, playouts_per_move=300, seed=7, progress=calls.append)
+    first = value_moves(position, komi=25, playouts_per_move=300, seed=7, progress=calls.append)
     assert sum(calls) == 300 * len(first.classes)
-    again = evaluate(position, komi=25, playouts_per_move=300, seed=7)
-    other = evaluate(position, komi=25, playouts_per_move=300, seed=8)
+    again = value_moves(position, komi=25, playouts_per_move=300, seed=7)
+    other = value_moves(position, komi=25, playouts_per_move=300, seed=8)
     assert np.array_equal(first.values, again.values, equal_nan=True)
     assert not np.array_equal(first.values, other.values, equal_nan=True)
     assert np.isnan(first.values[12]) and np.isnan(first.stderr[12])

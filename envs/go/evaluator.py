@@ -84,7 +84,7 @@ class MoveValues:
         return [int(a) for a in np.flatnonzero(self.values >= best - tolerance)]
 
 
-def evaluate(
+def value_moves(
     position: GoPosition,
     komi: float,
     playouts_per_move: int,

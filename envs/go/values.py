@@ -85,7 +85,7 @@ def _number(x: float) -> float | None:
     return None if math.isnan(x) else round(float(x), 6)
 
 
-def table(result: MoveValues, args: argparse.Namespace) -> dict:
+def values_table(result: MoveValues, args: argparse.Namespace) -> dict:
     """The JSON table of an evaluation made with these flags."""
     from rlnoise.envs.go.engine import BLACK, ENGINE_VERSION, point_name
 
@@ -135,13 +135,13 @@ def value_position(args: argparse.Namespace) -> dict:
     """
     from tqdm import tqdm
 
-    from rlnoise.envs.go.evaluator import evaluate, move_classes, named_position
+    from rlnoise.envs.go.evaluator import move_classes, named_position, value_moves
 
     position = named_position(args.position, args.board)
     n_classes = len(move_classes(position))
     with tqdm(total=n_classes * args.playouts, unit="playout", disable=args.no_progress) as bar:
-        result = evaluate(position, args.komi, args.playouts, args.seed, args.max_moves, bar.update)
-    data = table(result, args)
+        result = value_moves(position, args.komi, args.playouts, args.seed, args.max_moves, bar.update)
+    data = values_table(result, args)
     for members in data["classes"]:
         entry = data["by_point"][members[0]]
         print(f"{' '.join(members):<40s} {entry['value']:+9.3f} +- {entry['stderr']:.3f}")

@@ -46,7 +46,7 @@ class Episode:
     infos: list[dict[str, Any]]
 
 
-def play(env: gym.Env, actions: list[Any], **reset: Any) -> Episode:
+def play_actions(env: gym.Env, actions: list[Any], **reset: Any) -> Episode:
     """Reset `env` with `reset`'s arguments and play `actions` until the episode ends."""
     observation, info = env.reset(**reset)
     episode = Episode([observation], [], [], [info])

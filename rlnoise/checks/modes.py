@@ -13,7 +13,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rlnoise.actions import nearest
-from rlnoise.checks.base import MAX_STEPS, SEEDS, ContractWarning, play, random_actions, unchecked_env
+from rlnoise.checks.base import MAX_STEPS, SEEDS, ContractWarning, play_actions, random_actions, unchecked_env
 from rlnoise.contract import ContractError, action_coordinates, expert, mode_labels
 from rlnoise.environments import make_sync_vector_env, make_vector_env
 from rlnoise.episodes import FirstEpisodes, play_first_episodes
@@ -51,7 +51,7 @@ def check_modes(env_id: str, env_kwargs: dict[str, Any]) -> str:
     labels = mode_labels(env)
     reached = set()
     for seed in SEEDS:
-        episode = play(env, random_actions(env.action_space, seed), seed=seed)
+        episode = play_actions(env, random_actions(env.action_space, seed), seed=seed)
         if not any(episode.ends[-1]):
             raise ContractError(
                 "modes", f"the episode from reset(seed={seed}) did not end in {MAX_STEPS} steps"

@@ -11,7 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from rlnoise.checks.base import SEEDS, ContractWarning, Episode, play, random_actions, same, unchecked_env
+from rlnoise.checks.base import (
+    SEEDS,
+    ContractWarning,
+    Episode,
+    play_actions,
+    random_actions,
+    same,
+    unchecked_env,
+)
 from rlnoise.config import Config
 from rlnoise.contract import ContractError, symmetries
 from rlnoise.environments import check_env_id, make_sync_vector_env, make_vector_env
@@ -23,9 +31,9 @@ def check_seed_determinism(env_id: str, env_kwargs: dict[str, Any]) -> str:
     for seed in SEEDS:
         actions = random_actions(first.action_space, seed)
         replays = [
-            play(first, actions, seed=seed),
-            play(second, actions, seed=seed),
-            play(first, actions, seed=seed),
+            play_actions(first, actions, seed=seed),
+            play_actions(second, actions, seed=seed),
+            play_actions(first, actions, seed=seed),
         ]
         for replay in replays[1:]:
             if not same(replays[0].observations[0], replay.observations[0]):
@@ -76,7 +84,9 @@ def check_vector_env(env_id: str, env_kwargs: dict[str, Any]) -> str:
         return note
     singles = [unchecked_env(env_id, env_kwargs) for _ in SEEDS]
     actions = [random_actions(vector.single_action_space, seed) for seed in SEEDS]
-    episodes = [play(env, moves, seed=seed) for env, moves, seed in zip(singles, actions, SEEDS, strict=True)]
+    episodes = [
+        play_actions(env, moves, seed=seed) for env, moves, seed in zip(singles, actions, SEEDS, strict=True)
+    ]
     observations, _ = vector.reset(seed=list(SEEDS))
     for index, episode in enumerate(episodes):
         if not same(observations[index], episode.observations[0]):
@@ -160,10 +170,10 @@ def check_symmetries(env_id: str, env_kwargs: dict[str, Any]) -> str:
     for seed in SEEDS:
         start, _ = env.reset(seed=seed)
         actions = random_actions(env.action_space, seed)
-        original = play(env, actions, seed=seed, options={"observation": start})
+        original = play_actions(env, actions, seed=seed, options={"observation": start})
         for symmetry in declared:
             moved = [symmetry.action(action) for action in actions[: len(original.rewards)]]
-            image = play(env, moved, seed=seed, options={"observation": symmetry.observation(start)})
+            image = play_actions(env, moved, seed=seed, options={"observation": symmetry.observation(start)})
             problem = _symmetry_problem(original, image, symmetry.observation(start))
             if problem:
                 raise ContractError("symmetries", f"{symmetry.name!r} from reset(seed={seed}): {problem}")

@@ -29,7 +29,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def describe(env_id: str) -> dict[str, str]:
+def env_row(env_id: str) -> dict[str, str]:
     """An environment's action space, declared modes and the first line of its docstring."""
     import gymnasium as gym
 
@@ -67,6 +67,6 @@ def run(args: argparse.Namespace) -> int:
     for module in args.modules:
         import_user_module(module)
     added = set(gym.registry) - before
-    rows = {spec.id: describe(spec.id) for spec in gym.registry.values() if listed(spec, added)}
+    rows = {spec.id: env_row(spec.id) for spec in gym.registry.values() if listed(spec, added)}
     print(table(rows, "id", ("action space", "modes", "description")))
     return 0

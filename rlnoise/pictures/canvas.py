@@ -17,6 +17,9 @@ import numpy as np
 from rlnoise.files import write_bytes
 
 DPI = 80
+FONT = 8
+"""The smallest text of every picture, in points at its saved size (about 9 pixels at `DPI`), the
+smallest that stays legible."""
 CARD_WIDTH = 326
 """The width of a run's picture, in pixels (its height grows with its scenes). A TensorBoard Time
 Series card's image box is 319 x 215 pixels (TensorBoard 2.21 in Chromium, a 1280 x 900 window),

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from rlnoise.pictures.canvas import CARD_WIDTH, DPI, new_figure, pixels, scene_figure
+from rlnoise.pictures.canvas import CARD_WIDTH, DPI, FONT, new_figure, pixels, scene_figure
 from rlnoise.pictures.view import View, half_step
 
 LANDMARK_STYLES = (
@@ -18,8 +18,6 @@ LANDMARK_STYLES = (
 PLAYED = {"color": "tab:orange", "label": "deterministic action"}
 REACH = 4.0
 """How far past the action range, in range widths, the axes reach to show a point policy's point."""
-FONT = 8
-"""The picture's font size in points (about 9 pixels at `DPI`), the smallest that stays legible."""
 
 
 def draw(view: View, title: str) -> np.ndarray:

@@ -20,13 +20,11 @@ import numpy as np
 from gymnasium import spaces
 
 from rlnoise.contract import observation_names, path_landmarks, path_positions
-from rlnoise.pictures.canvas import pixels, scene_figure
+from rlnoise.pictures.canvas import FONT, pixels, scene_figure
 from rlnoise.pictures.panels import PLAYED
 
 PATHS = 32
 """Sampled episodes drawn per scene."""
-FONT = 8
-"""The smallest text, in points."""
 FIELD_POINTS = 9
 """Arrows per axis of the deterministic action over the plane."""
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from rlnoise.metrics import EVALUATIONS
-from rlnoise.pictures.canvas import DPI, new_figure, pixels
+from rlnoise.pictures.canvas import DPI, FONT, new_figure, pixels
 
 MAX_WIDTH = 16.0
 """The widest compare's figure gets, in inches at `DPI` (1280 pixels): wider pictures are shrunk."""
@@ -34,7 +34,7 @@ def results_figure(
     `summary[agent][play]["figures"][figure]` holds `mean`, `std` and `values` (one per seed);
     `summary[agent][play]["outcome_shares"][seed]` the share of start states in each outcome.
     The return, in the environment's own units, gets its own axes beside the others, in [0, 1].
-    No text is smaller than `SMALLEST` points.
+    No text is smaller than `FONT` points.
     """
     from matplotlib.gridspec import GridSpec
 
@@ -63,13 +63,13 @@ def results_figure(
     axes = [figure.add_subplot(row[0, i]) for i in range(2)]
     for ax, shown in zip(axes, (names[:1], names[1:]), strict=True):
         _figure_bars(ax, summary, bars, shown)
-    axes[0].set_ylabel("return (the env's units)", fontsize=SMALLEST)
+    axes[0].set_ylabel("return (the env's units)", fontsize=FONT)
     axes[1].set_ylim(0, 1.05)
-    axes[1].set_ylabel("figure (0 to 1)", fontsize=SMALLEST)
-    axes[1].set_title("mean ± std over seeds (dots: each seed; n/a: undefined)", fontsize=SMALLEST + 1)
+    axes[1].set_ylabel("figure (0 to 1)", fontsize=FONT)
+    axes[1].set_title("mean ± std over seeds (dots: each seed; n/a: undefined)", fontsize=FONT + 1)
     handles, labels = axes[1].get_legend_handles_labels()
     axes[1].legend(
-        handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALLEST, frameon=False
+        handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=FONT, frameon=False
     )
     used = min(1.0, 0.3 * len(summary) * (seeds + 1) / (width - 3.1))  # about 0.3 inch per bar
     rows = GridSpec(len(EVALUATIONS), 2, figure=figure, width_ratios=(used, 1 - used), wspace=0, hspace=0.9,
@@ -94,10 +94,6 @@ def _pictures_row(
         ax = figure.add_subplot(row[0, column])
         ax.imshow(image, interpolation="none")
         ax.axis("off")
-
-
-SMALLEST = 8
-"""The smallest text of compare's figure, in points at its saved size."""
 
 
 OUTCOME_COLOURS = {
@@ -126,16 +122,16 @@ def _outcome_bars(ax: Any, summary: Mapping[str, Any], play: str) -> None:
             bottoms += shares
         positions += list(xs)
         labels += list(per_seed)
-        ax.text(xs.mean(), -0.17, agent, ha="center", va="top", fontsize=SMALLEST, transform=below)
+        ax.text(xs.mean(), -0.17, agent, ha="center", va="top", fontsize=FONT, transform=below)
         start = xs[-1] + 2
-    ax.set_xticks(positions, labels, fontsize=SMALLEST)
+    ax.set_xticks(positions, labels, fontsize=FONT)
     ax.set_xlim(-0.7, start - 1.3)
     ax.set_ylim(0, 1.0)
-    ax.tick_params(axis="y", labelsize=SMALLEST)
-    ax.set_ylabel("share of states", fontsize=SMALLEST)
-    ax.set_title(f"{play}: outcome per start state, each seed (numbered)", fontsize=SMALLEST + 1)
+    ax.tick_params(axis="y", labelsize=FONT)
+    ax.set_ylabel("share of states", fontsize=FONT)
+    ax.set_title(f"{play}: outcome per start state, each seed (numbered)", fontsize=FONT + 1)
     if play == EVALUATIONS[0]:
-        ax.legend(fontsize=SMALLEST, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        ax.legend(fontsize=FONT, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
 def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]], names: list[str]) -> None:
@@ -158,8 +154,8 @@ def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]
             values = figures[name]["values"]
             ax.plot([offset] * len(values), values, ".", color="black", markersize=3)
             _mark_empty(ax, offset, width, figures[name]["mean"], f"C{list(summary).index(agent) % 10}")
-    ax.set_xticks(np.arange(len(names)), [name.replace("_", "\n") for name in names], fontsize=SMALLEST)
-    ax.tick_params(axis="y", labelsize=SMALLEST)
+    ax.set_xticks(np.arange(len(names)), [name.replace("_", "\n") for name in names], fontsize=FONT)
+    ax.tick_params(axis="y", labelsize=FONT)
     ax.axhline(0, color="black", linewidth=0.5)
 
 
@@ -169,9 +165,7 @@ def _mark_empty(ax: Any, offset: float, width: float, mean: float, colour: str) 
 
     if np.isnan(mean):
         on_axis = blended_transform_factory(ax.transData, ax.transAxes)
-        ax.text(
-            offset, 0.02, "n/a", rotation=90, ha="center", va="bottom", fontsize=SMALLEST, transform=on_axis
-        )
+        ax.text(offset, 0.02, "n/a", rotation=90, ha="center", va="bottom", fontsize=FONT, transform=on_axis)
     elif mean == 0:
         ax.plot(
             [offset - width / 2, offset + width / 2], [0, 0], color=colour, linewidth=3, solid_capstyle="butt"
