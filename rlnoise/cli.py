@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from rlnoise.errors import RunError, Terminated, UsageError, interrupt_exit_code
+from rlnoise.errors import RunError, UsageError
 from rlnoise.flags import import_agents
+from rlnoise.signals import exit_code, install_handlers
 
 COMMANDS = ("train", "evaluate", "compare", "sweep", "envs", "check-env", "go-values")
 
@@ -59,11 +59,6 @@ def build_parser() -> Parser:
     return parser
 
 
-def terminate(signum: int, frame: object) -> None:
-    """On SIGTERM, raise `Terminated` where the program is, as Ctrl-C raises KeyboardInterrupt."""
-    raise Terminated
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `rlnoise` with `argv` (default: the command line); return the exit code."""
     from rlnoise import envs  # noqa: F401  registers the built-in environments (light: entry points only)
@@ -75,16 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"{command}: error: {error}", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, terminate)
-    # Ctrl-C raises KeyboardInterrupt in every command, also in a process started with SIGINT
-    # ignored (a job started by a script with `&`, a test runner's worker), as `train` already did.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    install_handlers()  # SIGTERM stops a command as Ctrl-C does (rlnoise.signals)
     try:
         args = build_parser().parse_args(argv)
         return args.run(args)
     except KeyboardInterrupt as error:  # while parsing, or a second Ctrl-C or SIGTERM while a run saves
         print(f"{command}: interrupted", file=sys.stderr)
-        return interrupt_exit_code(error)
+        return exit_code(error)
     except UsageError as error:
         print(f"{command}: error: {error}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""The errors a command reports as one line, without a traceback: exit code 2, or 1."""
+"""The errors a command reports as one line, without a traceback: exit code 2, or 1 (the codes of a
+command stopped by a signal: `rlnoise.signals`)."""
 
 
 class UsageError(Exception):
@@ -13,7 +14,7 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the program is, as Ctrl-C raises KeyboardInterrupt: stop, save, exit 143."""
 
 
-def interrupt_exit_code(error: BaseException | None) -> int:
+def exit_code(error: BaseException | None) -> int:
     """The exit code of a command stopped by `error`: 143 for SIGTERM, 130 for Ctrl-C."""
     return 143 if isinstance(error, Terminated) else 130
 

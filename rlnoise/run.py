@@ -5,7 +5,7 @@ A `Run` is a few small parts with one job each, which the algorithm (`rlnoise.al
 calls by name: `files` (`rlnoise.runfiles`: the directory, checkpoints, weights, manifest),
 `logger` (`rlnoise.logger`: TensorBoard and the progress bar) and `evaluator`
 (`rlnoise.evaluator`: both evaluations and the pictures), opened by `restore`. It stops early
-when its `stop` callable (given by the command, see `rlnoise.interrupts`) names a signal: it
+when its `stop` callable (given by the command, see `rlnoise.signals`) names a signal: it
 then evaluates and saves what it has, and records the step it reached.
 
 A non-finite loss, entropy, gradient or weight stops the run with a `RunError` ("training
@@ -22,13 +22,14 @@ from typing import Any, NoReturn
 import torch
 
 from rlnoise.agents.base import Policy
-from rlnoise.errors import RunError, Terminated
+from rlnoise.errors import RunError
 from rlnoise.evaluator import Evaluator
 from rlnoise.gradients import finite, gradient_overflow, not_finite
 from rlnoise.logger import Logger, hparams_settings
 from rlnoise.plan import Plan
 from rlnoise.rollout import Collector
 from rlnoise.runfiles import RunFiles, checkpoint_seed
+from rlnoise.signals import signal_name
 
 
 class Run:
@@ -61,8 +62,7 @@ class Run:
             yield
         except KeyboardInterrupt as error:
             self.close_quietly()
-            stopped_by = "SIGTERM" if isinstance(error, Terminated) else "SIGINT"
-            self.files.ended("interrupted", self.global_step, stopped_by=stopped_by)
+            self.files.ended("interrupted", self.global_step, stopped_by=signal_name(error))
             raise
         except (RunError, OSError) as error:
             self.close_quietly()

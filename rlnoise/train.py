@@ -9,7 +9,7 @@ The built-in environments are registered by the command layer (`import rlnoise.e
 call imports it first, as `tests/conftest.py` does.
 
 Stopping on Ctrl-C or SIGTERM is the command's policy, not this function's: a command passes
-`stop` (see `rlnoise.interrupts`), and the run ends before the next update once `stop` names a
+`stop` (see `rlnoise.signals`), and the run ends before the next update once `stop` names a
 signal, evaluated and saved, with the step it reached recorded. Without `stop`, an interrupt
 raised in the middle of training leaves the run as a crash leaves it: `resume` continues it from
 its last checkpoint.

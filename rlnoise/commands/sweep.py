@@ -212,12 +212,13 @@ def checked_grid(args: argparse.Namespace, axes: list[Axis]) -> Grid:
 
 def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     """Check the grid, train it (or continue it), write its results and print them; the exit code."""
-    from rlnoise.errors import UsageError, interrupt_exit_code
+    from rlnoise.errors import UsageError
     from rlnoise.files import check_directory, locked_directory, unique_suffix
     from rlnoise.grid.backends import make_backend
     from rlnoise.grid.scheduler import read_previous, train_grid
     from rlnoise.names import command_path, file_name
     from rlnoise.results import import_beside_workers, json_name, write_comparison, write_started, write_sweep
+    from rlnoise.signals import exit_code
 
     grid = checked_grid(args, axes)
     base = grid.base
@@ -255,5 +256,5 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
             f"To finish the grid: {again}",
             file=sys.stderr,
         )
-        return interrupt_exit_code(interrupt)
+        return exit_code(interrupt)
     return 1 if any(record.status == "failed" for record in records) else 0

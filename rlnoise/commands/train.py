@@ -55,10 +55,9 @@ def run(args: argparse.Namespace) -> int:
         directory = Path(args.resume)
     config = plan.config
 
-    from rlnoise.errors import interrupt_exit_code
-    from rlnoise.interrupts import interrupt, stop_on_signals
     from rlnoise.metrics import EVALUATIONS  # torch: imported once the input is known to be good
     from rlnoise.report import table
+    from rlnoise.signals import EXIT_CODES, exit_code, interrupt, stop_on_signals
     from rlnoise.train import train
 
     continues = f"{shlex.join([command_path('rlnoise'), 'train', '--resume', str(directory)])} continues it"
@@ -71,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt as error:  # a second signal, while the run evaluated or saved
             kept = f"; {continues}" if (directory / "config.json").is_file() else ""
             print(f"rlnoise train: interrupted while saving{kept}", file=sys.stderr)
-            return interrupt_exit_code(error)
+            return exit_code(error)
     print(f"\n{config.agent} on {config.env_id}, seed {config.seed}, {result['global_step']} steps")
     print(table({way: result[way] for way in EVALUATIONS}))
     board = shlex.join([command_path("tensorboard"), "--logdir", result["directory"]])
@@ -81,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             f"interrupted: the model and evaluation above are from the step reached; {continues}",
             file=sys.stderr,
         )
-        return 143 if result["stopped_by"] == "SIGTERM" else 130
+        return EXIT_CODES[result["stopped_by"]]
     return 0
 
 

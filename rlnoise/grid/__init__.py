@@ -7,7 +7,7 @@ One module per concern, imported where used (this package imports nothing itself
   run names, the command that trains it again, the identity `--resume` checks);
 - `rlnoise.grid.backends`: where runs train (`LocalBackend`: forkserver workers on this machine;
   `RayBackend`: Ray tasks), and what a worker or task does to train one run;
-- `rlnoise.grid.signals`: how Ctrl-C and SIGTERM stop the grid and its runs;
+- `rlnoise.signals`: how Ctrl-C and SIGTERM stop the grid and its runs;
 - `rlnoise.grid.scheduler`: `train_grid`, each run's `CellRecord`, stopping and resuming;
 - `rlnoise.grid.summaries`: each figure over seeds (`summarize_cells`).
 

@@ -26,8 +26,8 @@ from typing import Any, Protocol
 from rlnoise.config import CONFIG_FILE, Config, write_config
 from rlnoise.errors import UsageError
 from rlnoise.files import write_bytes
-from rlnoise.grid.signals import first_signal_stops, ignore_signals, send_signal
 from rlnoise.grid.spec import Cell
+from rlnoise.signals import first_signal_stops, ignore_signals, send_signal
 
 RAY_INSTALL = "pip install -e '.[ray]'"
 PRELOAD = ("rlnoise.train", "torch._dynamo", "scipy.stats")

@@ -4,7 +4,7 @@
 on a progress bar (and the steps of those in flight), and keeps one `CellRecord` per cell: not
 started, finished, interrupted or failed, with the final evaluation. Ctrl-C or SIGTERM to the
 main process stops the grid: runs not started are dropped, each run in flight gets the same
-signal (`rlnoise.grid.signals`) and saves what it reached, as `rlnoise train` does, and the
+signal (`rlnoise.signals`) and saves what it reached, as `rlnoise train` does, and the
 results written say they are partial. On Ray the unfinished tasks are cancelled, and a run in
 flight there is dropped. On resume (`read_previous`) finished runs are read back and an
 interrupted run continues from its checkpoint (`rlnoise.train.resume`).
@@ -23,10 +23,10 @@ from rlnoise.config import Config
 from rlnoise.errors import UsageError
 from rlnoise.files import parse_json
 from rlnoise.grid.backends import Backend
-from rlnoise.grid.signals import forwarded_signal, signals_ignored
 from rlnoise.grid.spec import Cell, Grid
 from rlnoise.manifest import PROGRESS_SECONDS, read_manifest
 from rlnoise.metrics import EVALUATIONS
+from rlnoise.signals import forwarded_signal, signals_ignored
 
 Status = Literal["not started", "finished", "interrupted", "failed"]
 
