@@ -27,6 +27,8 @@ AT_LEAST_TWO = Check(">= 2", lambda value: value >= 2)
 PROBABILITY = Check("in [0, 1)", lambda value: 0 <= value < 1)
 ALGORITHMS = ("reinforce", "ppo", "bc")
 """The names `--algo` takes, each a module of `rlnoise/algorithms/` (`rlnoise.train.TRAINERS`)."""
+OPTIMIZERS = ("adam", "sgd")
+OPTIMIZER = Check(f"one of {', '.join(OPTIMIZERS)}", lambda value: value in OPTIMIZERS)
 INITS = ("default", "symmetric")
 INIT = Check(f"one of {', '.join(INITS)}", lambda value: value in INITS)
 SEED = Check("in 0..4294967295", lambda value: 0 <= value < 2**32)
@@ -104,7 +106,17 @@ class Config:
         "steps per environment per update (default: the env's max_episode_steps, else 1)",
         POSITIVE,
     )
-    learning_rate: float = flag(3e-3, "Adam learning rate of policy and baseline", POSITIVE)
+    learning_rate: float = flag(3e-3, "the optimiser's learning rate, of policy and baseline", POSITIVE)
+    optimizer: str = flag(
+        "adam", "optimiser of policy and baseline: adam, or sgd (plain, or with --momentum)", OPTIMIZER
+    )
+    momentum: float = flag(0.0, "SGD's momentum, with --optimizer sgd (0: plain SGD)", PROBABILITY)
+    grad_delay: int = flag(
+        0,
+        "apply each gradient this many optimiser steps late (a PPO minibatch is a step), as an "
+        "asynchronous worker's stale gradient; the first steps apply nothing (0: at once)",
+        NON_NEGATIVE,
+    )
     ent_coef: float = flag(
         0.2, "entropy bonus coefficient (the policy's temperature)", NON_NEGATIVE, ("reinforce", "ppo")
     )

@@ -1,13 +1,13 @@
 """A run planned once, from its settings, with every input mistake found first (one `UsageError`).
 
 The flags' own checks (`rlnoise.config`) see one value at a time; `make_plan` sees the whole run:
-the agent and environment names, the device, the thread count, the run name, the environment
-built once with its keyword arguments (and its mode labels), the agent's fit to its actions, and
-the memory that the training batch and the evaluation need. What it resolves on the way (the
-environment, the policy class, the action adapter, `num_steps`, the sizes and the memory
-estimate) is the `Plan` that `rlnoise train`, `rlnoise evaluate` and every grid cell use:
-nothing of it is computed twice. This module imports no torch; `make_plan` does, through the
-agent's module.
+the agent and environment names, the device, the thread count, the run name, the optimiser's
+settings, the environment built once with its keyword arguments (and its mode labels), the
+agent's fit to its actions, and the memory that the training batch and the evaluation need. What
+it resolves on the way (the environment, the policy class, the action adapter, `num_steps`, the
+sizes and the memory estimate) is the `Plan` that `rlnoise train`, `rlnoise evaluate` and every
+grid cell use: nothing of it is computed twice. This module imports no torch; `make_plan` does,
+through the agent's module.
 """
 
 from __future__ import annotations
@@ -64,6 +64,15 @@ def check_run_name(name: str | None) -> None:
         raise UsageError(f"--run-name {name!r} must be a plain directory name inside --logdir")
 
 
+def check_optimizer(config: Config) -> None:
+    """Raise a UsageError if `--momentum` is set for an optimiser that has none (Adam's is its betas)."""
+    if config.momentum and config.optimizer != "sgd":
+        raise UsageError(
+            f"--momentum {config.momentum:g} is SGD's, and --optimizer {config.optimizer} has none: "
+            "add --optimizer sgd or drop --momentum"
+        )
+
+
 @dataclass(frozen=True)
 class Sizes:
     """What a run's memory grows with: its observation, output, batch and evaluation sizes."""
@@ -75,7 +84,8 @@ class Sizes:
 
 
 def memory_needs(config: Config, sizes: Sizes) -> dict[str, int]:
-    """Rough bytes for the weights (with gradients and Adam's moments), the batch and the evaluation."""
+    """Rough bytes for the weights (with gradients and Adam's moments), the gradients a
+    `--grad-delay` holds back, the batch and the evaluation."""
     hidden = config.hidden
     # The two hidden layers of the policy and of the baseline, and their output layers.
     weights = hidden * (2 * (sizes.observation + hidden) + sizes.output + 1)
@@ -87,6 +97,7 @@ def memory_needs(config: Config, sizes: Sizes) -> dict[str, int]:
     evaluation = f"evaluation (--eval-contexts x --eval-samples = {sizes.episodes})"
     return {
         f"weights (--hidden {hidden})": FLOAT_BYTES * 4 * weights,
+        f"gradients held back (--grad-delay {config.grad_delay})": FLOAT_BYTES * config.grad_delay * weights,
         batch: FLOAT_BYTES * sizes.batch * sample,
         evaluation: FLOAT_BYTES * sizes.episodes * episode,
     }
@@ -210,6 +221,7 @@ def make_plan(config: Config, env: Any = None, episodes: int | None = None) -> P
     check_run_name(config.run_name)
     check_threads(config.threads)
     check_device(config.device)
+    check_optimizer(config)
     config = for_agent(config, config.agent)  # config.json records every setting of the agent
     env = env or make_env(config.env_id, config.env_kwargs)
     if not mode_labels(env):

@@ -111,7 +111,8 @@ def load_checkpoint(path: Path, modules: dict[str, Any]) -> tuple[int, int]:
     try:
         checkpoint = read_torch(path)
         for name, module in modules.items():
-            module.load_state_dict(checkpoint[name])
+            if name in checkpoint or module.state_dict():  # an empty state: older checkpoints lack it
+                module.load_state_dict(checkpoint[name])
         torch.set_rng_state(checkpoint["torch_rng"])
         name, keys, *rest = checkpoint["numpy_rng"]
         np.random.set_state((name, np.array(keys, dtype=np.uint32), *rest))

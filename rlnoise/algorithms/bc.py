@@ -20,7 +20,7 @@ from gymnasium import spaces
 from rlnoise.actions import ActionAdapter, nearest
 from rlnoise.bounds import outside_penalty
 from rlnoise.contract import expert
-from rlnoise.gradients import adam, clip_gradients
+from rlnoise.gradients import DelayedGradients, clip_gradients, make_optimizer
 from rlnoise.logger import loss_tags
 from rlnoise.plan import Plan
 from rlnoise.run import Run
@@ -47,8 +47,9 @@ def train(plan: Plan, run: Run) -> None:
     teacher = expert(plan.env)
     observation_shape = plan.env.observation_space.shape
     parameters = list(policy.parameters())
-    optimizer = adam(parameters, config.learning_rate)
-    modules = {"policy": policy, "optimizer": optimizer}
+    optimizer = make_optimizer(config, parameters)
+    delayed = DelayedGradients(parameters, config.grad_delay)  # each step's gradients applied late
+    modules = {"policy": policy, "optimizer": optimizer, "delayed": delayed}
     run.restore(modules)  # from the run's checkpoint, when it has one
 
     for update in run.updates():
@@ -66,14 +67,14 @@ def train(plan: Plan, run: Run) -> None:
         figures = {"bc loss": bc_loss, "entropy": distribution.entropy().mean()}
 
         # The gradient step: the penalty that keeps a point policy inside its box, the divergence
-        # guard, clipping, gradient noise.
+        # guard, clipping, gradient noise, the delay.
         optimizer.zero_grad()
         (bc_loss + outside_penalty(policy, plan.adapter, observations)).backward()
         norm = run.guard(parameters, figures, bc_loss)
         clip_gradients(parameters, config.max_grad_norm, norm)
         run.sources.perturb_gradients(update - 1)
-        optimizer.step()
+        delayed.step(optimizer)  # optimizer.step() on the gradients of --grad-delay steps before
 
-        run.log(finished_returns, loss_tags(figures))
+        run.log(finished_returns, {**loss_tags(figures), **delayed.scalars()})
         if update % config.eval_every == 0:
             run.checkpoint(modules)

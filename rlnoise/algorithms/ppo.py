@@ -25,7 +25,7 @@ import torch
 from rlnoise.agents.base import Policy
 from rlnoise.bounds import outside_penalty
 from rlnoise.config import Config
-from rlnoise.gradients import clip_gradients, with_baseline
+from rlnoise.gradients import DelayedGradients, clip_gradients, with_baseline
 from rlnoise.logger import loss_tags
 from rlnoise.plan import Plan
 from rlnoise.rollout import Collector, generalized_advantages, normalized
@@ -110,7 +110,8 @@ def train(plan: Plan, run: Run) -> None:
     """Train `run.policy` with PPO as `plan.config` says."""
     config, policy, collector = plan.config, run.policy, run.collector
     baseline, parameters, optimizer = with_baseline(plan, policy)
-    modules = {"policy": policy, "baseline": baseline, "optimizer": optimizer}
+    delayed = DelayedGradients(parameters, config.grad_delay)  # each step's gradients applied late
+    modules = {"policy": policy, "baseline": baseline, "optimizer": optimizer, "delayed": delayed}
     run.restore(modules)  # from the run's checkpoint, when it has one
     minibatch_size = max(1, plan.batch_size // config.num_minibatches)
 
@@ -133,13 +134,13 @@ def train(plan: Plan, run: Run) -> None:
                 clip_fractions.append(figures.pop("clip fraction"))
 
                 # The gradient step: the penalty that keeps a point policy inside its box, the
-                # divergence guard, clipping, gradient noise.
+                # divergence guard, clipping, gradient noise, the delay.
                 optimizer.zero_grad()
                 (loss + outside_penalty(policy, plan.adapter, minibatch["observations"])).backward()
                 norm = run.guard(parameters, figures, loss)
                 clip_gradients(parameters, config.max_grad_norm, norm)
                 run.sources.perturb_gradients(update - 1)
-                optimizer.step()
+                delayed.step(optimizer)  # optimizer.step() on the gradients of --grad-delay steps before
             if config.target_kl is not None and figures["approx kl"] > config.target_kl:
                 break
 
@@ -150,6 +151,7 @@ def train(plan: Plan, run: Run) -> None:
                 **loss_tags(figures),
                 "losses/explained_variance": explained_variance(batch["values"], batch["returns"]),
                 "charts/learning_rate": optimizer.param_groups[0]["lr"],
+                **delayed.scalars(),
             },
         )
         if update % config.eval_every == 0:

@@ -10,7 +10,7 @@ saves a checkpoint.
 from __future__ import annotations
 
 from rlnoise.bounds import outside_penalty
-from rlnoise.gradients import clip_gradients, with_baseline
+from rlnoise.gradients import DelayedGradients, clip_gradients, with_baseline
 from rlnoise.logger import loss_tags
 from rlnoise.plan import Plan
 from rlnoise.rollout import discounted_returns, normalized
@@ -21,7 +21,8 @@ def train(plan: Plan, run: Run) -> None:
     """Train `run.policy` with REINFORCE as `plan.config` says."""
     config, policy, collector = plan.config, run.policy, run.collector
     baseline, parameters, optimizer = with_baseline(plan, policy)
-    modules = {"policy": policy, "baseline": baseline, "optimizer": optimizer}
+    delayed = DelayedGradients(parameters, config.grad_delay)  # each step's gradients applied late
+    modules = {"policy": policy, "baseline": baseline, "optimizer": optimizer, "delayed": delayed}
     run.restore(modules)  # from the run's checkpoint, when it has one
 
     for update in run.updates():
@@ -49,14 +50,14 @@ def train(plan: Plan, run: Run) -> None:
         figures = {"policy loss": policy_loss, "value loss": value_loss, "entropy": entropy}
 
         # The gradient step: the penalty that keeps a point policy inside its box, the divergence
-        # guard, clipping, gradient noise.
+        # guard, clipping, gradient noise, the delay.
         optimizer.zero_grad()
         (loss + outside_penalty(policy, plan.adapter, observations)).backward()
         norm = run.guard(parameters, figures, loss)
         clip_gradients(parameters, config.max_grad_norm, norm)
         run.sources.perturb_gradients(update - 1)
-        optimizer.step()
+        delayed.step(optimizer)  # optimizer.step() on the gradients of --grad-delay steps before
 
-        run.log(finished_returns, loss_tags(figures))
+        run.log(finished_returns, {**loss_tags(figures), **delayed.scalars()})
         if update % config.eval_every == 0:
             run.checkpoint(modules)
