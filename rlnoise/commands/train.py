@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         directory = Path(args.resume)
     config = plan.config
 
+    from rlnoise.capacity import capacity_lines
     from rlnoise.errors import interrupt_exit_code
     from rlnoise.interrupts import interrupt, stop_on_signals
     from rlnoise.metrics import EVALUATIONS  # torch: imported once the input is known to be good
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
             return interrupt_exit_code(error)
     print(f"\n{config.agent} on {config.env_id}, seed {config.seed}, {result['global_step']} steps")
     print(table({way: result[way] for way in EVALUATIONS}))
+    print("\n".join(capacity_lines(result)))
     board = shlex.join([command_path("tensorboard"), "--logdir", result["directory"]])
     print(f"\nrun directory: {result['directory']}  (TensorBoard: {board})")
     if result["interrupted"]:
