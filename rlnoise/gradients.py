@@ -16,7 +16,8 @@ def adam(parameters: list[torch.Tensor], learning_rate: float) -> torch.optim.Ad
 
 
 def with_baseline(plan: Plan, policy: Policy) -> tuple[torch.nn.Module, list[torch.Tensor], torch.optim.Adam]:
-    """A learned baseline (the value function) beside `policy`, their parameters, one Adam over both."""
+    """A learned baseline (the value function) beside `policy`, their parameters, one Adam over both.
+    It keeps two hidden layers whatever `--layers` (which sets the policy's: docs/design.md section 5)."""
     config = plan.config
     baseline = mlp(plan.sizes.observation, 1, config.hidden).to(config.device)
     parameters = [*policy.parameters(), *baseline.parameters()]
