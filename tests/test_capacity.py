@@ -131,3 +131,23 @@ def test_behaviour_cloning_stores_the_table_and_a_tiny_network_stores_less(tmp_p
     assert {name: again[name] for name in ("parameters", "bits_stored", "held_out_bits")} == {
         name: tiny[name] for name in ("parameters", "bits_stored", "held_out_bits")
     }
+
+
+@pytest.mark.slow
+def test_a_resumed_run_judges_convergence_on_the_uninterrupted_runs_evaluations(tmp_path: Path) -> None:
+    from rlnoise.train import resume, train
+
+    settings = dict(env_id="Memorize-v0", algo="bc", env_kwargs=SMALL, total_timesteps=40 * 256, num_envs=256,
+                    eval_every=4, eval_contexts=8, eval_samples=8, logdir=str(tmp_path))  # fmt: skip
+    whole = train(Config(**settings, run_name="whole"), progress=False)
+    calls = iter(range(10**6))
+    stopped = train(
+        Config(**settings, run_name="cut"),
+        progress=False,
+        stop=lambda: "SIGINT" if next(calls) == 34 else None,
+    )
+    assert stopped["interrupted"] and stopped["global_step"] == 34 * 256
+    resumed = resume(tmp_path / "cut", progress=False)
+    figures = ("bits_stored", "held_out_bits", "converged", "convergence")
+    assert {name: resumed[name] for name in figures} == {name: whole[name] for name in figures}
+    assert "from step 8,192 to 10,240 (3 evaluations" in whole["convergence"]
