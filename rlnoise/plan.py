@@ -58,6 +58,14 @@ def check_threads(threads: int) -> None:
         raise UsageError(f"--threads {threads} is more than this machine's {cores} cores")
 
 
+def check_layers(config: Config) -> None:
+    """Raise a UsageError for a noise source that acts on hidden units (`--dropout`, `--init
+    symmetric`) on a linear policy (`--layers 0`), which has none: it would do nothing."""
+    used = [flag for flag in network_flags(config) if flag in ("--dropout", "--init symmetric")]
+    if config.layers == 0 and used:
+        raise UsageError(f"{used[0]} acts on the policy's hidden layers, and --layers 0 has none")
+
+
 def check_run_name(name: str | None) -> None:
     """Raise a UsageError unless `name` is a plain directory name, one that stays inside --logdir."""
     if name is not None and (name in ("", ".", "..") or Path(name).name != name):
@@ -212,6 +220,7 @@ def make_plan(config: Config, env: Any = None, episodes: int | None = None) -> P
 
     check_names(config)
     check_run_name(config.run_name)
+    check_layers(config)
     check_threads(config.threads)
     check_device(config.device)
     config = for_agent(config, config.agent)  # config.json records every setting of the agent

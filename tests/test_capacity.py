@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from rlnoise.agents.categorical import CategoricalPolicy
 from rlnoise.capacity import bits_stored, capacity_figures, convergence, measured_tables, parameter_count
@@ -95,6 +96,27 @@ def test_layers_builds_the_policy_and_counts_in_the_memory_estimate() -> None:
     assert deeper - default["weights (--hidden 8, --layers 2)"] == 16 * 3 * 64  # three more 8 x 8 layers
 
 
+@pytest.mark.parametrize("agent", ["regression", "gaussian", "mixture", "flow", "categorical"])
+def test_every_agent_takes_layers(agent: str) -> None:
+    counts = [
+        parameter_count(build_policy(make_plan(Config(agent=agent, layers=layers))))
+        for layers in (0, 1, 2, 3)
+    ]
+    assert counts[0] < counts[1] < counts[2] < counts[3]
+    # each layer past the first adds a 64 x 64 layer (the flow: one in each transform's network)
+    assert counts[3] - counts[2] == counts[2] - counts[1] > 64 * 64
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"), [(["--dropout", "0.1"], "--dropout"), (["--init", "symmetric"], "--init symmetric")]
+)
+def test_a_noise_source_on_hidden_units_is_refused_on_a_linear_policy(
+    flags: list[str], named: str, capsys
+) -> None:
+    assert main(["train", *flags, "--layers", "0"]) == 2
+    assert f"{named} acts on the policy's hidden layers, and --layers 0 has none" in capsys.readouterr().err
+
+
 def test_layers_flag_is_checked_and_documented(capsys) -> None:
     with pytest.raises(SystemExit) as exit:
         main(["train", "--layers", "-1"])
@@ -123,6 +145,12 @@ def test_behaviour_cloning_stores_the_table_and_a_tiny_network_stores_less(tmp_p
     assert full["converged"] in (True, False) and "evaluations in the last fifth" in full["convergence"]
     printed = capsys.readouterr().out
     assert f"policy parameters: {full['parameters']:,}" in printed and "bits stored: " in printed
+    events = EventAccumulator(str(tmp_path / "full"))
+    events.Reload()
+    assert [event.value for event in events.Scalars("charts/parameters")] == [full["parameters"]]
+    logged = events.Scalars("eval/bits_stored")  # every evaluation, the last one the final figure
+    assert [event.step for event in logged] == [2560 * update for update in range(1, 11)]
+    assert logged[-1].value == pytest.approx(full["bits_stored"], rel=1e-6)
     tiny = train_memorize(tmp_path, "tiny", "--layers", "0")
     assert tiny["parameters"] == 16 * 4 + 4 and 0 < tiny["bits_stored"] < full["bits_stored"] - 20
     out = tmp_path / "again.json"
