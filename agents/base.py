@@ -45,9 +45,10 @@ class Policy(nn.Module, ABC):
 
     output: ClassVar[Literal["point", "choice"]]
     options: ClassVar[tuple[str, ...]] = ()
-    """Names of the training settings (`rlnoise.train.Config` fields) the constructor takes."""
+    """Names of the training settings (`rlnoise.train.Config` fields) the constructor takes besides
+    `(observation_size, action_size, hidden, layers)`, which every policy takes (`--hidden`, `--layers`)."""
 
-    def __init__(self, observation_size: int, action_size: int, hidden: int = 64):
+    def __init__(self, observation_size: int, action_size: int, hidden: int = 64, layers: int = 2):
         super().__init__()
         self.observation_size = observation_size
         self.action_size = action_size

@@ -18,9 +18,9 @@ class CategoricalPolicy(Policy):
 
     output = "choice"
 
-    def __init__(self, observation_size: int, action_size: int, hidden: int = 64):
-        super().__init__(observation_size, action_size, hidden)
-        self.network = mlp(observation_size, action_size, hidden)
+    def __init__(self, observation_size: int, action_size: int, hidden: int = 64, layers: int = 2):
+        super().__init__(observation_size, action_size, hidden, layers)
+        self.network = mlp(observation_size, action_size, hidden, layers)
 
     def distribution(self, observations: torch.Tensor) -> Distribution:
         """A categorical distribution over the actions, from the network's logits."""

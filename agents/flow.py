@@ -44,11 +44,13 @@ class FlowPolicy(Policy):
 
     output = "point"
 
-    def __init__(self, observation_size: int, action_size: int, hidden: int = 64, transforms: int = 2):
-        super().__init__(observation_size, action_size, hidden)
+    def __init__(
+        self, observation_size: int, action_size: int, hidden: int = 64, layers: int = 2, transforms: int = 2
+    ):
+        super().__init__(observation_size, action_size, hidden, layers)
         self.transforms = transforms
         self.flow = zuko.flows.NSF(
-            action_size, observation_size, transforms=transforms, hidden_features=(hidden, hidden)
+            action_size, observation_size, transforms=transforms, hidden_features=(hidden,) * layers
         )
 
     def distribution(self, observations: torch.Tensor) -> Distribution:

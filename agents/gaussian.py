@@ -26,13 +26,14 @@ class GaussianPolicy(Policy):
         observation_size: int,
         action_size: int,
         hidden: int = 64,
+        layers: int = 2,
         state_std: bool = False,
         max_spread: float = 0.3,
     ):
-        super().__init__(observation_size, action_size, hidden)
+        super().__init__(observation_size, action_size, hidden, layers)
         self.state_std = state_std
         self.max_spread = max_spread
-        self.network = mlp(observation_size, action_size * (2 if state_std else 1), hidden)
+        self.network = mlp(observation_size, action_size * (2 if state_std else 1), hidden, layers)
         self.raw_spread = None if state_std else nn.Parameter(torch.zeros(action_size))
 
     def split(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

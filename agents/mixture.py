@@ -46,15 +46,16 @@ class MixturePolicy(Policy):
         observation_size: int,
         action_size: int,
         hidden: int = 64,
+        layers: int = 2,
         components: int = 4,
         min_spread: float = 0.02,
         max_spread: float = 0.3,
     ):
-        super().__init__(observation_size, action_size, hidden)
+        super().__init__(observation_size, action_size, hidden, layers)
         self.components = components
         self.min_spread = min_spread
         self.max_spread = max_spread
-        self.network = mlp(observation_size, components * (1 + 2 * action_size), hidden)
+        self.network = mlp(observation_size, components * (1 + 2 * action_size), hidden, layers)
 
     def split(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The components' logits `(batch, K)`, points and spreads `(batch, K, action_size)`."""

@@ -25,11 +25,12 @@ class RegressionPolicy(Policy):
         observation_size: int,
         action_size: int,
         hidden: int = 64,
+        layers: int = 2,
         sigma: float = 1.0,
     ):
-        super().__init__(observation_size, action_size, hidden)
+        super().__init__(observation_size, action_size, hidden, layers)
         self.sigma = sigma
-        self.network = mlp(observation_size, action_size, hidden)
+        self.network = mlp(observation_size, action_size, hidden, layers)
 
     def distribution(self, observations: torch.Tensor) -> Distribution:
         """A Gaussian of fixed standard deviation `sigma` around the network's point."""

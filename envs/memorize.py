@@ -188,6 +188,9 @@ class MemorizeEnv(gym.Env):
       needed, as each key has one answer).
     - `landmarks(observation)`: the key's answer, in action coordinates, `{"answer": [[x]]}`.
     - `information_bits`: `keys * log2(answers)`.
+    - `answer_table(held_out=False)`: the table's keys and answers (with `held_out`, the other
+      table's: the held-out keys of this env, or, for `held_out=True`, the trained ones), for
+      rlnoise to count the bits a policy stores (`rlnoise.capacity`).
 
     ## Arguments
 
@@ -221,7 +224,7 @@ class MemorizeEnv(gym.Env):
         render_mode: str | None = None,
     ):
         self.table = draw_table(keys, answers, key_dim, table_seed, bool(held_out))
-        self.held_out = bool(held_out)
+        self.held_out, self.table_seed = bool(held_out), table_seed
         self.render_mode = render_mode
         self.observation_space = spaces.Box(-np.inf, np.inf, shape=(key_dim,), dtype=np.float32)
         self.action_space = spaces.Discrete(answers)
@@ -257,6 +260,13 @@ class MemorizeEnv(gym.Env):
     def expert(self, observations: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         """Each observed key's answer, looked up in the table."""
         return self.table.answers[self.table.lookup(observations)]
+
+    def answer_table(self, held_out: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Every key this env asks and its answer; with `held_out`, the other table drawn with it
+        (as many keys, never asked here, with answers of their own)."""
+        keys, dim = self.table.keys.shape
+        table = draw_table(keys, self.action_space.n, dim, self.table_seed, self.held_out != held_out)
+        return table.keys, table.answers
 
     def landmarks(self, observation: np.ndarray) -> dict[str, np.ndarray]:
         """The answer of the key `observation`, in action coordinates."""

@@ -143,7 +143,8 @@ class Config:
         None, "stop an update's epochs once the approximate KL exceeds this (default: never)", POSITIVE, "ppo"
     )
     # Agent: how the policy is built and how it explores.
-    hidden: int = flag(64, "units in each of the two hidden layers", POSITIVE)
+    hidden: int = flag(64, "units in each hidden layer of the policy network", POSITIVE)
+    layers: int = flag(2, "hidden layers of the policy network (0: a linear policy)", NON_NEGATIVE)
     sigma: float = flag(
         1.0, "regression agent: standard deviation of its exploration noise", POSITIVE, option=True
     )

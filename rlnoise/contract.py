@@ -34,6 +34,11 @@ instance:
 - ``expert(observations, rng)``: a method; for a batch of observations, one good action each,
   drawn evenly over the good answers with the numpy Generator ``rng`` (a bale at random, a best
   move at random): the teacher that ``--algo bc`` clones. Without it ``--algo bc`` is refused.
+- ``answer_table(held_out=False)``: a method, for an environment whose every input has one
+  right answer among its ``Discrete`` actions, all of them listed (Memorize-v0): every key it asks
+  (one observation per row) and its answer, as two arrays; with ``held_out=True`` as many keys it
+  never asks, with answers of their own. rlnoise then counts the bits a choice policy stores of
+  the table, and of the held-out keys as a check (``rlnoise.capacity``).
 - ``theories``: what theory predicts for an agent here, as ``rlnoise.contract.Theory``: the
   outcome one play (sampled or deterministic) of one agent should have from a start state, given the run's
   settings. ``rlnoise sweep`` draws it beside the measured outcomes and reports the predicted
@@ -219,6 +224,16 @@ def theories(env: Any) -> tuple[Theory, ...]:
 def expert(env: Any) -> Callable[[np.ndarray, np.random.Generator], np.ndarray] | None:
     """The expert an environment declares (its `expert(observations, rng)` method), or ``None``."""
     return getattr(env.unwrapped, "expert", None)
+
+
+def answer_table(env: Any, held_out: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
+    """The keys and answers an environment declares (its `answer_table(held_out)` method): those it
+    asks, or with `held_out` those it never asks; ``None`` when it declares none."""
+    method = getattr(env.unwrapped, "answer_table", None)
+    if method is None:
+        return None
+    keys, answers = method(held_out=held_out)
+    return np.asarray(keys), np.asarray(answers, dtype=np.int64)
 
 
 def observation_names(env: Any) -> tuple[str, ...]:

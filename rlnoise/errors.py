@@ -10,15 +10,6 @@ class RunError(Exception):
     """A run that could not finish: a file it could not write, a training that diverged (exit 1)."""
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, as Ctrl-C raises KeyboardInterrupt: stop, save, exit 143."""
-
-
-def exit_code(error: BaseException | None) -> int:
-    """The exit code of a command stopped by `error`: 143 for SIGTERM, 130 for Ctrl-C."""
-    return 143 if isinstance(error, Terminated) else 130
-
-
 def first_line(error: BaseException) -> str:
     """An exception's message, cut to its first non-empty line."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]

@@ -5,7 +5,9 @@ Each evaluation plays from a generator of its own (`rlnoise.evaluation.own_gener
 often a run evaluates never changes what it learns. The pictures (`rlnoise.pictures`) are drawn at
 the final evaluation and every `--picture-every`-th one: `policy.png` (and, on an env of several
 steps, `paths.png`) in the run directory, and each pictured scene as a TensorBoard image
-(`pictures/policy_scene<i>`, `pictures/paths_scene<i>`).
+(`pictures/policy_scene<i>`, `pictures/paths_scene<i>`). On an env that declares a table
+(`rlnoise.capacity`) each evaluation also counts the bits the policy stores (`eval/bits_stored`,
+`eval/held_out_bits`, `eval/bits_per_param`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from rlnoise.agents.base import Policy
+from rlnoise.capacity import Capacity
 from rlnoise.config import Config
 from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate, own_generator
 from rlnoise.logger import Logger, figure_tags
@@ -39,8 +42,11 @@ def run_picture(config: Config, step: int, seen: View) -> np.ndarray:
 class Evaluator:
     """Evaluates a run's policy as its plan says, logs the figures and draws the pictures."""
 
-    def __init__(self, plan: Plan, policy: Policy, sources: NoiseSources, logger: Logger):
+    def __init__(self, plan: Plan, policy: Policy, sources: NoiseSources, logger: Logger, capacity: Capacity):
         self.plan, self.policy, self.sources, self.logger = plan, policy, sources, logger
+        self.capacity = capacity
+        self.bits: dict[str, float] = {}
+        """The bits figures of the last evaluation (`rlnoise.capacity`), when the env has a table."""
         config = plan.config
         self.evaluation = Evaluation.planned(
             plan.env,
@@ -63,6 +69,10 @@ class Evaluator:
             writer.add_scalar(tag, value, step)
         for way in EVALUATIONS:
             writer.add_histogram(f"eval/{way}/actions", episodes[way].actions, step)
+        self.bits = self.capacity.measure(self.policy, step)  # in evaluation mode: draws nothing
+        for name in ("bits_stored", "held_out_bits", "bits_per_param"):
+            if name in self.bits:
+                writer.add_scalar(f"eval/{name}", self.bits[name], step)
         labels = self.evaluation.labels
         if len(labels) >= 2:  # 0 when sampled play reaches the first two good answers alike
             ratio = log_ratio(episodes["sampled"].modes, (labels[0], labels[1]))

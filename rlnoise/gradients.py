@@ -26,7 +26,9 @@ def make_optimizer(config: Config, parameters: list[torch.Tensor]) -> torch.opti
 def with_baseline(
     plan: Plan, policy: Policy
 ) -> tuple[torch.nn.Module, list[torch.Tensor], torch.optim.Optimizer]:
-    """A learned baseline (the value function) beside `policy`, their parameters, one optimiser over both."""
+    """A learned baseline (the value function) beside `policy`, their parameters, one optimiser over
+    both. It keeps two hidden layers whatever `--layers` (which sets the policy's: docs/design.md
+    section 5)."""
     config = plan.config
     baseline = mlp(plan.sizes.observation, 1, config.hidden).to(config.device)
     parameters = [*policy.parameters(), *baseline.parameters()]

@@ -58,6 +58,7 @@ UNITS = {
     "total_timesteps": "environment steps",
     "num_envs": "environments",
     "hidden": "units per layer",
+    "layers": "hidden layers",
     "bins": "actions per dimension",
     "dropout": "probability",
     "param_noise": "initial scale",

@@ -58,6 +58,14 @@ def check_threads(threads: int) -> None:
         raise UsageError(f"--threads {threads} is more than this machine's {cores} cores")
 
 
+def check_layers(config: Config) -> None:
+    """Raise a UsageError for a noise source that acts on hidden units (`--dropout`, `--init
+    symmetric`) on a linear policy (`--layers 0`), which has none: it would do nothing."""
+    used = [flag for flag in network_flags(config) if flag in ("--dropout", "--init symmetric")]
+    if config.layers == 0 and used:
+        raise UsageError(f"{used[0]} acts on the policy's hidden layers, and --layers 0 has none")
+
+
 def check_run_name(name: str | None) -> None:
     """Raise a UsageError unless `name` is a plain directory name, one that stays inside --logdir."""
     if name is not None and (name in ("", ".", "..") or Path(name).name != name):
@@ -86,17 +94,21 @@ class Sizes:
 def memory_needs(config: Config, sizes: Sizes) -> dict[str, int]:
     """Rough bytes for the weights (with gradients and Adam's moments), the gradients a
     `--grad-delay` holds back, the batch and the evaluation."""
-    hidden = config.hidden
-    # The two hidden layers of the policy and of the baseline, and their output layers.
-    weights = hidden * (2 * (sizes.observation + hidden) + sizes.output + 1)
+    hidden, layers = config.hidden, config.layers
+    # The policy's `--layers` hidden layers and the baseline's two (`rlnoise.gradients.with_baseline`),
+    # and their output layers.
+    policy = sizes.observation * sizes.output
+    if layers:
+        policy = hidden * (sizes.observation + (layers - 1) * hidden + sizes.output)
+    weights = policy + hidden * (sizes.observation + hidden + 1)
     # Per sample: the rollout, the output's distribution and its gradient, and the activations and
     # their gradients in the hidden layers.
-    sample = sizes.observation + 3 * sizes.output + 4 + 12 * hidden
-    episode = sizes.observation + 2 * sizes.output + 4 * hidden
+    sample = sizes.observation + 3 * sizes.output + 4 + 3 * hidden * (layers + 2)
+    episode = sizes.observation + 2 * sizes.output + 2 * hidden * layers
     batch = f"training batch (--num-envs x --num-steps = {sizes.batch})"
     evaluation = f"evaluation (--eval-contexts x --eval-samples = {sizes.episodes})"
     return {
-        f"weights (--hidden {hidden})": FLOAT_BYTES * 4 * weights,
+        f"weights (--hidden {hidden}, --layers {layers})": FLOAT_BYTES * 4 * weights,
         f"gradients held back (--grad-delay {config.grad_delay})": FLOAT_BYTES * config.grad_delay * weights,
         batch: FLOAT_BYTES * sizes.batch * sample,
         evaluation: FLOAT_BYTES * sizes.episodes * episode,
@@ -219,6 +231,7 @@ def make_plan(config: Config, env: Any = None, episodes: int | None = None) -> P
 
     check_names(config)
     check_run_name(config.run_name)
+    check_layers(config)
     check_threads(config.threads)
     check_device(config.device)
     check_optimizer(config)
@@ -264,8 +277,7 @@ def build_policy(plan: Plan) -> Any:
     config = plan.config
     options = {name: getattr(config, name) for name in plan.policy_class.options}
     options.update(config.agent_settings)
-    policy = plan.policy_class(
-        plan.sizes.observation, plan.adapter.action_size, hidden=config.hidden, **options
-    )
+    sizes = plan.sizes.observation, plan.adapter.action_size
+    policy = plan.policy_class(*sizes, hidden=config.hidden, layers=config.layers, **options)
     noise.apply(policy, config)  # the noise sources inside the network, if any
     return policy.to(config.device)

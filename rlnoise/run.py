@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 import torch
 
 from rlnoise.agents.base import Policy
+from rlnoise.capacity import Capacity, parameter_count
 from rlnoise.errors import RunError
 from rlnoise.evaluator import Evaluator
 from rlnoise.gradients import finite, gradient_overflow, not_finite
@@ -52,6 +53,7 @@ class Run:
         self.update, self.global_step = 0, 0
         self.stopped_by: str | None = None
         self.logger: Logger | None = None
+        self.capacity = Capacity(plan)  # the bits at each evaluation, on an env with a table
 
     @contextmanager
     def recorded(self) -> Iterator[None]:
@@ -83,10 +85,11 @@ class Run:
     def restore(self, modules: dict[str, Any]) -> None:
         """Continue from the checkpoint into `modules` if there is one; open the logger and the
         evaluator, and reset the rollouts' envs."""
-        self.update, self.global_step = self.files.restore(modules)
+        self.update, self.global_step = self.files.restore({**modules, **self.capacity.saved()})
         total = self.num_updates * self.plan.batch_size
         self.logger = Logger(self.files.directory, self.config, total, self.global_step, self.progress)
-        self.evaluator = Evaluator(self.plan, self.policy, self.sources, self.logger)
+        self.logger.writer.add_scalar("charts/parameters", parameter_count(self.policy), self.global_step)
+        self.evaluator = Evaluator(self.plan, self.policy, self.sources, self.logger, self.capacity)
         seed = checkpoint_seed(self.config.seed, self.update) if self.update else self.config.seed
         self.collector.reset(seed)
 
@@ -134,7 +137,7 @@ class Run:
         self.logger.writer.add_histogram("charts/actions", self.collector.actions, step)
         if update < self.num_updates:
             self.evaluate(final=False)
-            self.files.checkpoint(update, step, modules)
+            self.files.checkpoint(update, step, {**modules, **self.capacity.saved()})
             self.collector.reset(checkpoint_seed(self.config.seed, update))
 
     def evaluate(self, final: bool) -> dict[str, dict[str, Any]]:
@@ -163,6 +166,9 @@ class Run:
             # whether the env has one start state, then played contexts x samples times
             "fixed_start": self.evaluator.evaluation.fixed_start,
             **results,
+            "parameters": parameter_count(self.policy),
+            **self.evaluator.bits,  # the bits stored, on an env with a table (rlnoise.capacity)
+            **self.capacity.converged(self.num_updates * self.plan.batch_size),
         }
         self.files.write_evaluation(evaluation)
         self.files.ended("interrupted" if stopped_by else "complete", self.global_step, stopped_by=stopped_by)

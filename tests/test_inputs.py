@@ -43,7 +43,10 @@ def refused(command, capsys):
             ["--threads", str((os.cpu_count() or 1) + 1)],
             f"is more than this machine's {os.cpu_count()} cores",
         ),
-        (["--hidden", "1000000"], "GiB, most of it for its weights (--hidden 1000000): more than the limit"),
+        (
+            ["--hidden", "1000000"],
+            "GiB, most of it for its weights (--hidden 1000000, --layers 2): more than the limit",
+        ),
         (
             ["--num-steps", "1000000000"],
             "most of it for its training batch (--num-envs x --num-steps = 1024000000000)",

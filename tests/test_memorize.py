@@ -149,6 +149,7 @@ def test_behaviour_cloning_stores_the_table_and_nothing_that_generalises(tmp_pat
     from rlnoise.cli import main
     from rlnoise.commands.evaluate import load_policy
     from rlnoise.flags import read_config
+    from rlnoise.plan import make_plan
 
     flags = ["--env-id", "Memorize-v0", "--agent", "categorical", "--algo", "bc"]
     flags += ["--env-kwargs", json.dumps(SMALL), "--total-timesteps", "51200", "--num-envs", "256"]
@@ -156,7 +157,8 @@ def test_behaviour_cloning_stores_the_table_and_nothing_that_generalises(tmp_pat
     run = tmp_path / "bc"
     evaluation = json.loads((run / "evaluation.json").read_text())
     assert evaluation["deterministic"]["hit_rate"] == 1.0 and evaluation["sampled"]["hit_rate"] > 0.95
-    _, policy, adapter = load_policy(run, read_config(run, None))
+    plan = make_plan(read_config(run, None))
+    policy, adapter = load_policy(run, plan), plan.adapter
     hit_rates = []
     for held_out in (False, True):
         table = MemorizeEnv(**SMALL, held_out=held_out).table

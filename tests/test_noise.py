@@ -198,8 +198,8 @@ class PlainPolicy(Policy):
 
     output = "choice"
 
-    def __init__(self, observation_size: int, action_size: int, hidden: int = 64):
-        super().__init__(observation_size, action_size, hidden)
+    def __init__(self, observation_size: int, action_size: int, hidden: int = 64, layers: int = 2):
+        super().__init__(observation_size, action_size, hidden, layers)
         self.network = nn.Linear(observation_size, action_size)
 
     def distribution(self, observations: torch.Tensor) -> Categorical:

@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     config, env, adapter = plan.config, plan.env, plan.adapter
     policy = load_policy(directory, plan)
 
+    from rlnoise.capacity import capacity_figures, capacity_lines, measured_tables, parameter_count
     from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate, own_generator
     from rlnoise.report import table
 
@@ -124,15 +125,17 @@ def run(args: argparse.Namespace) -> int:
     sources = NoiseSources(policy, config)
     with sources.evaluating():  # sampled play as in training's evaluation
         results, episodes = evaluate(policy, adapter, evaluation)
+    capacity = {"parameters": parameter_count(policy), **capacity_figures(policy, measured_tables(plan))}
     print(f"{config.agent} on {config.env_id}, run {directory}")
     starts = (
         "1 start state (the env's start does not vary)" if evaluation.fixed_start else f"{contexts} contexts"
     )
     print(f"evaluated on {starts} x {evaluation.samples} samples, seed {seed}")
     print(table({way: results[way] for way in EVALUATIONS}))
+    print("\n".join(capacity_lines(capacity)))
     if json_path is not None:
         settings = {"run": str(directory), "contexts": contexts, "samples": samples, "seed": seed}
-        write_json(json_path, {**settings, **results})
+        write_json(json_path, {**settings, **results, **capacity})
     if picture_path is not None:
         from rlnoise.evaluator import run_picture
         from rlnoise.pictures import save_png, scenes_view

@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         directory = Path(args.resume)
     config = plan.config
 
+    from rlnoise.capacity import capacity_lines
     from rlnoise.metrics import EVALUATIONS  # torch: imported once the input is known to be good
     from rlnoise.report import table
     from rlnoise.signals import EXIT_CODES, exit_code, interrupt, stop_on_signals
@@ -73,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
             return exit_code(error)
     print(f"\n{config.agent} on {config.env_id}, seed {config.seed}, {result['global_step']} steps")
     print(table({way: result[way] for way in EVALUATIONS}))
+    print("\n".join(capacity_lines(result)))
     board = shlex.join([command_path("tensorboard"), "--logdir", result["directory"]])
     print(f"\nrun directory: {result['directory']}  (TensorBoard: {board})")
     if result["interrupted"]:

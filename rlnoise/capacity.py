@@ -1,0 +1,162 @@
+"""How many bits of an environment's table a policy stores, per parameter, and whether that count
+has stopped growing (docs/design.md section 6).
+
+An environment whose every input has one right answer among its `Discrete` actions, all of them
+listed, declares the table (`answer_table`, rlnoise/contract.py: Memorize-v0). For a choice
+policy, one output per answer, the bits it stores of the table's `N` keys are
+
+    bits_stored = N * (log2 K - CE)
+
+with `K` the number of answers and `CE` the mean cross-entropy, in bits, of the right answers
+under the policy's distribution, over every key of the table. With random answers, this bounds
+from below the mutual information between the table and the weights; it is reported raw, not
+floored at 0: a policy surer of wrong answers than chance is negative. `held_out_bits` is the same
+sum over the keys the env never asks: any policy trained without them scores at most 0 there in
+expectation (a guess is worth `log2 K - CE` bits, whose mean over random answers is at most 0),
+so a positive figure beyond noise would mean the count is not memory. The measure runs in
+evaluation mode (no noise inside the network) without gradients, and draws no random number.
+
+A point policy's chance of playing each answer (the action nearest its point) has no closed form:
+it gets no bits figures, nor does any policy on an env without a table.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium import spaces
+
+from rlnoise.agents.base import Policy
+from rlnoise.contract import answer_table
+from rlnoise.evaluation import observation_tensor
+from rlnoise.plan import Plan
+
+CHUNK = 65_536
+"""Keys scored in one forward pass."""
+LAST_SHARE = 0.2
+"""The share of training at its end over which convergence is judged: the last fifth."""
+GROWTH = 0.02
+"""A run has converged when `bits_stored` grew less than this share over that window."""
+
+
+def parameter_count(policy: torch.nn.Module) -> int:
+    """The policy's trainable scalars: the entries of its parameters that take a gradient."""
+    return sum(weight.numel() for weight in policy.parameters() if weight.requires_grad)
+
+
+@torch.no_grad()
+def bits_stored(policy: Policy, keys: np.ndarray, answers: np.ndarray, device: str = "cpu") -> float:
+    """`N * (log2 K - CE)`: the bits `policy` (a choice policy of `K` outputs) stores of the table
+    of `N` `keys` and their `answers` (output indices), `CE` the mean cross-entropy in bits of the
+    right answers; raw, so negative for a policy surer of wrong answers than chance."""
+    log_likelihood = 0.0
+    with policy.evaluating():
+        for start in range(0, len(keys), CHUNK):
+            observations = observation_tensor(np.array(keys[start : start + CHUNK]), device)  # writable
+            right = torch.as_tensor(np.asarray(answers[start : start + CHUNK]), device=device)
+            log_likelihood += float(policy.distribution(observations).log_prob(right).double().sum())
+    return len(keys) * math.log2(policy.action_size) + log_likelihood / math.log(2)
+
+
+def measured_tables(plan: Plan) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The tables whose bits the plan's policy is scored on, the keys it is asked (`bits_stored`)
+    and those it never is (`held_out_bits`), each as keys and output indices; none unless the env
+    declares a table and the policy chooses among its `Discrete` actions."""
+    space = plan.env.action_space
+    if plan.policy_class.output != "choice" or not isinstance(space, spaces.Discrete):
+        return {}
+    tables = {"bits_stored": answer_table(plan.env), "held_out_bits": answer_table(plan.env, held_out=True)}
+    if tables["bits_stored"] is None:
+        return {}
+    return {name: (keys, answers - int(space.start)) for name, (keys, answers) in tables.items()}
+
+
+def capacity_figures(
+    policy: Policy, tables: dict[str, tuple[np.ndarray, np.ndarray]], device: str = "cpu"
+) -> dict[str, float]:
+    """The bits figures of `policy` on `tables` (`measured_tables`): the table's `information_bits`,
+    `bits_stored`, `held_out_bits` and `bits_per_param`; none without tables."""
+    if not tables:
+        return {}
+    keys, _ = tables["bits_stored"]
+    figures = {"information_bits": len(keys) * math.log2(policy.action_size)}
+    figures.update({name: bits_stored(policy, *table, device) for name, table in tables.items()})
+    figures["bits_per_param"] = figures["bits_stored"] / parameter_count(policy)
+    return figures
+
+
+def convergence(steps: list[int], bits: list[float], total_steps: int) -> tuple[bool | None, str]:
+    """Whether `bits` (`bits_stored` measured at `steps`) grew less than `GROWTH` of its value over
+    the last `LAST_SHARE` of `total_steps`, from the first evaluation in that window to the last,
+    and the sentence that says so; None, with why, with fewer than two evaluations there or a first
+    one of at most 0 bits."""
+    start = math.ceil((1 - LAST_SHARE) * total_steps)
+    window = [(step, value) for step, value in zip(steps, bits, strict=True) if step >= start]
+    if len(window) < 2:
+        return None, (
+            f"{len(window)} evaluation(s) in the last fifth of training "
+            f"(steps {start:,} to {total_steps:,}): at least 2 are needed (evaluate more often, --eval-every)"
+        )
+    (first_step, first), (last_step, last) = window[0], window[-1]
+    if first <= 0:
+        return None, f"bits_stored was {first:.1f} at step {first_step:,}, not above 0: no growth to measure"
+    growth = (last - first) / first
+    return growth < GROWTH, (
+        f"bits_stored grew {growth:+.1%} from step {first_step:,} to {last_step:,} "
+        f"({len(window)} evaluations in the last fifth of training; converged below +{GROWTH:.0%})"
+    )
+
+
+class Capacity:
+    """A run's bits figures at each evaluation, kept in its checkpoint (`state_dict`) so that a
+    resumed run judges convergence on the same evaluations as the uninterrupted one."""
+
+    def __init__(self, plan: Plan):
+        self.tables = measured_tables(plan)
+        self.device = plan.config.device
+        self.steps: list[int] = []
+        self.bits: list[float] = []
+
+    def measure(self, policy: Policy, step: int) -> dict[str, float]:
+        """The bits figures of `policy` at `step` (`capacity_figures`), `bits_stored` kept."""
+        figures = capacity_figures(policy, self.tables, self.device)
+        if figures:
+            self.steps.append(step)
+            self.bits.append(figures["bits_stored"])
+        return figures
+
+    def saved(self) -> dict[str, Any]:
+        """What the checkpoint keeps of it, by name: itself when it measures, else nothing."""
+        return {"capacity": self} if self.tables else {}
+
+    def state_dict(self) -> dict[str, list[Any]]:
+        """The steps and bits measured so far."""
+        return {"steps": list(self.steps), "bits": list(self.bits)}
+
+    def load_state_dict(self, state: dict[str, list[Any]]) -> None:
+        """Continue from the steps and bits a checkpoint saved."""
+        self.steps, self.bits = [int(step) for step in state["steps"]], [float(b) for b in state["bits"]]
+
+    def converged(self, total_steps: int) -> dict[str, Any]:
+        """`converged` (true, false or null) and `convergence` (why), when bits are measured."""
+        if not self.tables:
+            return {}
+        converged, why = convergence(self.steps, self.bits, total_steps)
+        return {"converged": converged, "convergence": why}
+
+
+def capacity_lines(figures: dict[str, Any]) -> list[str]:
+    """The parameter count and, when measured, the bits figures, as the commands print them."""
+    lines = [f"policy parameters: {figures['parameters']:,}"]
+    if "bits_stored" in figures:
+        lines.append(
+            f"bits stored: {figures['bits_stored']:.1f} of {figures['information_bits']:.0f} "
+            f"({figures['bits_per_param']:.4f} per parameter); held-out keys: {figures['held_out_bits']:.1f}"
+        )
+    if "converged" in figures:
+        state = {True: "yes", False: "no", None: "unknown"}[figures["converged"]]
+        lines.append(f"converged: {state} ({figures['convergence']})")
+    return lines
