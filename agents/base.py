@@ -58,13 +58,13 @@ class Policy(nn.Module, ABC):
         """The distribution the policy samples from, for training and for sampled play."""
 
     @abstractmethod
-    def mode(self, observations: torch.Tensor) -> torch.Tensor:
+    def greedy(self, observations: torch.Tensor) -> torch.Tensor:
         """The policy's deterministic choice: its mean point or its most probable action."""
 
     def centres(self, observations: torch.Tensor) -> torch.Tensor:
         """The points the policy's samples spread around, `(batch, ..., action_size)`; a point policy
-        on a bounded `Box` is kept with them inside it (`rlnoise.bounds`). Default: `mode`."""
-        return self.mode(observations)
+        on a bounded `Box` is kept with them inside it (`rlnoise.bounds`). Default: `greedy`."""
+        return self.greedy(observations)
 
     def act(self, observations: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
         """Outputs for a batch of observations, sampled or deterministic.
@@ -74,7 +74,7 @@ class Policy(nn.Module, ABC):
         """
         if deterministic:
             with self.evaluating():
-                return self.mode(observations)
+                return self.greedy(observations)
         return self.distribution(observations).sample()
 
     @contextmanager

@@ -26,6 +26,6 @@ class CategoricalPolicy(Policy):
         """A categorical distribution over the actions, from the network's logits."""
         return Categorical(logits=self.network(observations))
 
-    def mode(self, observations: torch.Tensor) -> torch.Tensor:
+    def greedy(self, observations: torch.Tensor) -> torch.Tensor:
         """The most probable action."""
         return self.network(observations).argmax(dim=-1)

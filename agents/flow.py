@@ -58,7 +58,7 @@ class FlowPolicy(Policy):
         conditioned = self.flow(observations)
         return Flow(conditioned.transform, conditioned.base)
 
-    def mode(self, observations: torch.Tensor) -> torch.Tensor:
+    def greedy(self, observations: torch.Tensor) -> torch.Tensor:
         """The flow applied to the base distribution's mode (the origin)."""
         conditioned = self.flow(observations)
         return conditioned.transform.inv(torch.zeros(len(observations), self.action_size))

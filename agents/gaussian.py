@@ -49,6 +49,6 @@ class GaussianPolicy(Policy):
         """A diagonal Gaussian around the mean, of the learned spread."""
         return Independent(Normal(*self.split(observations)), 1)
 
-    def mode(self, observations: torch.Tensor) -> torch.Tensor:
+    def greedy(self, observations: torch.Tensor) -> torch.Tensor:
         """The mean."""
         return self.split(observations)[0]

@@ -69,7 +69,7 @@ class MixturePolicy(Policy):
         logits, means, spreads = self.split(observations)
         return Mixture(Categorical(logits=logits), Independent(Normal(means, spreads), 1))
 
-    def mode(self, observations: torch.Tensor) -> torch.Tensor:
+    def greedy(self, observations: torch.Tensor) -> torch.Tensor:
         """The point of the most probable component."""
         logits, means, _ = self.split(observations)
         return means[torch.arange(len(means)), logits.argmax(dim=-1)]

@@ -37,6 +37,6 @@ class RegressionPolicy(Policy):
         mean = self.network(observations)
         return Independent(Normal(mean, torch.full_like(mean, self.sigma)), 1)
 
-    def mode(self, observations: torch.Tensor) -> torch.Tensor:
+    def greedy(self, observations: torch.Tensor) -> torch.Tensor:
         """The network's point."""
         return self.network(observations)

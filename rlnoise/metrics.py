@@ -55,7 +55,7 @@ BOOTSTRAP_RESAMPLES = 2000
 FIGURES = ("hit_rate", "between_rate", "coverage", "mode_entropy", "collapse_rate", "majority_share")
 OUTCOMES = ("averaged", "covering", "committed", "mixed", "diffuse")
 EVALUATIONS = ("sampled", "deterministic")
-"""The two evaluations of a policy: sampling it, and playing its deterministic choice (`Policy.mode`).
+"""The two evaluations of a policy: sampling it, and playing its deterministic choice (`Policy.greedy`).
 
 Named apart from the good answers (`mode_labels`, `info["mode"]`), which metrics calls modes."""
 

@@ -227,7 +227,7 @@ class ParameterNoise(nn.Module):
     def adapt(self, policy: Policy, observations: torch.Tensor) -> None:
         """Measure the distance the copies' perturbations cause on `observations` (one per copy) and
         move the scale towards the target."""
-        outputs = policy.mode if policy.output == "point" else policy.distribution
+        outputs = policy.greedy if policy.output == "point" else policy.distribution
         with torch.random.fork_rng(devices=[]):  # the same dropout masks and NoisyNet noise both ways
             torch.manual_seed(0)
             plain = outputs(observations)

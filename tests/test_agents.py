@@ -36,7 +36,7 @@ def test_shapes_of_samples_log_prob_entropy_and_mode(name, action_size):
     observations = torch.randn(5, 3)
     distribution = policy.distribution(observations)
     sample = distribution.sample()
-    assert sample.shape == (5, action_size) and policy.mode(observations).shape == (5, action_size)
+    assert sample.shape == (5, action_size) and policy.greedy(observations).shape == (5, action_size)
     assert distribution.log_prob(sample).shape == (5,) and distribution.entropy().shape == (5,)
     assert policy.centres(observations).shape[-1] == action_size
 
@@ -59,14 +59,14 @@ def test_deterministic_play_as_each_docstring_says():
     torch.manual_seed(0)
     observations = torch.randn(6, 2)
     gaussian = GaussianPolicy(2, 2, hidden=16)
-    assert torch.equal(gaussian.mode(observations), gaussian.distribution(observations).mean)
+    assert torch.equal(gaussian.greedy(observations), gaussian.distribution(observations).mean)
     mixture = MixturePolicy(2, 2, hidden=16)
     distribution = mixture.distribution(observations)
     most_probable = distribution.mixture_distribution.probs.argmax(dim=-1)
     means = distribution.component_distribution.mean[torch.arange(6), most_probable]
-    assert torch.equal(mixture.mode(observations), means)
+    assert torch.equal(mixture.greedy(observations), means)
     flow = FlowPolicy(2, 2, hidden=16)
-    origin = flow.distribution(observations).transform(flow.mode(observations))
+    origin = flow.distribution(observations).transform(flow.greedy(observations))
     assert torch.allclose(origin, torch.zeros(6, 2), atol=1e-4)
 
 

@@ -39,7 +39,7 @@ def test_dropout_is_on_in_sampled_play_and_training_and_off_in_deterministic_pla
     first, second = policy.act(x, deterministic=True), policy.act(x, deterministic=True)
     assert torch.equal(first, second) and policy.training  # no mask, and back in training mode after
     policy.eval()
-    assert torch.equal(first, policy.mode(x))
+    assert torch.equal(first, policy.greedy(x))
 
 
 def test_dropout_log_prob_is_the_log_probability_under_the_sampled_mask():
@@ -62,11 +62,11 @@ def test_dropout_log_prob_is_the_log_probability_under_the_sampled_mask():
 def test_parameter_noise_is_held_within_an_episode_and_redrawn_when_it_ends():
     policy, sources = policy_with(param_noise=0.5)
     x = observations(policy, 4)
-    plain = policy.mode(x)  # outside acting: unperturbed
+    plain = policy.greedy(x)  # outside acting: unperturbed
     with sources.acting():
-        first, again = policy.mode(x), policy.mode(x)
+        first, again = policy.greedy(x), policy.greedy(x)
         sources.stepped(torch.tensor([1.0, 0.0, 0.0, 0.0]))  # copy 0's episode ended
-        after = policy.mode(x)
+        after = policy.greedy(x)
         assert torch.equal(policy.act(x, deterministic=True), plain)  # deterministic play: unperturbed
     assert torch.equal(first, again)
     assert not torch.equal(after[0], first[0]) and torch.equal(after[1:], first[1:])
@@ -79,7 +79,7 @@ def test_parameter_noise_scale_adapts_until_the_distance_tracks_the_target(agent
     policy, sources = policy_with(agent, param_noise=0.03, param_noise_target=target, hidden=16)
     x = observations(policy, 32)
     with sources.acting():
-        policy.mode(x)  # draws each copy's perturbation
+        policy.greedy(x)  # draws each copy's perturbation
     noise = sources.parameter_noise
     for _ in range(150):
         sources.collected(x)
@@ -93,7 +93,7 @@ def test_noisy_net_outputs_vary_with_fresh_noise_and_its_scales_get_gradients():
     layers = [module for module in policy.modules() if isinstance(module, NoisyLinear)]
     assert len(layers) == 3
     x = observations(policy)
-    assert not torch.equal(policy.mode(x), policy.mode(x))
+    assert not torch.equal(policy.greedy(x), policy.greedy(x))
     assert torch.equal(policy.act(x, deterministic=True), policy.act(x, deterministic=True))
     policy.distribution(x).log_prob(torch.zeros(8, policy.action_size)).sum().backward()
     assert all(layer.weight_sigma.grad.abs().sum() > 0 for layer in layers)
@@ -205,7 +205,7 @@ class PlainPolicy(Policy):
     def distribution(self, observations: torch.Tensor) -> Categorical:
         return Categorical(logits=self.network(observations))
 
-    def mode(self, observations: torch.Tensor) -> torch.Tensor:
+    def greedy(self, observations: torch.Tensor) -> torch.Tensor:
         return self.network(observations).argmax(-1)
 
 

@@ -289,7 +289,7 @@ def test_the_deterministic_action_over_a_line_is_its_declared_step():
     points, moves = _field(policy, adapter, env, paths, np.zeros((1, 1)), "cpu")
     np.testing.assert_allclose(points[:, 0], np.linspace(-3, 2, FIELD_POINTS))
     with torch.no_grad():
-        chosen = policy.mode(torch.as_tensor(points, dtype=torch.float32)).numpy()
+        chosen = policy.greedy(torch.as_tensor(points, dtype=torch.float32)).numpy()
     np.testing.assert_allclose(moves[:, 0], env.action_coordinates[chosen, 0])
 
 
@@ -360,7 +360,7 @@ def test_a_noise_source_s_picture_shows_the_policy_that_evaluation_plays(source)
     assert played.std() > 3 * config.sigma
     assert spread == pytest.approx(played.std(), rel=0.25)
     with policy.evaluating(), torch.no_grad():
-        point = policy.mode(torch.as_tensor(seen.observations, dtype=torch.float32)).numpy()
+        point = policy.greedy(torch.as_tensor(seen.observations, dtype=torch.float32)).numpy()
     assert seen.played[0, 0] == pytest.approx(float(point[0, 0]), abs=1e-6)
 
 

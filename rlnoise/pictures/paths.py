@@ -134,8 +134,8 @@ def _field(
     axes = [np.linspace(low[axis], high[axis], FIELD_POINTS) for axis in range(dims)]
     points = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, dims)
     with torch.no_grad():
-        mode = policy.mode(observation_tensor(points.astype(np.float32), device)).cpu().numpy()
-    actions = np.asarray(adapter.to_env(mode))
+        greedy = policy.greedy(observation_tensor(points.astype(np.float32), device)).cpu().numpy()
+    actions = np.asarray(adapter.to_env(greedy))
     moves = actions.reshape(len(points), dims) if declared is None else declared[actions - int(space.start)]
     return points, np.asarray(moves, dtype=np.float64)
 

@@ -100,13 +100,13 @@ def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: 
     with torch.no_grad(), policy.evaluating():  # deterministic play: no noise inside the network
         inputs = observation_tensor(observations, device)
         distribution = policy.distribution(inputs)
-        mode = policy.mode(inputs).cpu().numpy()
+        greedy = policy.greedy(inputs).cpu().numpy()
     result = View(
         observations=observations,
         coordinates=coordinates,
         low=low,
         high=high,
-        played=where(adapter.to_env(mode)),
+        played=where(adapter.to_env(greedy)),
         landmarks=[
             {name: points.reshape(-1, low.size) for name, points in landmarks(env, scene).items()}
             for scene in observations
@@ -118,8 +118,8 @@ def view(policy: Any, adapter: Any, env: Any, observations: np.ndarray, device: 
     if policy.output == "choice":
         result.probabilities = noise_average(policy, lambda: policy.distribution(inputs).probs)
     else:
-        result.point = mode.reshape(len(mode), -1).astype(np.float64)
-        result.spread = distribution.stddev.cpu().numpy().reshape(len(mode), -1).astype(np.float64)
+        result.point = greedy.reshape(len(greedy), -1).astype(np.float64)
+        result.spread = distribution.stddev.cpu().numpy().reshape(len(greedy), -1).astype(np.float64)
         if low.size == 1:
             result.density = point_density(policy, inputs, low[0], high[0])
     return result
