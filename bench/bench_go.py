@@ -17,7 +17,7 @@ numba cache), per board size:
   eye), moves per second and mean length. Not comparable with the rows above: another policy,
   and no Python between moves.
 
-Then the GoOpening-v0 environment's steps per second (see `bench_go_env.py` for both reward modes).
+Then the GoOpening-v0 environment's steps per second (see `bench_go_env.py` for both reward sources).
 """
 
 from __future__ import annotations

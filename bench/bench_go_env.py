@@ -1,6 +1,6 @@
 """GoOpening speed: environment steps per second, single env, native vector env and SyncVectorEnv.
 
-Prints, for both reward modes (`table`: a lookup; `playout`: one random 7x7 playout per step),
+Prints, for both reward sources (`table`: a lookup; `playout`: one random 7x7 playout per step),
 each figure's median and range over `--rounds` rounds (the three ways timed in turn,
 `bench/timing.py`) with the load average of its samples:
 - the single environment (`reset` + `step`, one episode per step);
@@ -37,11 +37,13 @@ def single_steps_per_second(env: gym.Env, seconds: float) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def go_env_figures(env_id: str, num_envs: int, seconds: float, reward_mode: str) -> dict[str, float]:
+def go_env_figures(env_id: str, num_envs: int, seconds: float, reward_source: str) -> dict[str, float]:
     """Steps per second of the single env, the native vector env and SyncVectorEnv."""
-    single = gym.make(env_id, reward_mode=reward_mode)
-    native = gym.make_vec(env_id, num_envs, vectorization_mode="vector_entry_point", reward_mode=reward_mode)
-    sync = make_sync_vector_env(env_id, num_envs, {"reward_mode": reward_mode})
+    single = gym.make(env_id, reward_source=reward_source)
+    native = gym.make_vec(
+        env_id, num_envs, vectorization_mode="vector_entry_point", reward_source=reward_source
+    )
+    sync = make_sync_vector_env(env_id, num_envs, {"reward_source": reward_source})
     return {
         "single": single_steps_per_second(single, seconds),
         "native": vector_steps_per_second(native, seconds),
@@ -59,12 +61,12 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{args.env_id} steps/s ({args.num_envs} copies for the vector envs), median [range] "
           f"(load average) of {args.rounds} rounds")  # fmt: skip
-    for reward_mode in ("table", "playout"):
-        single = gym.make(args.env_id, reward_mode=reward_mode)
+    for reward_source in ("table", "playout"):
+        single = gym.make(args.env_id, reward_source=reward_source)
         native = gym.make_vec(
-            args.env_id, args.num_envs, vectorization_mode="vector_entry_point", reward_mode=reward_mode
+            args.env_id, args.num_envs, vectorization_mode="vector_entry_point", reward_source=reward_source
         )
-        sync = make_sync_vector_env(args.env_id, args.num_envs, {"reward_mode": reward_mode})
+        sync = make_sync_vector_env(args.env_id, args.num_envs, {"reward_source": reward_source})
         samples = alternate(
             {
                 "single": lambda env=single: {"steps/s": single_steps_per_second(env, args.seconds)},
@@ -73,7 +75,7 @@ def main() -> None:
             },
             args.rounds,
         )
-        print(f"{reward_mode}: single env {figure(samples['single'], 'steps/s', 0)}   native vector "
+        print(f"{reward_source}: single env {figure(samples['single'], 'steps/s', 0)}   native vector "
               f"{figure(samples['native'], 'steps/s', 0)}   SyncVectorEnv "
               f"{figure(samples['sync'], 'steps/s', 0)}   native/sync "
               f"{ratio(samples['native'], samples['sync'], 'steps/s')}x")  # fmt: skip

@@ -71,10 +71,10 @@ def test_each_variant_has_its_documented_position_komi_best_moves_and_values(env
 
 
 @pytest.mark.parametrize("rule", [rule for rule in CHECKS if rule not in ("trains", "symmetries")])
-def test_the_playout_reward_mode_keeps_the_contract(rule):
+def test_the_playout_reward_source_keeps_the_contract(rule):
     """The contract suite checks the registered (table) variants; the noisy reward keeps it too,
     but for the symmetries, which one random playout keeps only in expectation."""
-    CHECKS[rule](MAIN, {"reward_mode": "playout"})
+    CHECKS[rule](MAIN, {"reward_source": "playout"})
 
 
 def test_observation_is_the_centre_stone_seen_by_white():
@@ -174,8 +174,8 @@ def test_reset_accepts_only_the_start_observation():
 
 
 def test_bad_arguments_are_refused():
-    with pytest.raises(ValueError, match="reward_mode"):
-        GoOpeningEnv(reward_mode="random")
+    with pytest.raises(ValueError, match="reward_source"):
+        GoOpeningEnv(reward_source="random")
     with pytest.raises(ValueError, match="mode_tolerance"):
         GoOpeningEnv(mode_tolerance=-1.0)
     with pytest.raises(ValueError, match="go7_tengen_komi9"):
@@ -183,13 +183,13 @@ def test_bad_arguments_are_refused():
 
 
 def test_playout_reward_is_noisy_with_the_table_value_as_mean():
-    env = make(reward_mode="playout")
+    env = make(reward_source="playout")
     env.reset(seed=0)
     rewards = np.array([env.step(parse_point("C3", 7))[1] for _ in range(2000)])
     assert rewards.std() > 10 and np.all(rewards == np.round(rewards - 9) + 9)  # whole points - komi
     standard_error = np.hypot(rewards.std() / np.sqrt(len(rewards)), TABLE["stderr"][parse_point("C3", 7)])
     assert abs(rewards.mean() - VALUES[parse_point("C3", 7)]) < 4 * standard_error
-    replay = make(reward_mode="playout")
+    replay = make(reward_source="playout")
     replay.reset(seed=0)
     assert [replay.step(parse_point("C3", 7))[1] for _ in range(20)] == rewards[:20].tolist()
 
@@ -207,12 +207,14 @@ def _same_step(native: tuple, reference: tuple) -> None:
         assert info["final_info"][key].tolist() == value.tolist()
 
 
-@pytest.mark.parametrize("reward_mode", ["table", "playout"])
+@pytest.mark.parametrize("reward_source", ["table", "playout"])
 @pytest.mark.parametrize("seed", [7, [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3]])
-def test_vector_env_equals_sync_vector_env_of_single_envs(reward_mode, seed):
+def test_vector_env_equals_sync_vector_env_of_single_envs(reward_source, seed):
     num_envs = 16
-    native = gym.make_vec(MAIN, num_envs, vectorization_mode="vector_entry_point", reward_mode=reward_mode)
-    reference = make_sync_vector_env(MAIN, num_envs, {"reward_mode": reward_mode})
+    native = gym.make_vec(
+        MAIN, num_envs, vectorization_mode="vector_entry_point", reward_source=reward_source
+    )
+    reference = make_sync_vector_env(MAIN, num_envs, {"reward_source": reward_source})
     assert isinstance(native, GoOpeningVectorEnv)
     assert native.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
     observations, _ = native.reset(seed=seed)

@@ -19,7 +19,7 @@ from gymnasium.vector.utils import batch_space
 from rlnoise.contract import Symmetry, seed_vector_env
 from rlnoise.envs.go.engine import BLACK, WHITE, GoPosition, playouts, point_name, symmetry_maps
 
-REWARD_MODES = ("table", "playout")
+REWARD_SOURCES = ("table", "playout")
 COLOUR_NAMES = {BLACK: "Black", WHITE: "White"}
 
 
@@ -288,8 +288,8 @@ class GoOpeningEnv(gym.Env):
 
     ## Rewards
 
-    `reward_mode="table"` (default): the table's value of the move played, in points for the
-    agent (positive: the agent's colour wins by that much on average). `reward_mode="playout"`:
+    `reward_source="table"` (default): the table's value of the move played, in points for the
+    agent (positive: the agent's colour wins by that much on average). `reward_source="playout"`:
     the final margin, in points for the agent, of one fresh random playout after the move,
     seeded from `self.np_random`: a real, noisy reward (standard deviation about 30 points on
     7x7) whose mean is the table's value.
@@ -325,14 +325,15 @@ class GoOpeningEnv(gym.Env):
     - `table`: a shipped table's name (e.g. `"go7_tengen_komi9"`) or the path of a JSON file
       written by `rlnoise go-values`; it fixes the board size, the position, the komi and the
       playouts' move limit.
-    - `reward_mode`: `"table"` or `"playout"`.
+    - `reward_source`: `"table"` or `"playout"`.
     - `mode_tolerance`: points below the best value a move may be and still count as best
       (default 0.5).
     - `render_mode`: `"ansi"` (the board as text, with coordinates) or `"rgb_array"` (an image).
 
     ## Version History
 
-    - v0: initial version (values of the tables shipped with rlnoise 0.1).
+    - v0: initial version (values of the tables shipped with rlnoise 0.1); its `reward_source`
+      keyword was called `reward_mode` before rlnoise gave "mode" to the good answers alone.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 1}
@@ -340,16 +341,17 @@ class GoOpeningEnv(gym.Env):
     def __init__(
         self,
         table: str | Path = "go7_tengen_komi9",
-        reward_mode: str = "table",
+        reward_source: str = "table",
         mode_tolerance: float = 0.5,
         render_mode: str | None = None,
     ):
-        if reward_mode not in REWARD_MODES:
-            raise ValueError(f"reward_mode must be one of {', '.join(REWARD_MODES)}, got {reward_mode!r}")
+        if reward_source not in REWARD_SOURCES:
+            valid = ", ".join(REWARD_SOURCES)
+            raise ValueError(f"reward_source must be one of {valid}, got {reward_source!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be None, 'ansi' or 'rgb_array', got {render_mode!r}")
         self.table, self.tolerance = table, mode_tolerance
-        self.reward_mode = reward_mode
+        self.reward_source = reward_source
         self.render_mode = render_mode
         size = int(read_table(table)["board_size"])
         self.observation_space = spaces.Box(0.0, 1.0, (3, size, size), np.float32)
@@ -381,7 +383,7 @@ class GoOpeningEnv(gym.Env):
             raise ValueError(f"action must be an integer in [0, {self.action_space.n}), got {action!r}")
         a = self.last_action = int(action)
         opening = self.opening
-        if self.reward_mode == "table":
+        if self.reward_source == "table":
             reward = float(opening.value[a])
         else:
             reward = float(playout_rewards(opening, np.array([a]), [self.np_random])[0])
@@ -493,13 +495,13 @@ class GoOpeningVectorEnv(VectorEnv):
         self,
         num_envs: int = 1,
         table: str = "go7_tengen_komi9",
-        reward_mode: str = "table",
+        reward_source: str = "table",
         mode_tolerance: float = 0.5,
     ):
-        single = GoOpeningEnv(table, reward_mode, mode_tolerance)
+        single = GoOpeningEnv(table, reward_source, mode_tolerance)
         self.num_envs = num_envs
         self.opening = single.opening
-        self.reward_mode = reward_mode
+        self.reward_source = reward_source
         self.single_observation_space = single.observation_space
         self.single_action_space = single.action_space
         self.observation_space = batch_space(single.observation_space, num_envs)
@@ -525,7 +527,7 @@ class GoOpeningVectorEnv(VectorEnv):
         else:
             seeds = [None if seed is None else seed + i for i in range(self.num_envs)]
         seed_vector_env(self, seeds)
-        if self.reward_mode == "playout":
+        if self.reward_source == "playout":
             self.generators = [
                 seeding.np_random(s)[0] if s is not None or rng is None else rng
                 for s, rng in zip(seeds, self.generators, strict=True)
@@ -547,7 +549,7 @@ class GoOpeningVectorEnv(VectorEnv):
         ):
             raise ValueError(f"expected {self.num_envs} actions in [0, {self.single_action_space.n})")
         opening = self.opening
-        if self.reward_mode == "table":
+        if self.reward_source == "table":
             rewards = opening.value[actions]
         else:
             rewards = playout_rewards(opening, actions, self.generators)
