@@ -207,19 +207,29 @@ def check_algo_flags(algos: list[str], given: set[str]) -> None:
             raise UsageError(f"{flag_name(item.name)} applies to --algo {used}, not --algo {chosen}")
 
 
-def check_names(config: Config) -> None:
-    """Raise a UsageError unless the algorithm, the env id and the agent name are registered."""
+def checked_names(config: Config) -> tuple[Config, Any]:
+    """`config` with its run's name (`default_run_name`) and its agent's own settings (those given,
+    else their defaults), and the agent's policy class, once the algorithm, the agent, its settings
+    (each checked as its flag checks it, also those read from a saved config.json) and the env id
+    are known to be registered; a UsageError, naming close matches, for the first that is not."""
     from rlnoise import agents
     from rlnoise.environments import check_env_id
     from rlnoise.names import resolve
 
     check_algo(config.algo)
-    check_env_id(config.env_id)
-    if resolve(config.agent, "agent") not in agents.AGENTS:
+    agent = resolve(config.agent, "agent")
+    if agent not in agents.AGENTS:
         matches = difflib.get_close_matches(config.agent, agents.AGENTS, n=2)
         hint = f"did you mean {' or '.join(matches)}? " if matches else ""
         raise UsageError(f"unknown agent {config.agent!r}; {hint}valid: {', '.join(agents.AGENTS)}")
     check_taken([config.agent], config.agent_settings)
+    for setting in agents.SETTINGS.get(agent, ()):
+        if setting.name in config.agent_settings:
+            value = config.agent_settings[setting.name]
+            check_saved(setting.name, value, type(setting.default).__name__, setting.check, "agent settings")
+    check_env_id(config.env_id)
+    own = agents.settings_of(agent, config.agent_settings)  # config.json records every one
+    return replace(default_run_name(config), agent_settings=own), agents.load(agent)
 
 
 def check_taken(names: list[str], values: dict[str, Any]) -> None:
@@ -272,23 +282,6 @@ def check_saved(name: str, value: Any, kind: str, check: Check | None, source: s
         raise UsageError(f"{source}: {name} must be {check.valid}, got {value!r}")
 
 
-def check_agent_settings(config: Config, source: str) -> Config:
-    """`config` with its agent's own settings checked as their flags check them (a saved run's
-    missing ones take their defaults), or a UsageError."""
-    from rlnoise import agents
-    from rlnoise.names import resolve
-
-    agent = resolve(config.agent, "agent")
-    if agent not in agents.SETTINGS:  # the run's checks say it is unknown
-        return config
-    check_taken([config.agent], config.agent_settings)
-    declared = {setting.name: setting for setting in agents.SETTINGS[agent]}
-    for name, value in config.agent_settings.items():
-        setting = declared[name]
-        check_saved(name, value, type(setting.default).__name__, setting.check, source)
-    return for_agent(config, config.agent)
-
-
 def read_config(directory: Path, trusted: set[str] | None) -> Config:
     """The settings of the run saved in `directory`, each checked as a flag, or a UsageError.
 
@@ -313,7 +306,7 @@ def read_config(directory: Path, trusted: set[str] | None) -> Config:
                 f"{path} names {name} {value!r}, whose module would run on loading; "
                 f"to allow it, pass --trust-modules or {flag_name(name)} {value}"
             )
-    return check_agent_settings(config, str(path))
+    return config
 
 
 def resumable_config(directory: Path, trusted: set[str] | None) -> Config:

@@ -20,7 +20,7 @@ from typing import Any
 
 from rlnoise.config import Config, network_flags
 from rlnoise.errors import UsageError
-from rlnoise.flags import check_names, for_agent
+from rlnoise.flags import checked_names
 from rlnoise.names import flag_name, resolve
 
 FLOAT_BYTES = 4
@@ -61,9 +61,37 @@ def check_threads(threads: int) -> None:
 def check_layers(config: Config) -> None:
     """Raise a UsageError for a noise source that acts on hidden units (`--dropout`, `--init
     symmetric`) on a linear policy (`--layers 0`), which has none: it would do nothing."""
-    used = [flag for flag in network_flags(config) if flag in ("--dropout", "--init symmetric")]
-    if config.layers == 0 and used:
-        raise UsageError(f"{used[0]} acts on the policy's hidden layers, and --layers 0 has none")
+    used = {"--dropout": config.dropout > 0, "--init symmetric": config.init == "symmetric"}
+    if config.layers == 0 and any(used.values()):
+        flag = next(flag for flag, on in used.items() if on)
+        raise UsageError(f"{flag} acts on the policy's hidden layers, and --layers 0 has none")
+
+
+def check_machine(config: Config) -> None:
+    """Raise a UsageError for a setting that cannot work on its own: the run name, the threads,
+    the device, momentum without SGD, a hidden layers' noise source on a linear policy."""
+    check_run_name(config.run_name)
+    check_threads(config.threads)
+    check_device(config.device)
+    check_optimizer(config)
+    check_layers(config)
+
+
+def check_declarations(config: Config, env: Any) -> None:
+    """Raise a UsageError unless `env` declares what the run needs: mode labels, and an expert for
+    `--algo bc`."""
+    from rlnoise.contract import expert, mode_labels
+
+    if not mode_labels(env):
+        raise UsageError(
+            f"{config.env_id} declares no mode labels, so rlnoise cannot tell its good answers apart "
+            "(docs/adding-an-environment.md)"
+        )
+    if config.algo == "bc" and expert(env) is None:
+        raise UsageError(
+            f"--algo bc clones the env's expert, and {config.env_id} declares none "
+            "(an `expert` method, docs/adding-an-environment.md)"
+        )
 
 
 def check_run_name(name: str | None) -> None:
@@ -115,10 +143,11 @@ def memory_needs(config: Config, sizes: Sizes) -> dict[str, int]:
     }
 
 
-def check_used(config: Config, given: set[str], agent_names: list[str]) -> None:
+def check_used(config: Config, given: set[str], agent_names: list[str], env: Any = None) -> None:
     """Raise a UsageError for a setting `given` (or varied) that none of the agents `agent_names`
-    uses on `config.env_id`, naming those that do: an agent's option such as `--sigma` (the agents
-    whose `Policy.options` name it), `--bins` (a choice policy on a continuous action space)."""
+    uses on `config.env_id` (`env`, when the plan has made it), naming those that do: an agent's
+    option such as `--sigma` (the agents whose `Policy.options` name it), `--bins` (a choice policy
+    on a continuous action space)."""
     from gymnasium import spaces
 
     from rlnoise import agents
@@ -136,7 +165,7 @@ def check_used(config: Config, given: set[str], agent_names: list[str]) -> None:
             raise UsageError(f"{flag_name(name)} is a setting of agent {found}, not of {named}")
     if "bins" not in given:
         return
-    if not isinstance(make_env(config.env_id, config.env_kwargs).action_space, spaces.Box):
+    if not isinstance((env or make_env(config.env_id, config.env_kwargs)).action_space, spaces.Box):
         raise UsageError(
             f"--bins splits a continuous action space, and {config.env_id}'s actions are discrete"
         )
@@ -161,18 +190,19 @@ def check_norm_adv(config: Config, batch: int) -> None:
         )
 
 
-def output_size(env: Any, policy_output: str, bins: int | None) -> int:
-    """The size of the policy's output on `env`, counted without building a grid of choices."""
+def grid_size(env: Any, policy_output: str, bins: int | None) -> int | None:
+    """The number of choices of a choice policy on `env`'s continuous actions (a grid of bins **
+    dimensions points), counted without building it; None for any other policy or action space."""
     import numpy as np
     from gymnasium import spaces
 
-    from rlnoise.actions import default_bins, make_adapter
+    from rlnoise.actions import default_bins
 
     space = env.action_space
-    if policy_output == "choice" and isinstance(space, spaces.Box):  # a grid of bins ** dimensions points
-        dimensions = int(np.prod(space.shape))
-        return (bins or default_bins(dimensions)) ** dimensions
-    return make_adapter(env, policy_output, bins).action_size
+    if policy_output != "choice" or not isinstance(space, spaces.Box):
+        return None
+    dimensions = int(np.prod(space.shape))
+    return (bins or default_bins(dimensions)) ** dimensions
 
 
 def check_memory(config: Config, sizes: Sizes) -> dict[str, int]:
@@ -196,7 +226,7 @@ class Plan:
     """A run planned once from its settings: what training, evaluation and every grid cell use."""
 
     config: Config
-    """The settings, with the agent's own ones given or defaulted (`rlnoise.flags.for_agent`)."""
+    """The settings, with the agent's own ones given or defaulted (`rlnoise.flags.checked_names`)."""
     env: Any
     """The environment, made once: its declarations, evaluation's start states, the pictures."""
     policy_class: Any
@@ -224,43 +254,28 @@ def make_plan(config: Config, env: Any = None, episodes: int | None = None) -> P
     """
     import numpy as np
 
-    from rlnoise import agents
     from rlnoise.actions import ActionMappingError, make_adapter
-    from rlnoise.contract import expert, mode_labels
     from rlnoise.environments import make_env
 
-    check_names(config)
-    check_run_name(config.run_name)
-    check_layers(config)
-    check_threads(config.threads)
-    check_device(config.device)
-    check_optimizer(config)
-    config = for_agent(config, config.agent)  # config.json records every setting of the agent
+    check_machine(config)
+    config, policy_class = checked_names(config)
     env = env or make_env(config.env_id, config.env_kwargs)
-    if not mode_labels(env):
-        raise UsageError(
-            f"{config.env_id} declares no mode labels, so rlnoise cannot tell its good answers apart "
-            "(docs/adding-an-environment.md)"
-        )
-    if config.algo == "bc" and expert(env) is None:
-        raise UsageError(
-            f"--algo bc clones the env's expert, and {config.env_id} declares none "
-            "(an `expert` method, docs/adding-an-environment.md)"
-        )
-    policy_class = agents.load(resolve(config.agent, "agent"))
+    check_declarations(config, env)
     num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1
     try:
+        grid = grid_size(env, policy_class.output, config.bins)
+        adapter = None if grid else make_adapter(env, policy_class.output, config.bins)
         sizes = Sizes(
             observation=int(np.prod(env.observation_space.shape)),
-            output=output_size(env, policy_class.output, config.bins),
+            output=grid or adapter.action_size,
             batch=config.num_envs * num_steps,
             episodes=episodes or config.eval_contexts * config.eval_samples,
         )
+        check_norm_adv(config, sizes.batch)
         memory = check_memory(config, sizes)  # before a grid of choices is built: --bins 10**9 would not fit
-        adapter = make_adapter(env, policy_class.output, config.bins)
+        adapter = adapter or make_adapter(env, policy_class.output, config.bins)
     except ActionMappingError as error:
         raise UsageError(f"agent {config.agent!r} cannot act in {config.env_id}: {error}") from None
-    check_norm_adv(config, sizes.batch)
     plan = Plan(config, env, policy_class, adapter, num_steps, sizes, memory)
     if network_flags(config):  # building the policy says whether its network can take the noise
         import torch

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from rlnoise.config import Config
 from rlnoise.errors import UsageError
 from rlnoise.files import check_directory
-from rlnoise.flags import add_flags, default_run_name, from_args, resumable_config
+from rlnoise.flags import add_flags, from_args, resumable_config
 from rlnoise.names import command_path, flag_name
 from rlnoise.plan import check_used, make_plan
 
@@ -46,9 +45,8 @@ def run(args: argparse.Namespace) -> int:
     """Train (or resume) as the flags say, print the summary table, and return the exit code."""
     if args.resume is None:
         plan = make_plan(from_args(args))
-        check_used(plan.config, getattr(args, "given", set()), [plan.config.agent])
+        check_used(plan.config, getattr(args, "given", set()), [plan.config.agent], plan.env)
         check_directory(plan.config.logdir, "--logdir")
-        plan = replace(plan, config=default_run_name(plan.config))  # named now, so a message can point at it
         directory = Path(plan.config.logdir) / str(plan.config.run_name)
     else:
         plan = make_plan(resumed_config(args))
