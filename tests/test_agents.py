@@ -130,6 +130,7 @@ def test_compare_records_agent_settings_in_a_command_that_parses_back():
     ]
 
 
+@pytest.mark.slow
 def test_agent_settings_reach_the_policy_and_config_json_and_are_read_back(tmp_path):
     config = Config(
         agent="mixture", agent_settings={"components": 2}, total_timesteps=64, num_envs=64,
