@@ -21,3 +21,14 @@ def messages(stderr: str) -> list[str]:
     """The lines a terminal shows of `stderr` at the end: a progress bar erased by `\\r` is gone."""
     shown = (line.rsplit("\r", 1)[-1] for line in stderr.split("\n"))
     return [line for line in shown if line.strip()]
+
+
+def refused(command: list[str], capsys: Any) -> tuple[int, list[str]]:
+    """Run `rlnoise COMMAND` in this process; return its exit code and its stderr's lines."""
+    from rlnoise.cli import main
+
+    try:
+        code = main(command)
+    except SystemExit as exit:  # argparse's own refusals
+        code = exit.code
+    return code, capsys.readouterr().err.splitlines()

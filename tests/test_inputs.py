@@ -5,19 +5,9 @@ import sys
 
 import pytest
 import torch
-
-from rlnoise.cli import main
+from conftest import refused
 
 ARGUMENTS = "(its arguments: center, half_gap, width, render_mode)"
-
-
-def refused(command, capsys):
-    """Run `rlnoise COMMAND` in this process; return its exit code and its stderr's lines."""
-    try:
-        code = main(command)
-    except SystemExit as exit:  # argparse's own refusals
-        code = exit.code
-    return code, capsys.readouterr().err.splitlines()
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ import hashlib
 
 import pytest
 import torch
+from conftest import refused
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from rlnoise.cli import main
 from rlnoise.config import Config
 from rlnoise.errors import UsageError
 from rlnoise.gradients import DelayedGradients, make_optimizer, with_baseline
@@ -58,15 +58,6 @@ def test_the_baseline_s_optimiser_is_the_one_the_config_names():
     assert optimizer.param_groups[0]["momentum"] == 0.5 and optimizer.param_groups[0]["lr"] == 0.01
     assert len(optimizer.param_groups[0]["params"]) == len(parameters)
     assert isinstance(with_baseline(make_plan(Config()), policy)[2], torch.optim.Adam)
-
-
-def refused(command: list[str], capsys) -> tuple[int, list[str]]:
-    """Run `rlnoise COMMAND` in this process; its exit code and its stderr's lines."""
-    try:
-        code = main(command)
-    except SystemExit as exit:  # argparse's own refusals
-        code = exit.code
-    return code, capsys.readouterr().err.splitlines()
 
 
 @pytest.mark.parametrize(
