@@ -189,6 +189,18 @@ class Config:
         "starts identical)",
         INIT,
     )
+    weight_noise: float = flag(
+        0.0,
+        "Gaussian noise on every weight of the policy network's linear layers at every forward pass "
+        "(training and both evaluations), of standard deviation WEIGHT_NOISE times the layer's weights' "
+        "own (0: off)",
+        NON_NEGATIVE,
+    )
+    binarize: bool = flag(
+        False,
+        "BinaryConnect: the policy network's linear layers compute with sign(w) * mean|w| per layer, "
+        "the real weights trained through a straight-through estimator (where |w| <= 1)",
+    )
     # Evaluation: how often, and on how many contexts and samples per context.
     eval_every: int = flag(100, "evaluate every this many updates (and at the end)", POSITIVE)
     eval_contexts: int = flag(32, "distinct start states (reset seeds 0..N-1) per evaluation", POSITIVE)
@@ -220,6 +232,8 @@ def network_flags(config: Config) -> list[str]:
         "--param-noise": config.param_noise > 0,
         "--noisy-net": config.noisy_net,
         "--init symmetric": config.init == "symmetric",
+        "--weight-noise": config.weight_noise > 0,
+        "--binarize": config.binarize,
     }
     return [flag for flag, on in flags.items() if on]
 

@@ -21,6 +21,9 @@ the same seed gives the same run with any source on.
 - **Gradient noise** (`--grad-noise ETA`, `--grad-noise-decay`): `gradient_noise_std`, added to the
   policy's gradients (not the baseline's) before each optimiser step.
 - **Symmetric initialisation** (`--init symmetric`): `symmetric_init`.
+- **Weight noise** (`--weight-noise S`) and **binarised weights** (`--binarize`): every `nn.Linear`
+  of the network becomes a `rlnoise.noisy_layers.ChannelLinear` (its docstring says what each
+  does); unlike the sources above, they act in the `eval()` state too (deterministic play).
 
 TensorBoard: each active source's scale under `noise/` (`NoiseSources.scales`).
 """
@@ -40,6 +43,7 @@ from torch.distributions import kl_divergence
 from rlnoise.agents.base import MLP, Policy
 from rlnoise.config import Config, network_flags
 from rlnoise.errors import UsageError
+from rlnoise.noisy_layers import ChannelLinear
 
 
 class NoisyLinear(nn.Linear):
@@ -90,10 +94,19 @@ def symmetric_init(linears: list[nn.Linear]) -> None:
                 linear.bias.fill_(linear.bias[0].item())
 
 
+def linear_layer(old: nn.Linear, config: Config) -> nn.Linear:
+    """The layer that takes `old`'s place: a `NoisyLinear`, a `ChannelLinear` on its weights, or `old`."""
+    if config.noisy_net:
+        return NoisyLinear(old.in_features, old.out_features)
+    if config.weight_noise > 0 or config.binarize:
+        return ChannelLinear.wrap(old, config.weight_noise, config.binarize)
+    return old
+
+
 def rebuild(network: MLP, config: Config) -> MLP:
-    """`network` with the settings' sources: NoisyNet layers, layer norms, dropout, the initialisation."""
-    old = [module for module in network if isinstance(module, nn.Linear)]
-    linears = [NoisyLinear(o.in_features, o.out_features) if config.noisy_net else o for o in old]
+    """`network` with the settings' sources: NoisyNet or channel layers, layer norms, dropout, the
+    initialisation."""
+    linears = [linear_layer(module, config) for module in network if isinstance(module, nn.Linear)]
     if config.init == "symmetric":
         symmetric_init(linears)
     modules: list[nn.Module] = []
@@ -110,7 +123,9 @@ def rebuild(network: MLP, config: Config) -> MLP:
 def carries_noise(policy: nn.Module) -> bool:
     """Whether a forward pass of `policy` in the `train()` state draws noise inside its network."""
     return any(
-        isinstance(module, NoisyLinear | ParameterNoise) or (isinstance(module, nn.Dropout) and module.p > 0)
+        isinstance(module, NoisyLinear | ParameterNoise)
+        or (isinstance(module, nn.Dropout) and module.p > 0)
+        or (isinstance(module, ChannelLinear) and module.noise > 0)
         for module in policy.modules()
     )
 
@@ -118,11 +133,16 @@ def carries_noise(policy: nn.Module) -> bool:
 def apply(policy: Policy, config: Config) -> None:
     """Rebuild every standard network (`MLP`) of `policy` with the settings' noise sources.
 
-    Raises a UsageError when a source is set and the policy has no standard network to put it in.
+    Raises a UsageError when a source is set and the policy has no standard network to put it in,
+    or when `--noisy-net` is set with a source that also replaces the linear layers.
     """
     flags = network_flags(config)
     if not flags:
         return
+    if config.noisy_net and (config.weight_noise > 0 or config.binarize):
+        raise UsageError(
+            "--noisy-net cannot go with --weight-noise or --binarize: each replaces the linear layers"
+        )
     parents = [
         (parent, name)
         for parent in policy.modules()

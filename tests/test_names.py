@@ -85,6 +85,8 @@ FLAGS = {
     "grad_noise": ("--grad-noise", "0.01", 0.01),
     "grad_noise_decay": ("--grad-noise-decay", "0.6", 0.6),
     "init": ("--init", "symmetric", "symmetric"),
+    "weight_noise": ("--weight-noise", "0.5", 0.5),
+    "binarize": ("--binarize", None, True),
     "eval_every": ("--eval-every", "5", 5),
     "eval_contexts": ("--eval-contexts", "4", 4),
     "eval_samples": ("--eval-samples", "8", 8),

@@ -227,7 +227,16 @@ def test_bad_noise_settings_are_one_line_and_exit_code_2(args, message, capsys):
     assert error.count("\n") == 1 and message in error
 
 
-@pytest.mark.parametrize("flag", [["--noisy-net"], ["--dropout", "0.1"], ["--init", "symmetric"]])
+@pytest.mark.parametrize(
+    "flag",
+    [
+        ["--noisy-net"],
+        ["--dropout", "0.1"],
+        ["--init", "symmetric"],
+        ["--weight-noise", "0.5"],
+        ["--binarize"],
+    ],
+)
 def test_a_network_noise_source_on_an_agent_without_the_standard_network_exits_2(flag, capsys, monkeypatch):
     monkeypatch.setitem(agents.AGENTS, "plain", f"{__name__}:PlainPolicy")
     assert main(["train", "--agent", "plain", *flag]) == 2
