@@ -189,6 +189,13 @@ class Config:
         "starts identical)",
         INIT,
     )
+    stochastic_depth: float = flag(
+        0.0,
+        "stochastic depth (Huang et al.): the policy network's hidden-to-hidden layers become residual "
+        "blocks h + f(h), each skipped with this probability on every forward pass while acting and "
+        "training, scaled by 1 - P in deterministic play (0: off, the plain network; needs --layers 2+)",
+        PROBABILITY,
+    )
     # Evaluation: how often, and on how many contexts and samples per context.
     eval_every: int = flag(100, "evaluate every this many updates (and at the end)", POSITIVE)
     eval_contexts: int = flag(32, "distinct start states (reset seeds 0..N-1) per evaluation", POSITIVE)
@@ -220,6 +227,7 @@ def network_flags(config: Config) -> list[str]:
         "--param-noise": config.param_noise > 0,
         "--noisy-net": config.noisy_net,
         "--init symmetric": config.init == "symmetric",
+        "--stochastic-depth": config.stochastic_depth > 0,
     }
     return [flag for flag, on in flags.items() if on]
 

@@ -21,6 +21,8 @@ the same seed gives the same run with any source on.
 - **Gradient noise** (`--grad-noise ETA`, `--grad-noise-decay`): `gradient_noise_std`, added to the
   policy's gradients (not the baseline's) before each optimiser step.
 - **Symmetric initialisation** (`--init symmetric`): `symmetric_init`.
+- **Stochastic depth** (`--stochastic-depth P`): the hidden-to-hidden layers become residual
+  blocks skipped with probability `P` in the `train()` state, `rlnoise.depth.StochasticDepth`.
 
 TensorBoard: each active source's scale under `noise/` (`NoiseSources.scales`).
 """
@@ -39,6 +41,7 @@ from torch.distributions import kl_divergence
 
 from rlnoise.agents.base import MLP, Policy
 from rlnoise.config import Config, network_flags
+from rlnoise.depth import StochasticDepth, residual
 from rlnoise.errors import UsageError
 
 
@@ -91,26 +94,29 @@ def symmetric_init(linears: list[nn.Linear]) -> None:
 
 
 def rebuild(network: MLP, config: Config) -> MLP:
-    """`network` with the settings' sources: NoisyNet layers, layer norms, dropout, the initialisation."""
+    """`network` with the settings' sources: NoisyNet layers, layer norms, dropout, residual blocks of
+    stochastic depth (`rlnoise.depth`), the initialisation."""
     old = [module for module in network if isinstance(module, nn.Linear)]
     linears = [NoisyLinear(o.in_features, o.out_features) if config.noisy_net else o for o in old]
     if config.init == "symmetric":
         symmetric_init(linears)
     modules: list[nn.Module] = []
     for linear in linears[:-1]:
-        modules.append(linear)
+        layer: list[nn.Module] = [linear]
         if config.param_noise > 0:  # Plappert et al.: layer normalisation between perturbed layers
-            modules.append(nn.LayerNorm(linear.out_features, elementwise_affine=False))
-        modules.append(nn.Tanh())
+            layer.append(nn.LayerNorm(linear.out_features, elementwise_affine=False))
+        layer.append(nn.Tanh())
         if config.dropout > 0:
-            modules.append(nn.Dropout(config.dropout))
+            layer.append(nn.Dropout(config.dropout))
+        modules += residual(layer, config.stochastic_depth)
     return MLP(*modules, linears[-1])
 
 
 def carries_noise(policy: nn.Module) -> bool:
     """Whether a forward pass of `policy` in the `train()` state draws noise inside its network."""
     return any(
-        isinstance(module, NoisyLinear | ParameterNoise) or (isinstance(module, nn.Dropout) and module.p > 0)
+        isinstance(module, NoisyLinear | ParameterNoise | StochasticDepth)
+        or (isinstance(module, nn.Dropout) and module.p > 0)
         for module in policy.modules()
     )
 
