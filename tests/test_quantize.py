@@ -14,6 +14,7 @@ from rlnoise.config import Config
 from rlnoise.depth import StochasticDepth
 from rlnoise.plan import build_policy, make_plan
 from rlnoise.quantize import quantize, quantized
+from rlnoise.train import train
 
 
 @pytest.mark.parametrize("bits", [8, 4])
@@ -111,3 +112,32 @@ def test_bad_stochastic_depth_is_refused_with_one_line(args, message, tmp_path, 
 def test_an_unknown_quantization_is_refused_with_one_line(tmp_path, capsys):
     code, lines = refused(["evaluate", str(tmp_path), "--quantize", "int2"], capsys)
     assert code == 2 and len(lines) == 1 and "invalid choice: 'int2'" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "algo",
+    [  # about 1 s each on a quiet core, reinforce's first run longer
+        "bc",
+        pytest.param("reinforce", marks=pytest.mark.slow),
+        pytest.param("ppo", marks=pytest.mark.slow),
+    ],
+)
+def test_training_with_skipped_blocks_steps_without_their_gradients(tmp_path, algo):
+    small = {
+        "total_timesteps": 64 * 8,
+        "num_envs": 64,
+        "eval_every": 4,
+        "eval_contexts": 4,
+        "eval_samples": 8,
+    }
+    config = Config(
+        agent="categorical",
+        algo=algo,
+        layers=3,
+        stochastic_depth=0.5,
+        logdir=str(tmp_path),
+        run_name="sd",
+        **small,
+    )
+    result = train(config, progress=False)
+    assert result["global_step"] == 64 * 8 and (tmp_path / "sd" / "model.pt").is_file()
