@@ -85,6 +85,7 @@ FLAGS = {
     "grad_noise": ("--grad-noise", "0.01", 0.01),
     "grad_noise_decay": ("--grad-noise-decay", "0.6", 0.6),
     "init": ("--init", "symmetric", "symmetric"),
+    "stochastic_depth": ("--stochastic-depth", "0.2", 0.2),
     "eval_every": ("--eval-every", "5", 5),
     "eval_contexts": ("--eval-contexts", "4", 4),
     "eval_samples": ("--eval-samples", "8", 8),
