@@ -149,12 +149,18 @@ class Capacity:
 
 
 def capacity_lines(figures: dict[str, Any]) -> list[str]:
-    """The parameter count and, when measured, the bits figures, as the commands print them."""
+    """The parameter count and, when measured, the bits figures (and the quantization of `rlnoise
+    evaluate --quantize`), as the commands print them."""
     lines = [f"policy parameters: {figures['parameters']:,}"]
     if "bits_stored" in figures:
         lines.append(
             f"bits stored: {figures['bits_stored']:.1f} of {figures['information_bits']:.0f} "
             f"({figures['bits_per_param']:.4f} per parameter); held-out keys: {figures['held_out_bits']:.1f}"
+        )
+    if "quantize" in figures:
+        lines.append(
+            f"quantized {figures['quantize']} (per tensor, symmetric): {figures['quantized_weights']:,} "
+            f"weights at {figures['weight_bits']} bits, {figures['weight_bit_budget']:,} bits; biases float32"
         )
     if "converged" in figures:
         state = {True: "yes", False: "no", None: "unknown"}[figures["converged"]]

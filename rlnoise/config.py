@@ -201,6 +201,13 @@ class Config:
         "BinaryConnect: the policy network's linear layers compute with sign(w) * mean|w| per layer, "
         "the real weights trained through a straight-through estimator (where |w| <= 1)",
     )
+    stochastic_depth: float = flag(
+        0.0,
+        "stochastic depth (Huang et al.): the policy network's hidden-to-hidden layers become residual "
+        "blocks h + f(h), each skipped with this probability on every forward pass while acting and "
+        "training, scaled by 1 - P in deterministic play (0: off, the plain network; needs --layers 2+)",
+        PROBABILITY,
+    )
     # Evaluation: how often, and on how many contexts and samples per context.
     eval_every: int = flag(100, "evaluate every this many updates (and at the end)", POSITIVE)
     eval_contexts: int = flag(32, "distinct start states (reset seeds 0..N-1) per evaluation", POSITIVE)
@@ -234,6 +241,7 @@ def network_flags(config: Config) -> list[str]:
         "--init symmetric": config.init == "symmetric",
         "--weight-noise": config.weight_noise > 0,
         "--binarize": config.binarize,
+        "--stochastic-depth": config.stochastic_depth > 0,
     }
     return [flag for flag, on in flags.items() if on]
 

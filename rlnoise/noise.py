@@ -24,6 +24,8 @@ the same seed gives the same run with any source on.
 - **Weight noise** (`--weight-noise S`) and **binarised weights** (`--binarize`): every `nn.Linear`
   of the network becomes a `rlnoise.noisy_layers.ChannelLinear` (its docstring says what each
   does); unlike the sources above, they act in the `eval()` state too (deterministic play).
+- **Stochastic depth** (`--stochastic-depth P`): the hidden-to-hidden layers become residual
+  blocks skipped with probability `P` in the `train()` state, `rlnoise.depth.StochasticDepth`.
 
 TensorBoard: each active source's scale under `noise/` (`NoiseSources.scales`).
 """
@@ -42,6 +44,7 @@ from torch.distributions import kl_divergence
 
 from rlnoise.agents.base import MLP, Policy
 from rlnoise.config import Config, network_flags
+from rlnoise.depth import StochasticDepth, residual
 from rlnoise.errors import UsageError
 from rlnoise.noisy_layers import ChannelLinear
 
@@ -104,26 +107,27 @@ def linear_layer(old: nn.Linear, config: Config) -> nn.Linear:
 
 
 def rebuild(network: MLP, config: Config) -> MLP:
-    """`network` with the settings' sources: NoisyNet or channel layers, layer norms, dropout, the
-    initialisation."""
+    """`network` with the settings' sources: NoisyNet or channel layers, layer norms, dropout,
+    residual blocks of stochastic depth (`rlnoise.depth`), the initialisation."""
     linears = [linear_layer(module, config) for module in network if isinstance(module, nn.Linear)]
     if config.init == "symmetric":
         symmetric_init(linears)
     modules: list[nn.Module] = []
     for linear in linears[:-1]:
-        modules.append(linear)
+        layer: list[nn.Module] = [linear]
         if config.param_noise > 0:  # Plappert et al.: layer normalisation between perturbed layers
-            modules.append(nn.LayerNorm(linear.out_features, elementwise_affine=False))
-        modules.append(nn.Tanh())
+            layer.append(nn.LayerNorm(linear.out_features, elementwise_affine=False))
+        layer.append(nn.Tanh())
         if config.dropout > 0:
-            modules.append(nn.Dropout(config.dropout))
+            layer.append(nn.Dropout(config.dropout))
+        modules += residual(layer, config.stochastic_depth)
     return MLP(*modules, linears[-1])
 
 
 def carries_noise(policy: nn.Module) -> bool:
     """Whether a forward pass of `policy` in the `train()` state draws noise inside its network."""
     return any(
-        isinstance(module, NoisyLinear | ParameterNoise)
+        isinstance(module, NoisyLinear | ParameterNoise | StochasticDepth)
         or (isinstance(module, nn.Dropout) and module.p > 0)
         or (isinstance(module, ChannelLinear) and module.noise > 0)
         for module in policy.modules()

@@ -60,11 +60,17 @@ def check_threads(threads: int) -> None:
 
 def check_layers(config: Config) -> None:
     """Raise a UsageError for a noise source that acts on hidden units (`--dropout`, `--init
-    symmetric`) on a linear policy (`--layers 0`), which has none: it would do nothing."""
+    symmetric`) on a linear policy (`--layers 0`), which has none, or stochastic depth on a policy
+    without a hidden-to-hidden layer (`--layers` below 2): it would do nothing."""
     used = {"--dropout": config.dropout > 0, "--init symmetric": config.init == "symmetric"}
     if config.layers == 0 and any(used.values()):
         flag = next(flag for flag, on in used.items() if on)
         raise UsageError(f"{flag} acts on the policy's hidden layers, and --layers 0 has none")
+    if config.stochastic_depth > 0 and config.layers < 2:
+        raise UsageError(
+            f"--stochastic-depth skips hidden-to-hidden blocks, and --layers {config.layers} has none "
+            "(it needs --layers 2 or more)"
+        )
 
 
 def check_machine(config: Config) -> None:

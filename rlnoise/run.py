@@ -108,8 +108,10 @@ class Run:
     ) -> torch.Tensor:
         """The divergence guard, after `loss.backward()`: the gradient's total norm, unless a figure
         or the gradient is not finite; then the run stops, keeping the weights the update started
-        from."""
-        norm = torch.nn.utils.get_total_norm([weight.grad for weight in parameters])
+        from. A weight without a gradient (a block stochastic depth skipped) counts for nothing."""
+        norm = torch.nn.utils.get_total_norm(
+            [weight.grad for weight in parameters if weight.grad is not None]
+        )
         name = not_finite(figures, norm)
         if name is not None:
             if finite(self.policy):  # the weights this update started from

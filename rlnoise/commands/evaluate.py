@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rlnoise.config import POSITIVE, SEED
+from rlnoise.config import POSITIVE, SEED, Config
 from rlnoise.errors import UsageError, first_line
 from rlnoise.files import check_file, write_json
 from rlnoise.flags import flag_type, read_config
 from rlnoise.manifest import read_manifest
 from rlnoise.names import flag_name
 from rlnoise.plan import Plan, make_plan
+
+QUANTIZATIONS = {"int8": 8, "int4": 4}
+"""The names `--quantize` takes, and the bits each gives a weight (`rlnoise.quantize`)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -40,6 +43,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--seed", type=flag_type(int, SEED), help="seed of the sampling (default: the run's seed)"
+    )
+    parser.add_argument(
+        "--quantize",
+        choices=tuple(QUANTIZATIONS),
+        help="evaluate the trained weights quantized: every weight matrix of the policy's linear layers "
+        "rounded to 8 or 4 bits, per tensor, symmetric, dequantized to float (default: full precision)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write the figures to this JSON file")
     parser.add_argument(
@@ -86,6 +95,29 @@ def load_policy(directory: Path, plan: Plan) -> Any:
     return policy  # in the `train()` state: sampled play keeps the network's noise sources
 
 
+def run_config(directory: Path, args: argparse.Namespace) -> Config:
+    """The run's settings (its config.json), its modules trusted as the flags say; a UsageError
+    when `--env-id` or `--agent` does not match them."""
+    trusted = None if args.trust_modules else {args.env_id, args.agent} - {None}
+    config = read_config(directory, trusted)
+    for name in ("env_id", "agent"):
+        given = getattr(args, name)
+        if given is not None and given != getattr(config, name):
+            saved = getattr(config, name)
+            raise UsageError(f"{flag_name(name)} {given} does not match the run's {name} {saved!r}")
+    return config
+
+
+def quantized(policy: Any, name: str | None) -> dict[str, Any]:
+    """Quantize `policy`'s weights as `--quantize NAME` says (`rlnoise.quantize`) and return the
+    figures that say so, `quantize` among them; nothing for None."""
+    if name is None:
+        return {}
+    from rlnoise.quantize import quantize
+
+    return {"quantize": name, **quantize(policy, QUANTIZATIONS[name])}
+
+
 def run(args: argparse.Namespace) -> int:
     """Evaluate the run as the flags say, print the table, write the JSON; return the exit code."""
     json_path = Path(args.json) if args.json else None
@@ -94,13 +126,7 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             check_file(path, flag)
     directory = Path(args.run_dir)
-    trusted = None if args.trust_modules else {args.env_id, args.agent} - {None}
-    config = read_config(directory, trusted)
-    for name in ("env_id", "agent"):
-        given = getattr(args, name)
-        if given is not None and given != getattr(config, name):
-            saved = getattr(config, name)
-            raise UsageError(f"{flag_name(name)} {given} does not match the run's {name} {saved!r}")
+    config = run_config(directory, args)
     manifest = read_manifest(directory)
     if manifest is None or manifest["status"] != "complete":
         status = "its status is unknown" if manifest is None else f"it is {manifest['status']}"
@@ -111,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
     plan = make_plan(config, episodes=contexts * samples)
     config, env, adapter = plan.config, plan.env, plan.adapter
     policy = load_policy(directory, plan)
+    quantization = quantized(policy, args.quantize)
 
     from rlnoise.capacity import capacity_figures, capacity_lines, measured_tables, parameter_count
     from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate, own_generator
@@ -126,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
     with sources.evaluating():  # sampled play as in training's evaluation
         results, episodes = evaluate(policy, adapter, evaluation)
     capacity = {"parameters": parameter_count(policy), **capacity_figures(policy, measured_tables(plan))}
+    capacity.update(quantization)
     print(f"{config.agent} on {config.env_id}, run {directory}")
     starts = (
         "1 start state (the env's start does not vary)" if evaluation.fixed_start else f"{contexts} contexts"
