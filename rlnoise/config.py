@@ -208,6 +208,18 @@ class Config:
         "training, scaled by 1 - P in deterministic play (0: off, the plain network; needs --layers 2+)",
         PROBABILITY,
     )
+    bottleneck: int = flag(
+        0,
+        "variational information bottleneck: a Gaussian layer of this many units after the policy "
+        "network's first hidden layer, sampled while acting and training, its mean in deterministic "
+        "play; its KL to a standard normal prior, times --beta, is added to the loss (0: off)",
+        NON_NEGATIVE,
+    )
+    beta: float = flag(
+        1e-3,
+        "weight of the bottleneck's KL (nats per sample) in the loss; needs --bottleneck",
+        NON_NEGATIVE,
+    )
     # Evaluation: how often, and on how many contexts and samples per context.
     eval_every: int = flag(100, "evaluate every this many updates (and at the end)", POSITIVE)
     eval_contexts: int = flag(32, "distinct start states (reset seeds 0..N-1) per evaluation", POSITIVE)
@@ -242,6 +254,7 @@ def network_flags(config: Config) -> list[str]:
         "--weight-noise": config.weight_noise > 0,
         "--binarize": config.binarize,
         "--stochastic-depth": config.stochastic_depth > 0,
+        "--bottleneck": config.bottleneck > 0,
     }
     return [flag for flag, on in flags.items() if on]
 

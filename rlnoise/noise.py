@@ -26,6 +26,9 @@ the same seed gives the same run with any source on.
   does); unlike the sources above, they act in the `eval()` state too (deterministic play).
 - **Stochastic depth** (`--stochastic-depth P`): the hidden-to-hidden layers become residual
   blocks skipped with probability `P` in the `train()` state, `rlnoise.depth.StochasticDepth`.
+- **Bottleneck** (`--bottleneck DIM --beta B`): a Gaussian layer of `DIM` units after the first
+  hidden layer, sampled in the `train()` state, its mean in the `eval()` state; each algorithm adds
+  `B` times its KL to the prior to its loss, `rlnoise.bottleneck`.
 
 TensorBoard: each active source's scale under `noise/` (`NoiseSources.scales`).
 """
@@ -43,6 +46,7 @@ from torch import nn
 from torch.distributions import kl_divergence
 
 from rlnoise.agents.base import MLP, Policy
+from rlnoise.bottleneck import Bottleneck
 from rlnoise.config import Config, network_flags
 from rlnoise.depth import StochasticDepth, residual
 from rlnoise.errors import UsageError
@@ -108,12 +112,16 @@ def linear_layer(old: nn.Linear, config: Config) -> nn.Linear:
 
 def rebuild(network: MLP, config: Config) -> MLP:
     """`network` with the settings' sources: NoisyNet or channel layers, layer norms, dropout,
-    residual blocks of stochastic depth (`rlnoise.depth`), the initialisation."""
-    linears = [linear_layer(module, config) for module in network if isinstance(module, nn.Linear)]
+    residual blocks of stochastic depth (`rlnoise.depth`), the bottleneck after the first hidden
+    layer (`rlnoise.bottleneck`, the next layer then taking its units), the initialisation."""
+    plain = [module for module in network if isinstance(module, nn.Linear)]
+    if config.bottleneck > 0:
+        plain[1] = nn.Linear(config.bottleneck, plain[1].out_features)
+    linears = [linear_layer(module, config) for module in plain]
     if config.init == "symmetric":
         symmetric_init(linears)
     modules: list[nn.Module] = []
-    for linear in linears[:-1]:
+    for index, linear in enumerate(linears[:-1]):
         layer: list[nn.Module] = [linear]
         if config.param_noise > 0:  # Plappert et al.: layer normalisation between perturbed layers
             layer.append(nn.LayerNorm(linear.out_features, elementwise_affine=False))
@@ -121,13 +129,15 @@ def rebuild(network: MLP, config: Config) -> MLP:
         if config.dropout > 0:
             layer.append(nn.Dropout(config.dropout))
         modules += residual(layer, config.stochastic_depth)
+        if index == 0 and config.bottleneck > 0:
+            modules.append(Bottleneck(linear.out_features, config.bottleneck))
     return MLP(*modules, linears[-1])
 
 
 def carries_noise(policy: nn.Module) -> bool:
     """Whether a forward pass of `policy` in the `train()` state draws noise inside its network."""
     return any(
-        isinstance(module, NoisyLinear | ParameterNoise | StochasticDepth)
+        isinstance(module, NoisyLinear | ParameterNoise | StochasticDepth | Bottleneck)
         or (isinstance(module, nn.Dropout) and module.p > 0)
         or (isinstance(module, ChannelLinear) and module.noise > 0)
         for module in policy.modules()

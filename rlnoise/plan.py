@@ -61,11 +61,14 @@ def check_threads(threads: int) -> None:
 def check_layers(config: Config) -> None:
     """Raise a UsageError for a noise source that acts on hidden units (`--dropout`, `--init
     symmetric`) on a linear policy (`--layers 0`), which has none, or stochastic depth on a policy
-    without a hidden-to-hidden layer (`--layers` below 2): it would do nothing."""
+    without a hidden-to-hidden layer (`--layers` below 2): it would do nothing; the same for
+    `--bottleneck`, which goes after the first hidden layer, on a linear policy."""
     used = {"--dropout": config.dropout > 0, "--init symmetric": config.init == "symmetric"}
     if config.layers == 0 and any(used.values()):
         flag = next(flag for flag, on in used.items() if on)
         raise UsageError(f"{flag} acts on the policy's hidden layers, and --layers 0 has none")
+    if config.bottleneck > 0 and config.layers == 0:
+        raise UsageError("--bottleneck needs a hidden layer, and --layers 0 has none")
     if config.stochastic_depth > 0 and config.layers < 2:
         raise UsageError(
             f"--stochastic-depth skips hidden-to-hidden blocks, and --layers {config.layers} has none "
@@ -153,7 +156,7 @@ def check_used(config: Config, given: set[str], agent_names: list[str], env: Any
     """Raise a UsageError for a setting `given` (or varied) that none of the agents `agent_names`
     uses on `config.env_id` (`env`, when the plan has made it), naming those that do: an agent's
     option such as `--sigma` (the agents whose `Policy.options` name it), `--bins` (a choice policy
-    on a continuous action space)."""
+    on a continuous action space), and `--beta` without `--bottleneck`."""
     from gymnasium import spaces
 
     from rlnoise import agents
@@ -169,6 +172,8 @@ def check_used(config: Config, given: set[str], agent_names: list[str], env: Any
         if name in given and not any(name in policy.options for policy in classes):
             found = takers(lambda policy, name=name: name in policy.options)
             raise UsageError(f"{flag_name(name)} is a setting of agent {found}, not of {named}")
+    if "beta" in given and config.bottleneck == 0:
+        raise UsageError("--beta weighs the bottleneck's KL, and it needs --bottleneck")
     if "bins" not in given:
         return
     if not isinstance((env or make_env(config.env_id, config.env_kwargs)).action_space, spaces.Box):

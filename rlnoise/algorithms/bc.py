@@ -18,6 +18,7 @@ import torch
 from gymnasium import spaces
 
 from rlnoise.actions import ActionAdapter, nearest
+from rlnoise.bottleneck import bottleneck_figures, bottleneck_kl
 from rlnoise.bounds import outside_penalty
 from rlnoise.contract import expert
 from rlnoise.gradients import DelayedGradients, clip_gradients, make_optimizer
@@ -61,16 +62,18 @@ def train(plan: Plan, run: Run) -> None:
         actions = teacher(shown, np.random.default_rng([config.seed, update]))
         targets = policy_outputs(plan.adapter, actions, config.device)
 
-        # The negative log-likelihood of the expert's actions.
+        # The negative log-likelihood of the expert's actions, plus the bottleneck's weighted KL
+        # (that of this forward pass; 0 without a bottleneck).
         distribution = policy.distribution(observations)
         bc_loss = -distribution.log_prob(targets).mean()
-        figures = {"bc loss": bc_loss, "entropy": distribution.entropy().mean()}
+        loss = bc_loss + config.beta * bottleneck_kl(policy)
+        figures = {"bc loss": bc_loss, "entropy": distribution.entropy().mean(), **bottleneck_figures(policy)}
 
         # The gradient step: the penalty that keeps a point policy inside its box, the divergence
         # guard, clipping, gradient noise, the delay.
         optimizer.zero_grad()
-        (bc_loss + outside_penalty(policy, plan.adapter, observations)).backward()
-        norm = run.guard(parameters, figures, bc_loss)
+        (loss + outside_penalty(policy, plan.adapter, observations)).backward()
+        norm = run.guard(parameters, figures, loss)
         clip_gradients(parameters, config.max_grad_norm, norm)
         run.sources.perturb_gradients(update - 1)
         delayed.step(optimizer)  # optimizer.step() on the gradients of --grad-delay steps before

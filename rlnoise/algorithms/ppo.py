@@ -23,6 +23,7 @@ from __future__ import annotations
 import torch
 
 from rlnoise.agents.base import Policy
+from rlnoise.bottleneck import bottleneck_figures, bottleneck_kl
 from rlnoise.bounds import outside_penalty
 from rlnoise.config import Config
 from rlnoise.gradients import DelayedGradients, clip_gradients, with_baseline
@@ -58,7 +59,8 @@ def minibatch_loss(
     config: Config, policy: Policy, baseline: torch.nn.Module, batch: dict[str, torch.Tensor]
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """A minibatch's loss: the clipped surrogate, minus the entropy bonus, plus the weighted value
-    loss; and its figures, with how far the policy moved (approximate KL, share of ratios clipped)."""
+    loss and the bottleneck's weighted KL (of this forward pass); and its figures, with how far
+    the policy moved (approximate KL, share of ratios clipped)."""
     distribution = policy.distribution(batch["observations"])
     log_prob = distribution.log_prob(batch["outputs"])
     with torch.no_grad():
@@ -72,7 +74,9 @@ def minibatch_loss(
     clip_values = config.clip_coef if config.clip_vloss else None
     v_loss = value_loss(values, batch["values"], batch["returns"], clip_values)
     loss = policy_loss - config.ent_coef * entropy + config.vf_coef * v_loss
+    loss = loss + config.beta * bottleneck_kl(policy)  # 0 without a bottleneck
     figures = {"policy loss": policy_loss, "value loss": v_loss, "entropy": entropy}
+    figures.update(bottleneck_figures(policy))
     return loss, {**figures, "approx kl": approx_kl, "clip fraction": clip_fraction}
 
 

@@ -9,6 +9,7 @@ saves a checkpoint.
 
 from __future__ import annotations
 
+from rlnoise.bottleneck import bottleneck_figures, bottleneck_kl
 from rlnoise.bounds import outside_penalty
 from rlnoise.gradients import DelayedGradients, clip_gradients, with_baseline
 from rlnoise.logger import loss_tags
@@ -34,8 +35,8 @@ def train(plan: Plan, run: Run) -> None:
         next_value = collector.next_values(baseline)
         returns = discounted_returns(collector.rewards, collector.dones, next_value, config.gamma).reshape(-1)
 
-        # Policy gradient with the baseline subtracted, an entropy bonus, and the baseline's
-        # regression on the returns.
+        # Policy gradient with the baseline subtracted, an entropy bonus, the baseline's
+        # regression on the returns, and the bottleneck's weighted KL (of this forward pass).
         observations, outputs = collector.batch()
         distribution = policy.distribution(observations)
         log_prob = distribution.log_prob(outputs)
@@ -47,7 +48,9 @@ def train(plan: Plan, run: Run) -> None:
         entropy = distribution.entropy().mean()
         value_loss = 0.5 * ((returns - values) ** 2).mean()
         loss = policy_loss - config.ent_coef * entropy + value_loss
+        loss = loss + config.beta * bottleneck_kl(policy)  # 0 without a bottleneck
         figures = {"policy loss": policy_loss, "value loss": value_loss, "entropy": entropy}
+        figures.update(bottleneck_figures(policy))
 
         # The gradient step: the penalty that keeps a point policy inside its box, the divergence
         # guard, clipping, gradient noise, the delay.
