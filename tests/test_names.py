@@ -88,6 +88,8 @@ FLAGS = {
     "weight_noise": ("--weight-noise", "0.5", 0.5),
     "binarize": ("--binarize", None, True),
     "stochastic_depth": ("--stochastic-depth", "0.2", 0.2),
+    "bottleneck": ("--bottleneck", "4", 4),
+    "beta": ("--beta", "0.1", 0.1),
     "eval_every": ("--eval-every", "5", 5),
     "eval_contexts": ("--eval-contexts", "4", 4),
     "eval_samples": ("--eval-samples", "8", 8),
