@@ -129,7 +129,8 @@ RULES = (
         "mode_labels is a non-empty tuple of distinct strings, symmetries a tuple of "
         "rlnoise.contract.Symmetry, action_coordinates (Discrete spaces only) one row per action, "
         "observation_names one string per entry of the flattened observation, "
-        "training_defaults valid training settings, theories rlnoise.contract.Theory predicting an "
+        "training_defaults valid training settings, figures(modes) a dict of named numbers, "
+        "theories rlnoise.contract.Theory predicting an "
         "outcome label for the start states, "
         'and metadata["render_modes"] includes "ansi" and "rgb_array"',
         "set these class attributes on the environment class (see rlnoise/contract.py)",

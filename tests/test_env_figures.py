@@ -7,8 +7,9 @@ import pytest
 from conftest import read_strict_json
 
 from rlnoise import evaluation as evaluation_module
+from rlnoise.checks.declarations import check_declarations
 from rlnoise.cli import main
-from rlnoise.contract import env_figures
+from rlnoise.contract import ContractError, env_figures
 from rlnoise.envs.trap import TrapEnv
 from rlnoise.evaluation import EVALUATIONS
 from rlnoise.grid.summaries import env_figures_spread
@@ -25,6 +26,23 @@ def test_an_env_without_the_declaration_has_no_figures():
 def test_trap_declares_escape_the_share_ending_deep():
     assert env_figures(gym.make("Trap-v0"), MODES) == {"escape": 0.6}
     assert TrapEnv().figures(np.array(["shallow", None], dtype=object)) == {"escape": 0.0}
+
+
+class WordyTrap(TrapEnv):
+    """A Trap whose own figure is a word, not a number."""
+
+    def figures(self, modes: np.ndarray) -> dict[str, float]:
+        return {"escape": "often"}
+
+
+def test_check_env_names_the_figures_and_refuses_ones_that_are_not_numbers():
+    assert "own figures: escape" in check_declarations("Trap-v0", {})
+    gym.register("WordyTrap-v0", entry_point=WordyTrap)
+    try:
+        with pytest.raises(ContractError, match="rule 'declarations' broken: figures"):
+            check_declarations("WordyTrap-v0", {})
+    finally:
+        del gym.registry["WordyTrap-v0"]
 
 
 def hand_made_results(escapes: dict[str, float] | None) -> dict[str, dict]:
