@@ -290,8 +290,9 @@ class TrapEnv(gym.Env):
       In two dimensions a bump smoothed by `s` falls as `(width / s)^2`, the narrow one faster,
       and at the defaults the climb never escapes (`None`): `deep_width=0.7` gives `(0.942,
       1.367)`.
-    - The escape figure, `rlnoise.envs.trap.escape(modes)`: the share of episodes (or of runs'
-      deterministic points) that ended `"deep"`.
+    - `figures(modes)`: `{"escape": escape(modes)}`, the escape figure (`rlnoise.envs.trap.escape`):
+      the share of episodes (or of runs' deterministic points) that ended `"deep"`; rlnoise's
+      evaluation keeps it for both plays (`env_figures` in `evaluation.json`, `eval/<play>/escape`).
     - `theories`: the regression agent, evaluated deterministically, plays where the climb under
       its noise `sigma` stops: committed (shallow) below the escape window, committed (deep) in
       it, diffuse and then averaged above it. Its order parameter is the point's progress `(x -
@@ -384,6 +385,10 @@ class TrapEnv(gym.Env):
         shallow, deep = _optima(observations, self.landscape.dims)
         pick = rng.random(len(shallow)) < 0.5
         return np.where(pick[:, None], deep, shallow).astype(np.float32)
+
+    def figures(self, modes: np.ndarray) -> dict[str, float]:
+        """The environment's own figure of episodes that ended in `modes`: the escape figure."""
+        return {"escape": escape(modes)}
 
     def landmarks(self, observation: np.ndarray) -> dict[str, np.ndarray]:
         """The two optima of the scene `observation` describes."""

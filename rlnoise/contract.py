@@ -39,6 +39,10 @@ instance:
   (one observation per row) and its answer, as two arrays; with ``held_out=True`` as many keys it
   never asks, with answers of their own. rlnoise then counts the bits a choice policy stores of
   the table, and of the held-out keys as a check (``rlnoise.capacity``).
+- ``figures(modes)``: a method; the environment's own figures of a set of episodes, from the
+  array of their ``info["mode"]`` labels (``None`` for none), by name (Trap-v0's ``{"escape":
+  share ending "deep"}``). The evaluation computes them for both plays and keeps them in
+  ``evaluation.json`` as ``env_figures``.
 - ``theories``: what theory predicts for an agent here, as ``rlnoise.contract.Theory``: the
   outcome one play (sampled or deterministic) of one agent should have from a start state, given the run's
   settings. ``rlnoise sweep`` draws it beside the measured outcomes and reports the predicted
@@ -125,7 +129,8 @@ RULES = (
         "mode_labels is a non-empty tuple of distinct strings, symmetries a tuple of "
         "rlnoise.contract.Symmetry, action_coordinates (Discrete spaces only) one row per action, "
         "observation_names one string per entry of the flattened observation, "
-        "training_defaults valid training settings, theories rlnoise.contract.Theory predicting an "
+        "training_defaults valid training settings, figures(modes) a dict of named numbers, "
+        "theories rlnoise.contract.Theory predicting an "
         "outcome label for the start states, "
         'and metadata["render_modes"] includes "ansi" and "rgb_array"',
         "set these class attributes on the environment class (see rlnoise/contract.py)",
@@ -224,6 +229,16 @@ def theories(env: Any) -> tuple[Theory, ...]:
 def expert(env: Any) -> Callable[[np.ndarray, np.random.Generator], np.ndarray] | None:
     """The expert an environment declares (its `expert(observations, rng)` method), or ``None``."""
     return getattr(env.unwrapped, "expert", None)
+
+
+def env_figures(env: Any, modes: np.ndarray) -> dict[str, float]:
+    """The figures an environment declares (its `figures(modes)` method) of the episodes whose
+    `info["mode"]` labels are `modes`, by name; empty when it declares none."""
+    method = getattr(env.unwrapped, "figures", None)
+    if method is None:
+        return {}
+    labels = np.asarray(modes, dtype=object).reshape(-1)
+    return {str(name): float(value) for name, value in method(labels).items()}
 
 
 def answer_table(env: Any, held_out: bool = False) -> tuple[np.ndarray, np.ndarray] | None:

@@ -9,9 +9,10 @@ generator seeded by the run's seed, so the same run evaluates to the same figure
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from gymnasium.vector import VectorEnv
 
 from rlnoise.actions import ActionAdapter
 from rlnoise.agents.base import Policy
-from rlnoise.contract import mode_labels
+from rlnoise.contract import env_figures, mode_labels
 from rlnoise.environments import make_vector_env
 from rlnoise.episodes import play_first_episodes
 from rlnoise.metrics import EVALUATIONS, multimodality
@@ -61,6 +62,8 @@ class Evaluation:
     device: str = "cpu"
     fixed_start: bool = False
     """Whether the environment always starts in the same state: then `contexts` is 1 (`planned`)."""
+    env_figures: Callable[[np.ndarray], dict[str, float]] | None = None
+    """The environment's own figures of a set of episodes' modes (`rlnoise.contract.env_figures`)."""
 
     @classmethod
     def planned(
@@ -79,7 +82,8 @@ class Evaluation:
         fixed = fixed_start(env, contexts)
         if fixed:
             contexts, samples = 1, contexts * samples
-        return cls(env_id, env_kwargs, mode_labels(env), contexts, samples, seed, device, fixed)
+        declared = partial(env_figures, env)
+        return cls(env_id, env_kwargs, mode_labels(env), contexts, samples, seed, device, fixed, declared)
 
     def make_envs(self) -> VectorEnv:
         """The vector env of `contexts * samples` copies that `play` resets; build it once per run."""
@@ -129,15 +133,24 @@ def play(
     )
 
 
-def figures(episodes: Episodes, labels: tuple[str, ...], intervals: bool = True) -> dict[str, Any]:
+def figures(
+    episodes: Episodes,
+    labels: tuple[str, ...],
+    intervals: bool = True,
+    declared: Callable[[np.ndarray], dict[str, float]] | None = None,
+) -> dict[str, Any]:
     """Mean return, the multimodality figures and the outcomes of a set of episodes, per start state
-    (with their intervals unless `intervals` is false), and each start state with its first
-    episode's first action (`state_starts`, `state_actions`: a theory's order parameter's input)."""
+    (with their intervals unless `intervals` is false), each start state with its first episode's
+    first action (`state_starts`, `state_actions`: a theory's order parameter's input), and the
+    environment's own figures of all the episodes' modes (`env_figures`, when it declares any:
+    `declared` is `Evaluation.env_figures`)."""
     modes, between = episodes.modes.tolist(), episodes.between.tolist()
+    own = {} if declared is None else declared(episodes.modes.reshape(-1))
     return {
         **multimodality(modes, labels, between, episodes.returns, intervals),
         "state_starts": episodes.observations.reshape(len(modes), -1).tolist(),
         "state_actions": episodes.actions[:, 0].reshape(len(modes), -1).tolist(),
+        **({"env_figures": own} if own else {}),
     }
 
 
@@ -154,4 +167,7 @@ def evaluate(
     episodes = {way: play(policy, adapter, evaluation, played, way == "deterministic") for way in EVALUATIONS}
     if envs is None:
         played.close()
-    return {way: figures(episodes[way], evaluation.labels, intervals) for way in EVALUATIONS}, episodes
+    return {
+        way: figures(episodes[way], evaluation.labels, intervals, evaluation.env_figures)
+        for way in EVALUATIONS
+    }, episodes

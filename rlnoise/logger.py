@@ -1,7 +1,8 @@
 """What a run shows while it trains: TensorBoard's events and the progress bar.
 
 The events: `charts/` (episodic return, speed, learning rate, actions), `losses/`, `eval/` and
-`multimodality/` (each evaluation's figures), the config as text, the custom-scalars layout, the
+`multimodality/` (each evaluation's figures; the environment's own, such as Trap-v0's escape,
+under `eval/`), the config as text, the custom-scalars layout, the
 pictures (`rlnoise.evaluator`) and, at the end, the hparams with the final figures: every setting
 that applies, each env keyword argument as `env.KEY`, each of the agent's own as `agent.KEY`.
 """
@@ -49,10 +50,14 @@ def loss_tags(figures: dict[str, torch.Tensor]) -> dict[str, float]:
 
 
 def figure_tags(results: dict[str, dict[str, Any]]) -> dict[str, float]:
-    """Both evaluations' return, multimodality figures and outcome shares, by TensorBoard tag."""
+    """Both evaluations' return, the environment's own figures (`eval/sampled/escape`),
+    multimodality figures and outcome shares, by TensorBoard tag."""
     tags = {}
     for way in EVALUATIONS:
         tags[f"eval/{way}/return"] = results[way]["return"]
+        tags.update(
+            {f"eval/{way}/{name}": value for name, value in results[way].get("env_figures", {}).items()}
+        )
         tags.update({f"multimodality/{way}/{name}": results[way][name] for name in FIGURES})
         shares = results[way]["outcome_shares"]
         tags.update({f"multimodality/{way}/share_{name}": shares[name] for name in OUTCOMES})

@@ -28,6 +28,10 @@ The outcome of one start state, the first rule that applies:
 3. `diffuse` otherwise: few hits and not mostly between (spread out, or lost). Where an
    environment does not report `between`, averaging cannot be told apart and reads `diffuse`.
 
+An environment may declare figures of its own, from the modes of all the episodes of one play
+(`figures(modes)`, rlnoise/contract.py: Trap-v0's `escape`, the share ending `"deep"`); the
+evaluation keeps them beside these as `env_figures`, and `env_figures_line` prints them.
+
 The run's outcome is the most common per-state outcome when it holds more than half of the
 start states, else `mixed`. `outcome_shares` gives the share of start states in each outcome
 (with 95% Wilson intervals in `outcome_intervals`), `state_outcomes` the outcome of each start
@@ -184,3 +188,14 @@ def multimodality(
         [outcome(state) for state in per_state],
         intervals,
     )
+
+
+def env_figures_line(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The environment's own figures of both plays (`env_figures`), as the commands print them: one
+    line (`escape: sampled 0.380, deterministic 1.000`), none when the environment declares none."""
+    names = dict.fromkeys(name for way in EVALUATIONS for name in results[way].get("env_figures", {}))
+    parts = [
+        f"{name}: " + ", ".join(f"{way} {results[way]['env_figures'][name]:.3f}" for way in EVALUATIONS)
+        for name in names
+    ]
+    return ["; ".join(parts)] if parts else []

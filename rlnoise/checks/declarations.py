@@ -1,6 +1,6 @@
 """The contract's rules on the environment's interface: gymnasium's own API checker (`gymnasium-api`),
 what it declares (`declarations`: mode labels, symmetries, action coordinates, observation names,
-training defaults, theories, render modes) and what it renders (`render`).
+training defaults, its own figures, theories, render modes) and what it renders (`render`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from rlnoise.contract import (
     Symmetry,
     Theory,
     action_coordinates,
+    env_figures,
     mode_labels,
     observation_names,
     symmetries,
@@ -72,6 +73,7 @@ def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
         raise ContractError("declarations", str(error)) from error
     for theory in theories(env):
         _check_theory(env, theory)
+    own = _check_figures(env, labels)
     render_modes = env.metadata.get("render_modes", [])
     missing = [mode for mode in ("ansi", "rgb_array") if mode not in render_modes]
     if missing:
@@ -82,8 +84,18 @@ def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
     return (
         f"mode labels: {', '.join(labels)}; symmetries: {names}"
         + (f"; training defaults: {settings}" if settings else "")
+        + (f"; own figures: {', '.join(own)}" if own else "")
         + (f"; theories: {predictions}" if predictions else "")
     )
+
+
+def _check_figures(env: gym.Env, labels: tuple[str, ...]) -> dict[str, float]:
+    """The env's own figures of episodes that ended in each label and in none (`figures(modes)`);
+    raise ContractError unless they are named numbers."""
+    try:
+        return env_figures(env, np.array([*labels, None], dtype=object))
+    except (TypeError, ValueError, AttributeError) as error:
+        raise ContractError("declarations", f"figures(modes) gave {type(error).__name__}: {error}") from error
 
 
 def _check_theory(env: gym.Env, theory: Theory) -> None:

@@ -141,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rlnoise.capacity import capacity_figures, capacity_lines, measured_tables, parameter_count
     from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate, own_generator
+    from rlnoise.metrics import env_figures_line
     from rlnoise.report import table
 
     seed = config.seed if args.seed is None else args.seed
@@ -160,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"evaluated on {starts} x {evaluation.samples} samples, seed {seed}")
     print(table({way: results[way] for way in EVALUATIONS}))
-    print("\n".join(capacity_lines(capacity)))
+    print("\n".join([*env_figures_line(results), *capacity_lines(capacity)]))
     if json_path is not None:
         settings = {"run": str(directory), "contexts": contexts, "samples": samples, "seed": seed}
         write_json(json_path, {**settings, **results, **capacity})

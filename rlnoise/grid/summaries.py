@@ -1,5 +1,5 @@
-"""A grid's summary over seeds: per agent and play (sampled or deterministic), each figure over the finished
-seeds and every seed's outcome.
+"""A grid's summary over seeds: per agent and play (sampled or deterministic), each figure (and the
+environment's own, `env_figures`, where it declares any) over the finished seeds and every seed's outcome.
 
 It reads the runs' records as the grid's JSON file holds them (`CellRecord.as_json`);
 `rlnoise.phase` turns the summaries of a sweep's points into the phase diagram.
@@ -27,6 +27,17 @@ def seed_spread(values: list[float]) -> dict[str, Any]:
     return {"mean": mean, "std": std, "values": values}
 
 
+def env_figures_spread(evaluations: list[dict[str, Any]]) -> dict[str, Any]:
+    """The environment's own figures (`env_figures`, Trap-v0's escape) over the seeds' evaluations
+    of one play, each as `seed_spread`; nothing when the environment declares none."""
+    names = dict.fromkeys(name for figures in evaluations for name in figures.get("env_figures", {}))
+    spread = {
+        name: seed_spread([figures.get("env_figures", {}).get(name) for figures in evaluations])
+        for name in names
+    }
+    return {"env_figures": spread} if spread else {}
+
+
 def summarize_cells(records: list[dict[str, Any]], agents: list[str]) -> dict[str, Any]:
     """Per agent and play (sampled or deterministic): each figure over the finished seeds, and
     every seed's outcome."""
@@ -41,6 +52,7 @@ def summarize_cells(records: list[dict[str, Any]], agents: list[str]) -> dict[st
                     },
                     "outcomes": {str(item["seed"]): item[play]["outcome"] for item in finished},
                     "outcome_shares": {str(item["seed"]): item[play]["outcome_shares"] for item in finished},
+                    **env_figures_spread([item[play] for item in finished]),
                 }
                 for play in EVALUATIONS
             }
