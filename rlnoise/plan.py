@@ -256,12 +256,15 @@ class Plan:
         return self.config.num_envs * self.num_steps
 
 
-def make_plan(config: Config, env: Any = None, episodes: int | None = None) -> Plan:
+def make_plan(
+    config: Config, env: Any = None, episodes: int | None = None, given: set[str] = frozenset()
+) -> Plan:
     """The plan of the run `config` describes, or a UsageError for its first mistake, before any
     training or evaluation.
 
     `env` is the environment to plan on (default: made from the config); `episodes` the number an
-    evaluation plays at once (default: the config's contexts x samples).
+    evaluation plays at once (default: the config's contexts x samples); `given` the settings the
+    command line gave, each of which the agent must use (`check_used`).
     """
     import numpy as np
 
@@ -272,6 +275,7 @@ def make_plan(config: Config, env: Any = None, episodes: int | None = None) -> P
     config, policy_class = checked_names(config)
     env = env or make_env(config.env_id, config.env_kwargs)
     check_declarations(config, env)
+    check_used(config, given, [config.agent], env)
     num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1
     try:
         grid = grid_size(env, policy_class.output, config.bins)

@@ -12,7 +12,7 @@ from rlnoise.errors import UsageError
 from rlnoise.files import check_directory
 from rlnoise.flags import add_flags, from_args, resumable_config
 from rlnoise.names import command_path, flag_name
-from rlnoise.plan import check_used, make_plan
+from rlnoise.plan import make_plan
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -43,15 +43,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train (or resume) as the flags say, print the summary table, and return the exit code."""
-    if args.resume is None:
-        plan = make_plan(from_args(args))
-        check_used(plan.config, getattr(args, "given", set()), [plan.config.agent], plan.env)
-        check_directory(plan.config.logdir, "--logdir")
-        directory = Path(plan.config.logdir) / str(plan.config.run_name)
-    else:
-        plan = make_plan(resumed_config(args))
-        directory = Path(args.resume)
+    given = getattr(args, "given", set())
+    plan = make_plan(from_args(args) if args.resume is None else resumed_config(args), given=given)
     config = plan.config
+    if args.resume is None:
+        check_directory(config.logdir, "--logdir")
+    directory = Path(config.logdir) / str(config.run_name) if args.resume is None else Path(args.resume)
 
     from rlnoise.capacity import capacity_lines
     from rlnoise.metrics import EVALUATIONS, env_figures_line  # torch: once the input is known good
