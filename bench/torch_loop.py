@@ -1,4 +1,5 @@
-"""A minimal pure-torch loop of rlnoise's default algorithm, the yardstick of `bench_train.py`.
+"""A minimal pure-torch loop of rlnoise's default algorithm (and of behaviour cloning, `--algo bc`),
+the yardstick of `bench_train.py` (and `bench_capacity.py`).
 
 REINFORCE with a learned baseline and an entropy bonus, as `rlnoise/algorithms/reinforce.py`
 trains a categorical agent, written with torch, numpy and gymnasium alone: per update, `num_steps`
@@ -10,15 +11,18 @@ rollout cut an episode short (no baseline forward when every episode ended at th
 one step of Adam (multi-tensor) over both tanh networks (two hidden layers of `hidden` units)
 on the policy gradient with the baseline subtracted (the advantages normalised with
 `--norm-adv`), minus `ent_coef` times the entropy, plus half the baseline's squared error. No
-evaluation, no logging, no checkpoint, no checks.
+evaluation, no logging, no checkpoint, no checks. With `--algo bc`, each update samples the
+policy's actions and steps the envs alike, then takes one Adam step on the cross-entropy of the
+env's declared expert's answers on the observations collected (no baseline), as
+`rlnoise/algorithms/bc.py` does.
 
 Prints one JSON line: `imports`, the seconds from the script's start to its imports' end
 (the interpreter's own start is not in it), and `train`, the seconds of the training. With
 `--warm`, a one-update run trains first, so that `train` is a run's steady work.
 
 Usage: python bench/torch_loop.py --env-id TwoBales-v0 --num-envs 1024 --num-steps 1
-       --total-timesteps 614400 [--learning-rate 3e-3 --ent-coef 0.2 --gamma 0.99 --hidden 64
-       --bins N --norm-adv --warm]
+       --total-timesteps 614400 [--algo bc --learning-rate 3e-3 --ent-coef 0.2 --gamma 0.99
+       --hidden 64 --bins N --norm-adv --warm]
 """
 
 import time
@@ -107,6 +111,29 @@ def train(args: argparse.Namespace, total_timesteps: int) -> None:
     envs.close()
 
 
+def train_bc(args: argparse.Namespace, total_timesteps: int) -> None:
+    """Behaviour cloning of the env's expert for `total_timesteps` steps (`--algo bc`)."""
+    torch.manual_seed(args.seed)
+    envs = gym.make_vec(args.env_id, args.num_envs)
+    teacher = gym.make(args.env_id).unwrapped.expert
+    size = int(np.prod(envs.single_observation_space.shape))
+    policy = network(size, int(envs.single_action_space.n), args.hidden)
+    optimizer = torch.optim.Adam(list(policy.parameters()), lr=args.learning_rate, foreach=True)
+    observation, _ = envs.reset(seed=args.seed)
+    for update in range(max(1, total_timesteps // args.num_envs)):
+        shown = flat_tensor(observation)
+        with torch.no_grad():
+            choices = torch.distributions.Categorical(logits=policy(shown)).sample()
+        answers = teacher(observation, np.random.default_rng([args.seed, update]))
+        observation, *_ = envs.step(choices.numpy())
+        distribution = torch.distributions.Categorical(logits=policy(shown))
+        loss = -distribution.log_prob(torch.as_tensor(answers)).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    envs.close()
+
+
 def main() -> None:
     """Parse the settings, train, print the JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -121,6 +148,7 @@ def main() -> None:
     parser.add_argument("--bins", type=int, default=None)
     parser.add_argument("--norm-adv", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--algo", choices=("reinforce", "bc"), default="reinforce")
     parser.add_argument("--warm", action="store_true", help="train a one-update run first, untimed")
     args = parser.parse_args()
     if ":" in args.env_id:  # `module:Name-vN`, the module from the current directory too
@@ -129,10 +157,11 @@ def main() -> None:
         args.env_id = args.env_id.split(":")[1]
     torch.set_num_threads(1)
     imports = time.perf_counter() - START
+    trainer = train_bc if args.algo == "bc" else train
     if args.warm:
-        train(args, 1)
+        trainer(args, 1)
     start = time.perf_counter()
-    train(args, args.total_timesteps)
+    trainer(args, args.total_timesteps)
     print(json.dumps({"imports": imports, "train": time.perf_counter() - start}))
 
 
