@@ -14,7 +14,7 @@ floored at 0: a policy surer of wrong answers than chance is negative. `held_out
 sum over the keys the env never asks: any policy trained without them scores at most 0 there in
 expectation (a guess is worth `log2 K - CE` bits, whose mean over random answers is at most 0),
 so a positive figure beyond noise would mean the count is not memory. The measure runs in
-evaluation mode (no noise inside the network) without gradients, and draws no random number.
+the `eval()` state (no noise inside the network) without gradients, and draws no random number.
 
 A point policy's chance of playing each answer (the action nearest its point) has no closed form:
 it gets no bits figures, nor does any policy on an env without a table.

@@ -69,7 +69,7 @@ class Evaluator:
             writer.add_scalar(tag, value, step)
         for way in EVALUATIONS:
             writer.add_histogram(f"eval/{way}/actions", episodes[way].actions, step)
-        self.bits = self.capacity.measure(self.policy, step)  # in evaluation mode: draws nothing
+        self.bits = self.capacity.measure(self.policy, step)  # in the `eval()` state: draws nothing
         for name in ("bits_stored", "held_out_bits", "bits_per_param"):
             if name in self.bits:
                 writer.add_scalar(f"eval/{name}", self.bits[name], step)
