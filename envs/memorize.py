@@ -13,13 +13,64 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from rlnoise.contract import draw_starts
+from rlnoise.contract import Line, draw_starts
 
 MAX_TABLE_NUMBERS = 2**26
 """The most numbers the keys of both tables (trained and held out) may hold: 256 MiB of float32."""
 MAX_ANSWERS = 2**16
 """The most answers per key: a choice policy's output layer has one unit per answer."""
 LABEL = "right"
+ANCHORS = (
+    ("2 bits/parameter (Cover 1965; Allen-Zhu & Li 2025)", 2.0),
+    ("3.6 (Morris et al. 2025)", 3.6),
+    ("5 (Collins et al. 2017)", 5.0),
+)
+"""Published bits per parameter, drawn beside the fitted slope."""
+
+
+def cover_share(points: int, weights: int) -> float:
+    """Cover's (1965) count: the share of the `2^points` labellings of `points` in general position
+    that a linear threshold unit of `weights` weights separates, `2^(1 - N) sum_{k < n} C(N - 1, k)`
+    (one half at `points = 2 weights`)."""
+    separable = sum(math.comb(points - 1, k) for k in range(min(weights, points)))
+    return separable / 2 ** (points - 1)
+
+
+def _parameters(env: MemorizeEnv, settings: dict[str, Any]) -> float | None:
+    """The policy's trainable scalars, as its runs counted them (None before one finished)."""
+    return settings["parameters"]
+
+
+def _ceiling(env: MemorizeEnv, settings: dict[str, Any]) -> float:
+    """The most bits any policy can store of the table: `information_bits`."""
+    return env.information_bits
+
+
+def _per_parameter_ceiling(env: MemorizeEnv, settings: dict[str, Any]) -> float | None:
+    """The most bits per parameter: the table's over the parameters, and no more than a Gaussian
+    channel's `0.5 log2(1 + 1/S^2)` per weight with `--weight-noise S` (Shannon) or 1 bit per
+    weight with `--binarize`."""
+    if not settings["parameters"]:
+        return None
+    ceilings = [env.information_bits / settings["parameters"]]
+    if settings["weight_noise"] > 0:
+        ceilings.append(0.5 * math.log2(1 + settings["weight_noise"] ** -2))
+    if settings["binarize"]:
+        ceilings.append(1.0)
+    return min(ceilings)
+
+
+def _keys_per_dimension(env: MemorizeEnv, settings: dict[str, Any]) -> float:
+    """`N / key_dim`: the keys over the entries of a key."""
+    return len(env.table.keys) / env.table.keys.shape[1]
+
+
+def _cover(env: MemorizeEnv, settings: dict[str, Any]) -> float | None:
+    """For a linear policy (`--layers 0`) of two answers, Cover's share of tables it can store
+    whole: its two outputs differ by one threshold unit of `key_dim` weights and a bias."""
+    if settings["layers"] != 0 or env.action_space.n != 2:
+        return None
+    return cover_share(len(env.table.keys), env.table.keys.shape[1] + 1)
 
 
 def _is_count(value: Any) -> bool:
@@ -191,6 +242,16 @@ class MemorizeEnv(gym.Env):
     - `answer_table(held_out=False)`: the table's keys and answers (with `held_out`, the other
       table's: the held-out keys of this env, or, for `held_out=True`, the trained ones), for
       rlnoise to count the bits a policy stores (`rlnoise.capacity`).
+    - `lines` (theory lines a sweep draws, `rlnoise.contract.Line`): `bits_stored` against the
+      swept setting below the ceiling `information_bits`; `bits_stored` against the
+      policy's parameters below the ceiling `information_bits`, with the fitted bits per
+      parameter and the published ones (`ANCHORS`: 2, Cover 1965 and Allen-Zhu & Li 2025; 3.6,
+      Morris et al. 2025; 5, Collins et al. 2017); `bits_per_param` against its ceiling (the
+      table's bits over the parameters, at most `0.5 log2(1 + 1/S^2)` per weight with
+      `--weight-noise S`, Shannon's Gaussian channel, and 1 with `--binarize`); and for a linear
+      policy of two answers the share of tables stored whole (`table_stored`) against `keys /
+      key_dim`, the table seeds pooled, beside Cover's count `cover_share`: one half at
+      `keys = 2 (key_dim + 1)`.
 
     ## Arguments
 
@@ -213,6 +274,41 @@ class MemorizeEnv(gym.Env):
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     mode_labels = (LABEL,)
     symmetries = ()
+    lines = (
+        Line(
+            "bits_stored",
+            "bits stored against the swept setting, below the table's ceiling N log2 K",
+            play=None,
+            predict=_ceiling,
+        ),
+        Line(
+            "bits_stored",
+            "bits stored against parameters: the fitted bits per parameter below the table's ceiling "
+            "N log2 K, beside published ones",
+            play=None,
+            predict=_ceiling,
+            against=("policy parameters (trainable scalars)", _parameters),
+            fit="proportional",
+            anchors=ANCHORS,
+        ),
+        Line(
+            "bits_per_param",
+            "bits per parameter against their ceiling: N log2 K over the parameters, 0.5 log2(1 + 1/S^2) "
+            "per weight with weight noise S (Shannon), 1 with binarized weights",
+            play=None,
+            predict=_per_parameter_ceiling,
+        ),
+        Line(
+            "table_stored",
+            "the share of tables a linear unit (--layers 0, 2 answers) stores whole, against Cover's "
+            "count: one half at N = 2 (key_dim + 1)",
+            play=None,
+            predict=_cover,
+            against=("keys per input dimension N / key_dim", _keys_per_dimension),
+            pool=("env.table_seed",),
+            crossing=True,
+        ),
+    )
 
     def __init__(
         self,

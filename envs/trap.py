@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -13,7 +14,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from rlnoise.contract import Symmetry, Theory, draw_starts
+from rlnoise.contract import Line, Symmetry, Theory, draw_starts
 from rlnoise.metrics import context_figures, outcome
 
 ACTION_LIMIT = 5.0
@@ -216,6 +217,31 @@ def _predicted_outcome(env: TrapEnv, observation: np.ndarray, settings: dict[str
     return outcome(context_figures(list(modes), env.mode_labels, [bool(between[0])]))
 
 
+def _predicted_escape(env: TrapEnv, settings: dict[str, Any]) -> float | None:
+    """The regressor's deterministic escape by theory: 1 when the climb under its noise `sigma`
+    alone ends within the deep optimum's reach, else 0 (None for another agent)."""
+    return (
+        float(env.landscape.escapes(float(settings["sigma"]))) if settings["agent"] == "regression" else None
+    )
+
+
+def noise_scale(env: TrapEnv, settings: dict[str, Any]) -> float:
+    """SGD's noise scale (Smith & Le 2018), `lr / B`: the learning rate over the steps of one update."""
+    return settings["learning_rate"] / (settings["num_envs"] * (settings["num_steps"] or 1))
+
+
+def inverse_gradient_noise(env: TrapEnv, settings: dict[str, Any]) -> float:
+    """One over the added gradient noise's variance `eta` (infinite without it): Kramers' axis."""
+    return 1 / settings["grad_noise"] if settings["grad_noise"] > 0 else math.inf
+
+
+def implied_momentum(env: TrapEnv, settings: dict[str, Any]) -> float:
+    """SGD's momentum, or for `W` asynchronous workers the momentum `1 - 1/W` that asynchrony
+    begets (Mitliagkas et al. 2016)."""
+    workers = settings.get("async_workers", 1)
+    return 1 - 1 / workers if workers > 1 else settings["momentum"]
+
+
 def _mirror(values: np.ndarray) -> np.ndarray:
     return -np.asarray(values, dtype=np.float32)
 
@@ -297,6 +323,14 @@ class TrapEnv(gym.Env):
       its noise `sigma` stops: committed (shallow) below the escape window, committed (deep) in
       it, diffuse and then averaged above it. Its order parameter is the point's progress `(x -
       a) . u / distance`: 0 at the shallow optimum, 1 at the deep one.
+    - `lines` (theory lines a sweep draws, `rlnoise.contract.Line`): the deterministic escape
+      against the swept setting beside the regressor's climb under `sigma` alone (1 in the
+      escape window, 0 outside); the escape against SGD's noise scale `lr / B` (`noise_scale`,
+      Smith & Le 2018: sweeps of the learning rate and of the batch on one axis); the escape time
+      (`escape_step`, the step at which the point first ended deep) against `1 / eta` for added
+      gradient noise `eta`, with Kramers' straight line `log t = a + b / eta` fitted; and the
+      escape against the momentum, `1 - 1/W` for `W` asynchronous workers (`implied_momentum`,
+      Mitliagkas et al. 2016).
 
     ## Arguments
 
@@ -326,6 +360,35 @@ class TrapEnv(gym.Env):
             "the escape window, deep in it, off both above it",
             predict=_predicted_outcome,
             order=("progress (x - a) . u / distance", _progress, _predicted_progress),
+        ),
+    )
+
+    lines = (
+        Line(
+            "escape",
+            "escape against the exploration noise: theory, the regressor's climb of the reward "
+            "smoothed by sigma alone (1 in the escape window)",
+            predict=_predicted_escape,
+        ),
+        Line(
+            "escape",
+            "escape against SGD's noise scale lr / B (Smith & Le 2018): sweeps of the learning rate and "
+            "of the batch lie on one curve if the noise scale alone decides",
+            against=("noise scale lr / B (learning rate over steps per update)", noise_scale),
+        ),
+        Line(
+            "escape_step",
+            "Kramers: the escape time grows as exp(barrier / T), T proportional to the gradient "
+            "noise eta: log time is a straight line in 1 / eta",
+            play=None,
+            against=("1 / eta (gradient noise variance)", inverse_gradient_noise),
+            fit="exponential",
+        ),
+        Line(
+            "escape",
+            "asynchrony begets momentum (Mitliagkas et al. 2016): W asynchronous workers act like "
+            "SGD with momentum 1 - 1/W, so both lie on one axis",
+            against=("momentum (1 - 1/W for W asynchronous workers)", implied_momentum),
         ),
     )
 

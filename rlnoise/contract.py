@@ -47,6 +47,10 @@ instance:
   outcome one play (sampled or deterministic) of one agent should have from a start state, given the run's
   settings. ``rlnoise sweep`` draws it beside the measured outcomes and reports the predicted
   transition beside the measured one.
+- ``lines``: theory lines for a run's figures, as ``rlnoise.contract.Line``: the value theory
+  gives for one figure (Trap-v0's escape, Memorize-v0's bits stored) at a point of a sweep, the
+  axis it is drawn against, the fit it is read by. ``rlnoise sweep`` draws each in ``lines.png``
+  beside the measured figure and tabulates both in ``sweep.md``.
 
 ``RULES`` lists what every environment must do; ``rlnoise.checks`` tests each rule, and
 ``rlnoise check-env ID`` runs those tests on any registered environment, including
@@ -106,6 +110,45 @@ class Theory:
         ]
         | None
     ) = None
+
+
+FITS = ("proportional", "exponential")
+"""How a line's measured points are read: `y = b x` (the slope b, bits per parameter) or
+`log y = a + b x` (Kramers' law: the log of an escape time against one over the temperature)."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """A theory line for one figure of a run, which a sweep draws beside the measured figure.
+
+    `figure` names the figure: one of the environment's own figures (`figures(modes)`: Trap's
+    `escape`) in the evaluation `play`, or, with `play=None`, one of the run's own
+    (`rlnoise.grid.summaries.RUN_FIGURES`: `bits_stored`, `bits_per_param`, `table_stored`, and
+    `NAME_step`, the step at which the environment's figure `NAME` first reached one half in
+    deterministic play). `predict(env, settings)`, when given, is the value theory gives at a
+    point of the sweep, from the unwrapped environment made with the point's keyword arguments and
+    the point's settings (the fields of `rlnoise.config.Config` as a dict, with `parameters`, the
+    policy's trainable scalars); None where it says nothing. `against`, when given, is `(name,
+    value(env, settings))`: the axis the figure is drawn against instead of the first varied
+    setting, so that sweeps of different settings lie on one curve (Trap: the noise scale lr / B).
+    `pool` names varied settings whose points are more samples of one point (Memorize:
+    `env.table_seed`, the table drawn). `fit` (one of `FITS`) is fitted to the measured points,
+    with a bootstrap interval (a `proportional` fit leaves out the points within 20% of the
+    prediction, which is then a ceiling: Memorize's table); with `crossing`, the figure is a share
+    and where it crosses one half is reported, measured with its interval and predicted. `anchors`
+    are reference slopes drawn as `y = slope x` beside the fit, each with its label (published
+    bits per parameter).
+    """
+
+    figure: str
+    statement: str
+    play: str | None = "deterministic"
+    predict: Callable[[Any, dict[str, Any]], float | None] | None = None
+    against: tuple[str, Callable[[Any, dict[str, Any]], float]] | None = None
+    pool: tuple[str, ...] = ()
+    fit: str | None = None
+    crossing: bool = False
+    anchors: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -224,6 +267,11 @@ def training_defaults(env: Any) -> dict[str, Any]:
 def theories(env: Any) -> tuple[Theory, ...]:
     """The theories an environment declares (empty when it declares none)."""
     return tuple(getattr(env.unwrapped, "theories", ()))
+
+
+def lines(env: Any) -> tuple[Line, ...]:
+    """The theory lines an environment declares for its runs' figures (empty when it declares none)."""
+    return tuple(getattr(env.unwrapped, "lines", ()))
 
 
 def expert(env: Any) -> Callable[[np.ndarray, np.random.Generator], np.ndarray] | None:

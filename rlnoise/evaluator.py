@@ -7,7 +7,8 @@ the final evaluation and every `--picture-every`-th one: `policy.png` (and, on a
 steps, `paths.png`) in the run directory, and each pictured scene as a TensorBoard image
 (`pictures/policy_scene<i>`, `pictures/paths_scene<i>`). On an env that declares a table
 (`rlnoise.capacity`) each evaluation also counts the bits the policy stores (`eval/bits_stored`,
-`eval/held_out_bits`, `eval/bits_per_param`).
+`eval/held_out_bits`, `eval/bits_per_param`); on an env with figures of its own, `Reached` keeps
+the step at which each first reached one half in deterministic play (Trap-v0: the escape time).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from rlnoise.agents.base import Policy
 from rlnoise.capacity import Capacity
 from rlnoise.config import Config
+from rlnoise.contract import env_figures
 from rlnoise.evaluation import EVALUATIONS, Evaluation, evaluate, own_generator
 from rlnoise.logger import Logger, figure_tags
 from rlnoise.noise import NoiseSources
@@ -39,12 +41,56 @@ def run_picture(config: Config, step: int, seen: View) -> np.ndarray:
     return draw(seen, f"{config.agent} on {config.env_id}, seed {config.seed}, step {step}")
 
 
+HALF = 0.5
+"""The value of an environment's own figure whose first reaching is recorded (`Reached`)."""
+
+
+class Reached:
+    """The step at which each of the environment's own figures (`env_figures`) first reached one
+    half in deterministic play, None until it does (Trap-v0's escape: the escape time); kept
+    in the run's checkpoint, so that a resumed run reports the step the uninterrupted one would."""
+
+    def __init__(self, plan: Plan):
+        self.declared = bool(env_figures(plan.env, np.array([None], dtype=object)))
+        self.steps: dict[str, int | None] = {}
+
+    def see(self, results: dict[str, dict[str, Any]], step: int) -> None:
+        """Note the figures of an evaluation at `step`."""
+        for name, value in results["deterministic"].get("env_figures", {}).items():
+            if self.steps.get(name) is None:
+                self.steps[name] = step if value >= HALF else None
+
+    def saved(self) -> dict[str, Any]:
+        """What the checkpoint keeps of it, by name: itself on an env with figures, else nothing."""
+        return {"reached": self} if self.declared else {}
+
+    def state_dict(self) -> dict[str, int | None]:
+        """The steps so far (empty before the first evaluation)."""
+        return dict(self.steps)
+
+    def load_state_dict(self, state: dict[str, int | None]) -> None:
+        """Continue from the steps a checkpoint saved."""
+        self.steps = dict(state)
+
+    def figures(self) -> dict[str, Any]:
+        """`reached`, by figure: the step it first reached one half, or None (on an env with figures)."""
+        return {"reached": dict(self.steps)} if self.declared else {}
+
+
 class Evaluator:
     """Evaluates a run's policy as its plan says, logs the figures and draws the pictures."""
 
-    def __init__(self, plan: Plan, policy: Policy, sources: NoiseSources, logger: Logger, capacity: Capacity):
+    def __init__(
+        self,
+        plan: Plan,
+        policy: Policy,
+        sources: NoiseSources,
+        logger: Logger,
+        capacity: Capacity,
+        reached: Reached,
+    ):
         self.plan, self.policy, self.sources, self.logger = plan, policy, sources, logger
-        self.capacity = capacity
+        self.capacity, self.reached = capacity, reached
         self.bits: dict[str, float] = {}
         """The bits figures of the last evaluation (`rlnoise.capacity`), when the env has a table."""
         config = plan.config
@@ -69,6 +115,7 @@ class Evaluator:
             writer.add_scalar(tag, value, step)
         for way in EVALUATIONS:
             writer.add_histogram(f"eval/{way}/actions", episodes[way].actions, step)
+        self.reached.see(results, step)
         self.bits = self.capacity.measure(self.policy, step)  # in the `eval()` state: draws nothing
         for name in ("bits_stored", "held_out_bits", "bits_per_param"):
             if name in self.bits:

@@ -220,6 +220,49 @@ def order_sections(analysis: dict[str, Any], setting: str) -> list[str]:
     return sections
 
 
+def line_sections(analysed: list[dict[str, Any]]) -> list[str]:
+    """sweep.md's sections of the environment's theory lines: each series' points measured with
+    their intervals and predicted, its fit and its crossing of one half."""
+    from rlnoise.lines_figure import series_label
+    from rlnoise.report import markdown
+
+    sections = []
+    for line in analysed:
+        play = "" if line["play"] is None else f" ({line['play']})"
+        sections += [f"## Line: {line['figure']}{play}", "", line["statement"], ""]
+        for series in line["series"]:
+            rows = {
+                f"{point['x']:.4g}": {
+                    "runs": str(point["runs"]),
+                    "measured": ""
+                    if point["measured"] is None
+                    else format_interval({"mean": point["measured"], "interval": point["interval"]}),
+                    "theory": three_decimals(point["predicted"]) if point["predicted"] is not None else "",
+                }
+                for point in series["points"]
+            }
+            sections += [
+                f"{series_label(series)}:",
+                "",
+                markdown(rows, line["axis"], ("runs", "measured", "theory")),
+                "",
+            ]
+            if "fit" in series:
+                fit = series["fit"]
+                kind = "y = b x" if fit["kind"] == "proportional" else "log y = a + b x"
+                sections += [f"Fit {kind}: b = {format_interval({'mean': fit['value'], **fit})}", ""]
+            if "crossing" in series:
+                crossing = series["crossing"]
+                measured = (
+                    "none"
+                    if crossing["measured"] is None
+                    else format_interval({"mean": crossing["measured"], **crossing})
+                )
+                predicted = "none" if crossing["predicted"] is None else f"{crossing['predicted']:.3f}"
+                sections += [f"Crosses one half at {measured}; theory: {predicted}", ""]
+    return sections + (["![theory lines](lines.png)", ""] if analysed else [])
+
+
 def point_tables(grid: Grid, points: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     """sweep.md's sections of one table per agent and play (a row per point), and the
     same tables as text."""
@@ -253,6 +296,8 @@ def point_tables(grid: Grid, points: list[dict[str, Any]]) -> tuple[list[str], l
 
 def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrupted: bool) -> str:
     """Write sweep.json, sweep.md and phase.png (also to TensorBoard); return the text tables."""
+    from rlnoise.lines import analyse_lines
+    from rlnoise.lines_figure import lines_picture
     from rlnoise.phase import analyse
     from rlnoise.phase_figure import phase_picture
     from rlnoise.pictures import save_png
@@ -260,6 +305,7 @@ def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrup
 
     runs = records_json(records)
     analysis = analyse(grid, runs)
+    analysed = analyse_lines(grid, runs)
     points = [
         {key: value for key, value in point.items() if key != "records"} for point in analysis["points"]
     ]
@@ -268,6 +314,7 @@ def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrup
         "points": points,
         "transitions": analysis["transitions"],
         "theory": analysis["curves"],
+        "lines": analysed,
         "runs": runs,
     }
     write_json(directory / SWEEP, results)
@@ -275,6 +322,7 @@ def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrup
     names = [axis.name for axis in grid.axes]
     sections, texts = point_tables(grid, points)
     sections += order_sections(analysis, names[0])
+    sections += line_sections(analysed)
     transitions = transition_rows(analysis["transitions"])
     along = f"along {names[0]}" + (f", for each value of {', '.join(names[1:])}" if names[1:] else "")
     transition_columns = ("measured", "predicted", "theory")
@@ -303,6 +351,8 @@ def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrup
 
     image = phase_picture(grid, analysis, f"{grid.base.env_id}: {results['status']}")
     save_png(image, directory / "phase.png")
+    if analysed:
+        save_png(lines_picture(analysed, f"{grid.base.env_id}: theory lines"), directory / "lines.png")
     from torch.utils.tensorboard import SummaryWriter
 
     with SummaryWriter(str(directory)) as writer:

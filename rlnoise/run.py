@@ -24,7 +24,7 @@ import torch
 from rlnoise.agents.base import Policy
 from rlnoise.capacity import Capacity, parameter_count
 from rlnoise.errors import RunError
-from rlnoise.evaluator import Evaluator
+from rlnoise.evaluator import Evaluator, Reached
 from rlnoise.gradients import finite, gradient_overflow, not_finite
 from rlnoise.logger import Logger, hparams_settings
 from rlnoise.plan import Plan
@@ -54,6 +54,7 @@ class Run:
         self.stopped_by: str | None = None
         self.logger: Logger | None = None
         self.capacity = Capacity(plan)  # the bits at each evaluation, on an env with a table
+        self.reached = Reached(plan)  # when the env's own figures first reached one half
 
     @contextmanager
     def recorded(self) -> Iterator[None]:
@@ -82,14 +83,21 @@ class Run:
         if self.logger is not None:
             self.logger.close_quietly()
 
+    def kept(self, modules: dict[str, Any]) -> dict[str, Any]:
+        """What a checkpoint holds: the algorithm's `modules`, and the histories of the figures
+        that a resumed run must continue (the bits' and the env's figures' first reaching)."""
+        return {**modules, **self.capacity.saved(), **self.reached.saved()}
+
     def restore(self, modules: dict[str, Any]) -> None:
         """Continue from the checkpoint into `modules` if there is one; open the logger and the
         evaluator, and reset the rollouts' envs."""
-        self.update, self.global_step = self.files.restore({**modules, **self.capacity.saved()})
+        self.update, self.global_step = self.files.restore(self.kept(modules))
         total = self.num_updates * self.plan.batch_size
         self.logger = Logger(self.files.directory, self.config, total, self.global_step, self.progress)
         self.logger.writer.add_scalar("charts/parameters", parameter_count(self.policy), self.global_step)
-        self.evaluator = Evaluator(self.plan, self.policy, self.sources, self.logger, self.capacity)
+        self.evaluator = Evaluator(
+            self.plan, self.policy, self.sources, self.logger, self.capacity, self.reached
+        )
         seed = checkpoint_seed(self.config.seed, self.update) if self.update else self.config.seed
         self.collector.reset(seed)
 
@@ -139,7 +147,7 @@ class Run:
         self.logger.writer.add_histogram("charts/actions", self.collector.actions, step)
         if update < self.num_updates:
             self.evaluate(final=False)
-            self.files.checkpoint(update, step, {**modules, **self.capacity.saved()})
+            self.files.checkpoint(update, step, self.kept(modules))
             self.collector.reset(checkpoint_seed(self.config.seed, update))
 
     def evaluate(self, final: bool) -> dict[str, dict[str, Any]]:
@@ -171,6 +179,7 @@ class Run:
             "parameters": parameter_count(self.policy),
             **self.evaluator.bits,  # the bits stored, on an env with a table (rlnoise.capacity)
             **self.capacity.converged(self.num_updates * self.plan.batch_size),
+            **self.reached.figures(),  # when Trap-v0's escape first reached one half
         }
         self.files.write_evaluation(evaluation)
         self.files.ended("interrupted" if stopped_by else "complete", self.global_step, stopped_by=stopped_by)

@@ -396,11 +396,28 @@ def test_a_cell_record_ends_once_and_keeps_the_json_form_of_the_grids_file(tmp_p
         "directory": str(cell.directory), "status": "not started",
     }  # fmt: skip
     figures = {"outcome": "covering", "return": -1.5}
-    result = {"interrupted": False, "global_step": 64, "seconds": 2.26}
+    result = {
+        "interrupted": False,
+        "global_step": 64,
+        "seconds": 2.26,
+        "parameters": 99,
+        "reached": {"escape": 32},
+    }
     result |= {"sampled": figures, "deterministic": {}}
     finished = record.ended(result, None).as_json()
-    assert list(finished) == [*record.as_json(), "global_step", "seconds", "sampled", "deterministic"]
+    assert list(finished) == [
+        *record.as_json(),
+        "global_step",
+        "seconds",
+        "sampled",
+        "deterministic",
+        "figures",
+    ]
     assert finished["status"] == "finished" and finished["seconds"] == 2.3 and finished["sampled"] == figures
+    assert finished["figures"] == {
+        "parameters": 99,
+        "escape_step": 32,
+    }  # the run's own, by rlnoise.grid.summaries
     assert record.ended({**result, "interrupted": True}, None).status == "interrupted"
     assert record.ended(None, KeyboardInterrupt()).as_json() == {**record.as_json(), "status": "interrupted"}
     failed = record.ended(None, ValueError("no room")).as_json()

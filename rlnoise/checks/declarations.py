@@ -1,6 +1,6 @@
 """The contract's rules on the environment's interface: gymnasium's own API checker (`gymnasium-api`),
 what it declares (`declarations`: mode labels, symmetries, action coordinates, observation names,
-training defaults, its own figures, theories, render modes) and what it renders (`render`).
+training defaults, its own figures, theories, theory lines, render modes) and what it renders (`render`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,14 @@ from gymnasium.utils.env_checker import check_env
 from rlnoise.checks.base import SEEDS, unchecked_env
 from rlnoise.config import Config
 from rlnoise.contract import (
+    FITS,
     ContractError,
+    Line,
     Symmetry,
     Theory,
     action_coordinates,
     env_figures,
+    lines,
     mode_labels,
     observation_names,
     symmetries,
@@ -47,7 +50,7 @@ def check_gymnasium_api(env_id: str, env_kwargs: dict[str, Any]) -> str:
 
 def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
     """Rule `declarations`: the mode labels, symmetries, action coordinates, observation names,
-    training defaults, theories and render modes."""
+    training defaults, theories, theory lines and render modes."""
     env = unchecked_env(env_id, env_kwargs)
     labels = mode_labels(env)
     if not labels or not all(isinstance(label, str) for label in labels) or len(set(labels)) < len(labels):
@@ -73,6 +76,8 @@ def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
         raise ContractError("declarations", str(error)) from error
     for theory in theories(env):
         _check_theory(env, theory)
+    for line in lines(env):
+        _check_line(env, line)
     own = _check_figures(env, labels)
     render_modes = env.metadata.get("render_modes", [])
     missing = [mode for mode in ("ansi", "rgb_array") if mode not in render_modes]
@@ -86,6 +91,7 @@ def check_declarations(env_id: str, env_kwargs: dict[str, Any]) -> str:
         + (f"; training defaults: {settings}" if settings else "")
         + (f"; own figures: {', '.join(own)}" if own else "")
         + (f"; theories: {predictions}" if predictions else "")
+        + "".join(f"; line of {line.figure}: {line.statement}" for line in lines(env))
     )
 
 
@@ -113,6 +119,26 @@ def _check_theory(env: gym.Env, theory: Theory) -> None:
             raise ContractError(
                 "declarations", f"theory of {theory.agent!r} predicts {predicted!r}, not one of {OUTCOMES}"
             )
+
+
+def _check_line(env: gym.Env, line: Line) -> None:
+    """Raise ContractError unless `line` is a Line whose play and fit are known and whose
+    prediction and axis are numbers (or no prediction) at the default settings."""
+    if not isinstance(line, Line):
+        raise ContractError("declarations", f"lines holds {line!r}, not a Line")
+    if line.play not in (*EVALUATIONS, None) or line.fit not in (*FITS, None):
+        problem = f"line of {line.figure!r} has play {line.play!r} and fit {line.fit!r}"
+        raise ContractError(
+            "declarations", f"{problem}; valid plays {EVALUATIONS} or None, fits {FITS} or None"
+        )
+    settings = {**asdict(Config(env_id=env.spec.id if env.spec else "")), "parameters": 1000}
+    values = {
+        "prediction": None if line.predict is None else line.predict(env.unwrapped, settings),
+        "axis": None if line.against is None else line.against[1](env.unwrapped, settings),
+    }
+    for name, value in values.items():
+        if value is not None and not isinstance(value, int | float):
+            raise ContractError("declarations", f"line of {line.figure!r} gives {value!r} as its {name}")
 
 
 def check_render(env_id: str, env_kwargs: dict[str, Any]) -> str:

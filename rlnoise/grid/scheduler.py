@@ -24,6 +24,7 @@ from rlnoise.errors import UsageError
 from rlnoise.files import parse_json
 from rlnoise.grid.backends import Backend
 from rlnoise.grid.spec import Cell, Grid
+from rlnoise.grid.summaries import run_figures
 from rlnoise.manifest import PROGRESS_SECONDS, read_manifest
 from rlnoise.metrics import EVALUATIONS
 from rlnoise.signals import forwarded_signal, signals_ignored
@@ -48,6 +49,8 @@ class CellRecord:
     evaluations: dict[str, Any] | None = None
     """The final evaluation's figures per mode (`rlnoise.metrics.EVALUATIONS`), once the run ended
     with one; `global_step` and `seconds` come with it."""
+    figures: dict[str, Any] | None = None
+    """The run's own figures (`rlnoise.grid.summaries.run_figures`), with the evaluations."""
 
     @classmethod
     def of(cls, cell: Cell) -> CellRecord:
@@ -69,6 +72,7 @@ class CellRecord:
             global_step=result["global_step"],
             seconds=None if result.get("seconds") is None else round(result["seconds"], 1),
             evaluations={mode: result[mode] for mode in EVALUATIONS},
+            figures=run_figures(result),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -80,6 +84,7 @@ class CellRecord:
         item.update({"error": self.error} if self.error is not None else {})
         if self.evaluations is not None:
             item.update(global_step=self.global_step, seconds=self.seconds, **self.evaluations)
+            item.update(figures=self.figures)
         return item
 
     def describe(self) -> str:

@@ -15,6 +15,17 @@ from rlnoise.metrics import EVALUATIONS
 
 SUMMARY_FIGURES = ("return", *metrics.FIGURES)
 """The figures a grid's summary gives over seeds: the return, then each of `rlnoise.metrics.FIGURES`."""
+RUN_FIGURES = ("parameters", "bits_stored", "held_out_bits", "bits_per_param", "table_stored", "converged")
+"""The figures of a run as a whole, beside its evaluations' (`evaluation.json`): its parameter
+count and, on an env with a table, the capacity figures (`rlnoise.capacity`)."""
+
+
+def run_figures(result: dict[str, Any]) -> dict[str, Any]:
+    """A run's own figures from its final results: `RUN_FIGURES` where measured, and `NAME_step`
+    for each of the env's own figures, the step it first reached one half (None: never)."""
+    figures = {name: result[name] for name in RUN_FIGURES if name in result}
+    figures.update({f"{name}_step": step for name, step in result.get("reached", {}).items()})
+    return figures
 
 
 def seed_spread(values: list[float]) -> dict[str, Any]:
