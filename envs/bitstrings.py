@@ -49,7 +49,8 @@ class Dataset:
 
     def count(self, bits: np.ndarray, written: np.ndarray, after: int = 0) -> np.ndarray:
         """How many vectors match each row of `bits` where `written`, and have bit `after` in the
-        first unwritten place (with `after=0`, whatever that bit is)."""
+        first unwritten place (with `after=0`, whatever that bit is; with `after=1`, a row written
+        in full has no such place and its count means nothing)."""
         low = np.where(written, bits, 0).astype(np.uint8)
         length = written.sum(axis=-1)
         if after:
