@@ -30,6 +30,14 @@ gym.register(
     vector_entry_point="rlnoise.envs.memorize:MemorizeVectorEnv",
 )
 
+# A dataset of random bit vectors, written one bit per step (envs/bitstrings.py): the capacity lab's
+# generative task.
+gym.register(
+    id="Bitstrings-v0",
+    entry_point="rlnoise.envs.bitstrings:BitstringsEnv",
+    vector_entry_point="rlnoise.envs.bitstrings:BitstringsVectorEnv",
+)
+
 # Small-board Go: one move from a fixed position, rewarded by its value in random playouts
 # (envs/go/opening.py; the values are the tables in envs/go/tables/).
 for _id, _table in (

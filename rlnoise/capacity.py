@@ -1,20 +1,28 @@
 """How many bits of an environment's table a policy stores, per parameter, and whether that count
 has stopped growing (docs/design.md section 6).
 
-An environment whose every input has one right answer among its `Discrete` actions, all of them
-listed, declares the table (`answer_table`, rlnoise/contract.py: Memorize-v0). For a choice
-policy, one output per answer, the bits it stores of the table's `N` keys are
+An environment whose every input has one answer among its `Discrete` actions, drawn at random,
+declares the table (`answer_table`, rlnoise/contract.py): Memorize-v0's keys and answers, and
+Bitstrings-v0's dataset, one row per decision (the bits written before, and the next bit). The bits
+a policy stores of it are the table's information minus the policy's code length of it:
 
-    bits_stored = N * (log2 K - CE)
+    bits_stored = information_bits - sum over the rows of -log2 p(answer | row)
 
-with `K` the number of answers and `CE` the mean cross-entropy, in bits, of the right answers
-under the policy's distribution, over every key of the table. With random answers, this bounds
-from below the mutual information between the table and the weights; it is reported raw, not
-floored at 0: a policy surer of wrong answers than chance is negative. `held_out_bits` is the same
-sum over the keys the env never asks: any policy trained without them scores at most 0 there in
-expectation (a guess is worth `log2 K - CE` bits, whose mean over random answers is at most 0),
-so a positive figure beyond noise would mean the count is not memory. The measure runs in
-the `eval()` state (no noise inside the network) without gradients, and draws no random number.
+Each answer is uniform among the `K` actions given its row, so the table's `N` rows hold
+`N * log2 K` bits (by the chain rule for a dataset written step by step: `M * n` for `M` vectors of
+`n` bits), and the code length is exact, not a bound: for Memorize `N * CE`, with `CE` the mean
+cross-entropy of the right answers in bits, so `bits_stored = N * (log2 K - CE)`; for Bitstrings the
+autoregressive policy's negative log-likelihood of the dataset in bits. With random answers this
+bounds from below the mutual information between the table and the weights (a code length that was
+itself an upper bound, such as a VAE's negative ELBO, would give a looser lower bound). It is reported
+raw, not floored at 0: a policy surer of wrong answers than chance is negative. `held_out_bits` is
+the same figure on the table the env never asks: any policy trained without it scores at most 0
+there in expectation (a row is worth `log2 K` bits less its code length, whose mean over random
+answers is at least `log2 K`), so a positive figure beyond noise would mean the count is not memory.
+The measure runs in the `eval()` state (no noise inside the network) without gradients, and draws
+no random number. `ceiling_bits(env)` is the most a policy can store: the env's declared
+`ceiling_bits` (Bitstrings: `M * (n - log2 M)` for distinct vectors, as its policy cannot store
+their order), else all its `information_bits` (Memorize: `N * log2 K`).
 
 A point policy's chance of playing each answer (the action nearest its point) has no closed form:
 it gets no bits figures, nor does any policy on an env without a table.
@@ -47,18 +55,36 @@ def parameter_count(policy: torch.nn.Module) -> int:
     return sum(weight.numel() for weight in policy.parameters() if weight.requires_grad)
 
 
+def table_information(rows: int, answers: int) -> float:
+    """`rows * log2(answers)`: the bits of a table of `rows` answers, each uniform among `answers`."""
+    return rows * math.log2(answers)
+
+
 @torch.no_grad()
-def bits_stored(policy: Policy, keys: np.ndarray, answers: np.ndarray, device: str = "cpu") -> float:
-    """`N * (log2 K - CE)`: the bits `policy` (a choice policy of `K` outputs) stores of the table
-    of `N` `keys` and their `answers` (output indices), `CE` the mean cross-entropy in bits of the
-    right answers; raw, so negative for a policy surer of wrong answers than chance."""
+def code_length(policy: Policy, rows: np.ndarray, answers: np.ndarray, device: str = "cpu") -> float:
+    """The bits `policy` (a choice policy) takes to code the table's `answers` (output indices) given
+    its `rows` (observations): the sum over the rows of `-log2 p(answer | row)`, in the `eval()` state."""
     log_likelihood = 0.0
     with policy.evaluating():
-        for start in range(0, len(keys), CHUNK):
-            observations = observation_tensor(np.array(keys[start : start + CHUNK]), device)  # writable
+        for start in range(0, len(rows), CHUNK):
+            observations = observation_tensor(np.array(rows[start : start + CHUNK]), device)  # writable
             right = torch.as_tensor(np.asarray(answers[start : start + CHUNK]), device=device)
             log_likelihood += float(policy.distribution(observations).log_prob(right).double().sum())
-    return len(keys) * math.log2(policy.action_size) + log_likelihood / math.log(2)
+    return -log_likelihood / math.log(2)
+
+
+def bits_stored(policy: Policy, rows: np.ndarray, answers: np.ndarray, device: str = "cpu") -> float:
+    """The table's information (`table_information`) minus `policy`'s code length of it
+    (`code_length`): `N * (log2 K - CE)` for `N` keys; raw, so negative for a policy surer of wrong
+    answers than chance."""
+    return table_information(len(rows), policy.action_size) - code_length(policy, rows, answers, device)
+
+
+def ceiling_bits(env: Any) -> float | None:
+    """The most bits a policy can store of the env's table: its declared `ceiling_bits`, else its
+    `information_bits`; None for an env that declares neither."""
+    unwrapped = env.unwrapped
+    return getattr(unwrapped, "ceiling_bits", getattr(unwrapped, "information_bits", None))
 
 
 def measured_tables(plan: Plan) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -82,7 +108,7 @@ def capacity_figures(
     if not tables:
         return {}
     keys, _ = tables["bits_stored"]
-    figures = {"information_bits": len(keys) * math.log2(policy.action_size)}
+    figures = {"information_bits": table_information(len(keys), policy.action_size)}
     figures.update({name: bits_stored(policy, *table, device) for name, table in tables.items()})
     figures["bits_per_param"] = figures["bits_stored"] / parameter_count(policy)
     return figures
@@ -155,7 +181,7 @@ def capacity_lines(figures: dict[str, Any]) -> list[str]:
     if "bits_stored" in figures:
         lines.append(
             f"bits stored: {figures['bits_stored']:.1f} of {figures['information_bits']:.0f} "
-            f"({figures['bits_per_param']:.4f} per parameter); held-out keys: {figures['held_out_bits']:.1f}"
+            f"({figures['bits_per_param']:.4f} per parameter); held-out table: {figures['held_out_bits']:.1f}"
         )
     if "quantize" in figures:
         lines.append(
