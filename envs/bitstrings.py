@@ -14,6 +14,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from rlnoise.contract import seed_vector_env
+from rlnoise.envs.memorize import CAPACITY_LINES
 
 MAX_TABLE_NUMBERS = 2**26
 """The most numbers the answer tables of both datasets (trained and held out) may hold."""
@@ -169,6 +170,9 @@ class BitstringsEnv(gym.Env):
       (the bits before, as an observation; the next bit), vector by vector; with `held_out`, the
       other dataset's. Their code length under the policy is its negative log-likelihood of the
       dataset (`rlnoise.capacity`).
+    - `lines`: the capacity lab's (`rlnoise.envs.memorize.CAPACITY_LINES`): bits stored against
+      the swept setting and against the parameters below `ceiling_bits`, and bits per parameter
+      against their ceiling.
 
     ## Arguments
 
@@ -196,6 +200,7 @@ class BitstringsEnv(gym.Env):
     mode_labels = (LABEL,)
     symmetries = ()
     action_coordinates = np.array([[-1.0], [1.0]])
+    lines = CAPACITY_LINES
 
     def __init__(
         self,

@@ -36,28 +36,59 @@ def cover_share(points: int, weights: int) -> float:
     return separable / 2 ** (points - 1)
 
 
-def _parameters(env: MemorizeEnv, settings: dict[str, Any]) -> float | None:
+def _parameters(env: Any, settings: dict[str, Any]) -> float | None:
     """The policy's trainable scalars, as its runs counted them (None before one finished)."""
     return settings["parameters"]
 
 
-def _ceiling(env: MemorizeEnv, settings: dict[str, Any]) -> float:
-    """The most bits any policy can store of the table: `information_bits`."""
-    return env.information_bits
+def _ceiling(env: Any, settings: dict[str, Any]) -> float:
+    """The most bits any policy can store of the table: the env's `ceiling_bits` where it declares
+    one (Bitstrings-v0), else all its `information_bits`."""
+    return getattr(env, "ceiling_bits", env.information_bits)
 
 
-def _per_parameter_ceiling(env: MemorizeEnv, settings: dict[str, Any]) -> float | None:
-    """The most bits per parameter: the table's over the parameters, and no more than a Gaussian
-    channel's `0.5 log2(1 + 1/S^2)` per weight with `--weight-noise S` (Shannon) or 1 bit per
-    weight with `--binarize`."""
+def _per_parameter_ceiling(env: Any, settings: dict[str, Any]) -> float | None:
+    """The most bits per parameter: the table's ceiling over the parameters, and no more than a
+    Gaussian channel's `0.5 log2(1 + 1/S^2)` per weight with `--weight-noise S` (Shannon) or 1 bit
+    per weight with `--binarize`."""
     if not settings["parameters"]:
         return None
-    ceilings = [env.information_bits / settings["parameters"]]
+    ceilings = [_ceiling(env, settings) / settings["parameters"]]
     if settings["weight_noise"] > 0:
         ceilings.append(0.5 * math.log2(1 + settings["weight_noise"] ** -2))
     if settings["binarize"]:
         ceilings.append(1.0)
     return min(ceilings)
+
+
+CAPACITY_LINES = (
+    Line(
+        "bits_stored",
+        "bits stored against the swept setting, below the table's ceiling (N log2 K for Memorize)",
+        play=None,
+        predict=_ceiling,
+    ),
+    Line(
+        "bits_stored",
+        "bits stored against parameters: the fitted bits per parameter below the table's ceiling "
+        "(N log2 K for Memorize), beside published ones",
+        play=None,
+        predict=_ceiling,
+        against=("policy parameters (trainable scalars)", _parameters),
+        fit="proportional",
+        anchors=ANCHORS,
+    ),
+    Line(
+        "bits_per_param",
+        "bits per parameter against their ceiling: the table's over the parameters, 0.5 log2(1 + 1/S^2) "
+        "per weight with weight noise S (Shannon), 1 with binarized weights",
+        play=None,
+        predict=_per_parameter_ceiling,
+    ),
+)
+"""The capacity lab's lines for any env with a table: bits stored against the swept setting and
+against the parameters (the fitted bits per parameter beside `ANCHORS`), and bits per parameter
+against its ceiling."""
 
 
 def _keys_per_dimension(env: MemorizeEnv, settings: dict[str, Any]) -> float:
@@ -275,29 +306,7 @@ class MemorizeEnv(gym.Env):
     mode_labels = (LABEL,)
     symmetries = ()
     lines = (
-        Line(
-            "bits_stored",
-            "bits stored against the swept setting, below the table's ceiling N log2 K",
-            play=None,
-            predict=_ceiling,
-        ),
-        Line(
-            "bits_stored",
-            "bits stored against parameters: the fitted bits per parameter below the table's ceiling "
-            "N log2 K, beside published ones",
-            play=None,
-            predict=_ceiling,
-            against=("policy parameters (trainable scalars)", _parameters),
-            fit="proportional",
-            anchors=ANCHORS,
-        ),
-        Line(
-            "bits_per_param",
-            "bits per parameter against their ceiling: N log2 K over the parameters, 0.5 log2(1 + 1/S^2) "
-            "per weight with weight noise S (Shannon), 1 with binarized weights",
-            play=None,
-            predict=_per_parameter_ceiling,
-        ),
+        *CAPACITY_LINES,
         Line(
             "table_stored",
             "the share of tables a linear unit (--layers 0, 2 answers) stores whole, against Cover's "

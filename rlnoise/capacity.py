@@ -73,6 +73,18 @@ def code_length(policy: Policy, rows: np.ndarray, answers: np.ndarray, device: s
     return -log_likelihood / math.log(2)
 
 
+@torch.no_grad()
+def table_stored(policy: Policy, rows: np.ndarray, answers: np.ndarray, device: str = "cpu") -> bool:
+    """Whether `policy`'s most probable answer, in the `eval()` state, is right on every row."""
+    with policy.evaluating():
+        for start in range(0, len(rows), CHUNK):
+            observations = observation_tensor(np.array(rows[start : start + CHUNK]), device)  # writable
+            right = torch.as_tensor(np.asarray(answers[start : start + CHUNK]), device=device)
+            if not bool((policy.greedy(observations) == right).all()):
+                return False
+    return True
+
+
 def bits_stored(policy: Policy, rows: np.ndarray, answers: np.ndarray, device: str = "cpu") -> float:
     """The table's information (`table_information`) minus `policy`'s code length of it
     (`code_length`): `N * (log2 K - CE)` for `N` keys; raw, so negative for a policy surer of wrong
@@ -104,13 +116,15 @@ def capacity_figures(
     policy: Policy, tables: dict[str, tuple[np.ndarray, np.ndarray]], device: str = "cpu"
 ) -> dict[str, float]:
     """The bits figures of `policy` on `tables` (`measured_tables`): the table's `information_bits`,
-    `bits_stored`, `held_out_bits` and `bits_per_param`; none without tables."""
+    `bits_stored`, `held_out_bits`, `bits_per_param` and `table_stored` (every row's most probable
+    answer right: the table stored whole, Cover's count); none without tables."""
     if not tables:
         return {}
     keys, _ = tables["bits_stored"]
     figures = {"information_bits": table_information(len(keys), policy.action_size)}
     figures.update({name: bits_stored(policy, *table, device) for name, table in tables.items()})
     figures["bits_per_param"] = figures["bits_stored"] / parameter_count(policy)
+    figures["table_stored"] = table_stored(policy, *tables["bits_stored"], device)
     return figures
 
 

@@ -35,6 +35,9 @@ def test_values_are_lists_linear_and_log_ranges_of_any_setting():
     assert log.name == "ent_coef" and log.values == (0.001, 0.01, 0.1, 1.0) and log.log
     assert parse_axis("total_timesteps=1000:3000:3").values == (1000, 2000, 3000)
     assert parse_axis("env.half_gap=0.5,0.6").values == (0.5, 0.6)
+    seeds = parse_axis("env.table_seed=1:4:4").values  # whole ends and steps: whole numbers, as the env asks
+    assert seeds == (1, 2, 3, 4) and all(isinstance(value, int) for value in seeds)
+    assert parse_axis("env.half_gap=0:1:3").values == (0.0, 0.5, 1.0)
 
 
 @pytest.mark.parametrize(

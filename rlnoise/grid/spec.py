@@ -87,7 +87,8 @@ def declaration(name: str) -> tuple[type, Check | None, str]:
 
 
 def range_values(text: str) -> tuple[list[float], bool] | None:
-    """The values of `a:b:n` (linear) or `log:a:b:n`, and whether they are logarithmic; None if no range."""
+    """The values of `a:b:n` (linear) or `log:a:b:n`, and whether they are logarithmic; None if no
+    range. Whole numbers when `a` and `b` are written as whole numbers and every value is one."""
     import numpy as np
 
     parts = text.split(":")
@@ -111,7 +112,14 @@ def range_values(text: str) -> tuple[list[float], bool] | None:
     if count > MAX_RUNS:
         raise ValueError(f"range {text!r} has {count:,} values; a grid holds at most {MAX_RUNS:,} runs")
     values = np.geomspace(first, last, count) if log else np.linspace(first, last, count)
-    return [float(f"{value:.{SIGNIFICANT}g}") for value in values], log
+    rounded = [float(f"{value:.{SIGNIFICANT}g}") for value in values]
+    if all(part.strip().lstrip("-").isdigit() for part in numbers[:2]) and all(
+        v.is_integer() for v in rounded
+    ):
+        return [
+            int(value) for value in rounded
+        ], log  # whole ends, whole steps: whole numbers (env.table_seed=1:8:8)
+    return rounded, log
 
 
 def env_value(text: str) -> Any:
