@@ -47,6 +47,14 @@ def _ceiling(env: Any, settings: dict[str, Any]) -> float:
     return getattr(env, "ceiling_bits", env.information_bits)
 
 
+def _stored_ceiling(env: Any, settings: dict[str, Any]) -> float:
+    """The table's ceiling, and with a `--bottleneck` the rows times the bits its sampled units
+    carry about a row (`I(row; z) <= KL`, `bottleneck_kl_bits`), whichever is lower."""
+    kl = settings.get("bottleneck_kl_bits")
+    table = _ceiling(env, settings)
+    return table if kl is None else min(table, len(env.answer_table()[0]) * kl)
+
+
 def _per_parameter_ceiling(env: Any, settings: dict[str, Any]) -> float | None:
     """The most bits per parameter: the table's ceiling over the parameters, and no more than a
     Gaussian channel's `0.5 log2(1 + 1/S^2)` per weight with `--weight-noise S` (Shannon) or 1 bit
@@ -64,9 +72,10 @@ def _per_parameter_ceiling(env: Any, settings: dict[str, Any]) -> float | None:
 CAPACITY_LINES = (
     Line(
         "bits_stored",
-        "bits stored against the swept setting, below the table's ceiling (N log2 K for Memorize)",
+        "bits stored against the swept setting, below the table's ceiling (N log2 K for Memorize) and "
+        "a bottleneck's N x KL bits",
         play=None,
-        predict=_ceiling,
+        predict=_stored_ceiling,
     ),
     Line(
         "bits_stored",

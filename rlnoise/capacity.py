@@ -38,6 +38,7 @@ import torch
 from gymnasium import spaces
 
 from rlnoise.agents.base import Policy
+from rlnoise.bottleneck import Bottleneck, bottleneck_kl
 from rlnoise.contract import answer_table
 from rlnoise.evaluation import observation_tensor
 from rlnoise.plan import Plan
@@ -125,7 +126,20 @@ def capacity_figures(
     figures.update({name: bits_stored(policy, *table, device) for name, table in tables.items()})
     figures["bits_per_param"] = figures["bits_stored"] / parameter_count(policy)
     figures["table_stored"] = table_stored(policy, *tables["bits_stored"], device)
+    figures.update(bottleneck_bits(policy, keys, device))
     return figures
+
+
+@torch.no_grad()
+def bottleneck_bits(policy: Policy, rows: np.ndarray, device: str = "cpu") -> dict[str, float]:
+    """`bottleneck_kl_bits`: the `--bottleneck` layer's KL from its prior, in bits, averaged over
+    the table's rows (at most `CHUNK` of them) in the `eval()` state, which bounds the bits about a
+    row that pass its sampled units; none without a bottleneck."""
+    if not any(isinstance(module, Bottleneck) for module in policy.modules()):
+        return {}
+    with policy.evaluating():
+        policy.distribution(observation_tensor(np.array(rows[:CHUNK]), device))
+        return {"bottleneck_kl_bits": float(bottleneck_kl(policy)) / math.log(2)}
 
 
 def convergence(steps: list[int], bits: list[float], total_steps: int) -> tuple[bool | None, str]:

@@ -127,8 +127,9 @@ class Line:
     `NAME_step`, the step at which the environment's figure `NAME` first reached one half in
     deterministic play). `predict(env, settings)`, when given, is the value theory gives at a
     point of the sweep, from the unwrapped environment made with the point's keyword arguments and
-    the point's settings (the fields of `rlnoise.config.Config` as a dict, with `parameters`, the
-    policy's trainable scalars); None where it says nothing. `against`, when given, is `(name,
+    the point's settings (the fields of `rlnoise.config.Config` as a dict, with the means over its
+    runs of `parameters`, the policy's trainable scalars, and `bottleneck_kl_bits`, the
+    bottleneck's KL per row); None where it says nothing. `against`, when given, is `(name,
     value(env, settings))`: the axis the figure is drawn against instead of the first varied
     setting, so that sweeps of different settings lie on one curve (Trap: the noise scale lr / B).
     `pool` names varied settings whose points are more samples of one point (Memorize:

@@ -10,8 +10,8 @@ series at the same place on the axis are pooled. At each place:
   (it stays inside the values' range); for a time to an event (`NAME_step`, the step at which the
   env's figure first reached one half), the mean waiting time of an exponential wait (Kramers'
   escape) from censored runs: the steps all runs watched over the events seen, infinite with none;
-- `predicted`: the line's `predict` at the point's settings, with `parameters`, the policy's
-  trainable scalars, from its runs.
+- `predicted`: the line's `predict` at the point's settings, with the means over its runs of
+  `parameters` (the policy's trainable scalars) and `bottleneck_kl_bits` (`MEASURED`).
 
 A series with a `fit` gets its slope with a 95% bootstrap interval (runs resampled within each
 place): `proportional`, `y = b x` by least squares through zero (bits per parameter);
@@ -39,6 +39,9 @@ RESAMPLES = 2000
 EVENT = "_step"
 """The suffix of a run figure that is a time to an event, None for a run in which it did not happen."""
 
+MEASURED = ("parameters", "bottleneck_kl_bits")
+"""The run figures a line's prediction may read from its point's settings (means over the runs)."""
+
 Sample = tuple[float | None, float]
 """One run's figure (None: not measured, or for a time to an event, not reached) and its steps."""
 
@@ -61,6 +64,17 @@ def run_sample(item: dict[str, Any], line: Any) -> Sample | None:
         play = item.get(line.play, {})
         value = play.get("env_figures", {}).get(line.figure, play.get(line.figure))
     return (None if value is None else float(value)), float(item.get("global_step") or 0)
+
+
+def measured_means(runs: list[dict[str, Any]]) -> dict[str, float | None]:
+    """The mean over `runs` of each run figure a line's prediction may use (`parameters`,
+    `bottleneck_kl_bits`), None where none measured it."""
+    means: dict[str, float | None] = {}
+    for name in MEASURED:
+        values = [(item.get("figures") or {}).get(name) for item in runs]
+        values = [value for value in values if value is not None]
+        means[name] = float(np.mean(values)) if values else None
+    return means
 
 
 def estimate(samples: list[Sample], event: bool) -> float:
@@ -136,12 +150,7 @@ def series_of(
         for agent in grid.agents:
             runs = [item for item in records if item.get("settings") == point and item["agent"] == agent]
             samples = [sample for sample in (run_sample(item, line) for item in runs) if sample is not None]
-            parameters = [(item.get("figures") or {}).get("parameters") for item in runs]
-            settings = {
-                **asdict(config),
-                "agent": agent,
-                "parameters": next((p for p in parameters if p), None),
-            }
+            settings = {**asdict(config), "agent": agent, **measured_means(runs)}
             x = line.against[1](env, settings) if line.against is not None else point[first]
             if x is None or not math.isfinite(x):
                 continue  # off the line's axis (no parameters yet, 1 / 0)

@@ -120,3 +120,27 @@ def test_a_large_beta_stores_fewer_bits_than_a_tiny_one(tmp_path: Path) -> None:
     large = train_memorize(tmp_path, "large", "--bottleneck", "8", "--beta", "1.0")
     assert large["bits_stored"] < tiny["bits_stored"] - 20
     assert logged_kl_bits(tmp_path / "large") < logged_kl_bits(tmp_path / "tiny")
+
+
+def test_the_capacity_figures_give_the_bottleneck_s_kl_per_row_over_the_table() -> None:
+    from rlnoise.capacity import capacity_figures, measured_tables
+
+    plan = make_plan(Config(env_id="Memorize-v0", algo="bc", agent="categorical", bottleneck=4,
+                            env_kwargs={"keys": 32, "answers": 2}))  # fmt: skip
+    torch.manual_seed(0)
+    policy = build_policy(plan)
+    tables = measured_tables(plan)
+    figures = capacity_figures(policy, tables)
+    policy.eval()
+    with torch.no_grad():
+        policy.network(torch.tensor(tables["bits_stored"][0]))
+    assert figures["bottleneck_kl_bits"] == pytest.approx(float(bottleneck_kl(policy)) / math.log(2))
+    assert figures["bottleneck_kl_bits"] > 0
+    assert "bottleneck_kl_bits" not in capacity_figures(seeded_memorize_policy(), tables)
+
+
+def seeded_memorize_policy() -> nn.Module:
+    """A Memorize categorical policy without a bottleneck, built from seed 0."""
+    torch.manual_seed(0)
+    return build_policy(make_plan(Config(env_id="Memorize-v0", algo="bc", agent="categorical",
+                                         env_kwargs={"keys": 32, "answers": 2})))  # fmt: skip

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -75,6 +76,31 @@ NOISE = {
     "twobales-sigma0.2-param": ["compare", *SIGMA_02, "--param-noise", "0.1", "--param-noise-target", "0.5"],
 }  # fmt: skip
 """noise.md's runs: each `rlnoise` command and its flags; the files go to `docs/results/noise/NAME/`."""
+MEMORIZE = ["--env-id", "Memorize-v0", "--algo", "bc", "--agents", "categorical", "--seeds", "1-3"]
+TABLE = [
+    *MEMORIZE, "--env-kwargs", '{"keys": 2048, "answers": 4}', "--hidden", "16", "--learning-rate", "0.03",
+    "--total-timesteps", "3072000", "--num-envs", "1024", "--eval-every", "150",
+]  # fmt: skip
+"""The capacity lab's noise sweeps: a 4,096-bit table, a 612-parameter network that stores half of it."""
+LABS = {
+    "capacity-size": [
+        *MEMORIZE, "--env-kwargs", '{"keys": 4096, "answers": 4}', "--learning-rate", "0.03",
+        "--total-timesteps", "6144000", "--num-envs", "1024", "--eval-every", "300",
+        "--vary", "hidden=4,8,16,32,64", "--vary", "layers=1,2,3",
+    ],
+    "capacity-linear": [
+        "--env-id", "Memorize-v0", "--algo", "bc", "--agents", "categorical", "--seeds", "1", "--layers", "0",
+        "--learning-rate", "0.3", "--env-kwargs", '{"answers": 2, "key_dim": 16}',
+        "--total-timesteps", "102400", "--num-envs", "256", "--eval-every", "40",
+        "--vary", "env.keys=16,24,28,32,34,36,40,48,64", "--vary", "env.table_seed=1:16:16",
+    ],
+    "capacity-dropout": [*TABLE, "--vary", "dropout=0,0.1,0.2,0.3,0.5"],
+    "capacity-weight-noise": [*TABLE, "--vary", "weight_noise=0.03,0.1,0.3,1,3"],
+    "capacity-bottleneck": [*TABLE, "--bottleneck", "8", "--vary", "beta=log:0.0001:1:5"],
+    "capacity-stochastic-depth": [*TABLE, "--vary", "stochastic_depth=0.1,0.3,0.5"],
+    "capacity-binarize": [*TABLE, "--binarize", "--vary", "hidden=8,16,32,64,128"],
+}  # fmt: skip
+"""The labs' sweeps: each one's flags after `rlnoise sweep`; the files go to `docs/results/labs/NAME/`."""
 
 
 QUOTING = (HERE / "phase-diagrams.md", HERE.parent.parent / "README.md")
@@ -118,8 +144,8 @@ def train(command: list[str], logdir: Path) -> tuple[Path, Path]:
     return logdir / table, logdir / figure
 
 
-def copy_into(files: tuple[Path, Path], target: Path) -> None:
-    """Copy a run's table and figure into the folder `target`, under their own names."""
+def copy_into(files: tuple[Path, ...], target: Path) -> None:
+    """Copy a run's table and figures into the folder `target`, under their own names."""
     target.mkdir(parents=True, exist_ok=True)
     for file in files:
         shutil.copyfile(file, target / file.name)
@@ -142,6 +168,13 @@ def remake(name: str, workdir: Path) -> None:
     )
 
 
+def lab(name: str, workdir: Path) -> None:
+    """Train (or continue) one of the labs' sweeps in `workdir` and copy its sweep.md, phase.png
+    and lines.png to labs/NAME."""
+    table, figure = train(["sweep", *LABS[name]], workdir / "labs" / name)
+    copy_into((table, figure, table.parent / "lines.png"), HERE / "labs" / name)
+
+
 def noise(name: str, workdir: Path) -> None:
     """Train (or continue) one of noise.md's runs in `workdir` and copy its table and figure to noise/NAME."""
     copy_into(train(NOISE[name], workdir / "noise" / name), HERE / "noise" / name)
@@ -151,7 +184,7 @@ def main() -> int:
     """Remake the comparisons and sweeps named (all by default), or check the quoted figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--only", nargs="+", choices=sorted([*COMPARES, *SWEEPS, *NOISE]), help="remake these only"
+        "--only", nargs="+", choices=sorted([*COMPARES, *SWEEPS, *NOISE, *LABS]), help="remake these only"
     )
     parser.add_argument("--list", action="store_true", help="print each sweep's flags and exit")
     parser.add_argument("--workdir", type=Path, default=Path("runs/remake"), help="where the sweeps train")
@@ -169,9 +202,12 @@ def main() -> int:
             print(f"{name}: rlnoise sweep --env-id TwoBales-v0 {' '.join(flags)}")
         for name, flags in NOISE.items():
             print(f"noise/{name}: rlnoise {' '.join(flags)}")
+        for name, flags in LABS.items():
+            print(f"labs/{name}: rlnoise sweep {shlex.join(flags)}")
         return 0
-    for name in args.only or [*COMPARES, *SWEEPS, *NOISE]:
-        (compare if name in COMPARES else remake if name in SWEEPS else noise)(name, args.workdir)
+    for name in args.only or [*COMPARES, *SWEEPS, *NOISE, *LABS]:
+        kind = compare if name in COMPARES else remake if name in SWEEPS else noise if name in NOISE else lab
+        kind(name, args.workdir)
     return 0
 
 

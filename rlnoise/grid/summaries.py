@@ -15,7 +15,15 @@ from rlnoise.metrics import EVALUATIONS
 
 SUMMARY_FIGURES = ("return", *metrics.FIGURES)
 """The figures a grid's summary gives over seeds: the return, then each of `rlnoise.metrics.FIGURES`."""
-RUN_FIGURES = ("parameters", "bits_stored", "held_out_bits", "bits_per_param", "table_stored", "converged")
+RUN_FIGURES = (
+    "parameters",
+    "bits_stored",
+    "held_out_bits",
+    "bits_per_param",
+    "table_stored",
+    "bottleneck_kl_bits",
+    "converged",
+)
 """The figures of a run as a whole, beside its evaluations' (`evaluation.json`): its parameter
 count and, on an env with a table, the capacity figures (`rlnoise.capacity`)."""
 
