@@ -78,12 +78,30 @@ def check_layers(config: Config) -> None:
 
 def check_machine(config: Config) -> None:
     """Raise a UsageError for a setting that cannot work on its own: the run name, the threads,
-    the device, momentum without SGD, a hidden layers' noise source on a linear policy."""
+    the device, momentum without SGD, a hidden layers' noise source on a linear policy, the
+    asynchronous workers."""
     check_run_name(config.run_name)
     check_threads(config.threads)
     check_device(config.device)
     check_optimizer(config)
     check_layers(config)
+    check_workers(config)
+
+
+def check_workers(config: Config) -> None:
+    """Raise a UsageError for `--async-workers` above this machine's cores, with `--grad-delay` (two
+    sources of staleness: one at a time) or off the CPU (the workers share CPU memory)."""
+    workers = config.async_workers
+    cores = os.cpu_count() or 1
+    if workers > cores:
+        raise UsageError(f"--async-workers {workers} is more than this machine's {cores} cores")
+    if workers > 1 and config.grad_delay:
+        raise UsageError(
+            f"--async-workers {workers} and --grad-delay {config.grad_delay} are two sources of staleness, "
+            "a real and a simulated one: give one"
+        )
+    if workers > 1 and config.device != "cpu":
+        raise UsageError(f"--async-workers shares the weights in CPU memory; --device {config.device} cannot")
 
 
 def check_declarations(config: Config, env: Any) -> None:

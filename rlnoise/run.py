@@ -153,6 +153,11 @@ class Run:
         pictured = final or (self.update // config.eval_every) % config.picture_every == 0
         return self.evaluator.evaluate(self.global_step, final, pictured)
 
+    def asynchrony(self) -> dict[str, Any]:
+        """The figures of an asynchronous run's workers for evaluation.json (`rlnoise.hogwild`):
+        none for a run of one process."""
+        return {}
+
     def finish(self) -> dict[str, Any]:
         """Evaluate what the run reached, write the hparams and evaluation.json, close everything."""
         self.logger.bar.close()
@@ -171,6 +176,7 @@ class Run:
             "parameters": parameter_count(self.policy),
             **self.evaluator.bits,  # the bits stored, on an env with a table (rlnoise.capacity)
             **self.capacity.converged(self.num_updates * self.plan.batch_size),
+            **self.asynchrony(),
         }
         self.files.write_evaluation(evaluation)
         self.files.ended("interrupted" if stopped_by else "complete", self.global_step, stopped_by=stopped_by)
