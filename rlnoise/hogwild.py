@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import torch
@@ -175,6 +175,12 @@ class HogwildRun(Run):
         self.seen.append(staleness)
         self.shared.staleness[self.rank] += torch.tensor([staleness, 1.0], dtype=torch.float64)
 
+    def diverged(self, value: str) -> NoReturn:
+        """Stop the run (worker 0) or this worker with one line; worker 0 says what model.pt holds."""
+        if self.rank == 0:
+            super().diverged(value)
+        raise RunError(f"training diverged at update {self.update}: non-finite {value}")
+
     def log(self, finished_returns: Any, scalars: dict[str, float]) -> None:
         """Worker 0: log as a single run, with `charts/staleness`, the mean of its update's steps."""
         if self.rank == 0:
@@ -199,7 +205,9 @@ class HogwildRun(Run):
             if worker.exitcode not in (None, 0):
                 reported = dict(iter_errors(self.shared))
                 message = reported.get(rank, f"it died with exit code {worker.exitcode}")
-                raise RunError(f"asynchronous worker {rank} of {self.config.async_workers}: {message}")
+                raise RunError(
+                    f"asynchronous worker {rank} of {self.config.async_workers}: {message}; {self.kept()}"
+                )
 
     def wait_for_workers(self) -> None:
         """Let the other workers end their updates; a RunError if one fails on the way."""

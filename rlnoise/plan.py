@@ -148,7 +148,7 @@ class Sizes:
 
 def memory_needs(config: Config, sizes: Sizes) -> dict[str, int]:
     """Rough bytes for the weights (with gradients and Adam's moments), the gradients a
-    `--grad-delay` holds back, the batch and the evaluation."""
+    `--grad-delay` holds back, the batch (one per asynchronous worker) and the evaluation."""
     hidden, layers = config.hidden, config.layers
     # The policy's `--layers` hidden layers and the baseline's two (`rlnoise.gradients.with_baseline`),
     # and their output layers.
@@ -161,11 +161,14 @@ def memory_needs(config: Config, sizes: Sizes) -> dict[str, int]:
     sample = sizes.observation + 3 * sizes.output + 4 + 3 * hidden * (layers + 2)
     episode = sizes.observation + 2 * sizes.output + 2 * hidden * layers
     batch = f"training batch (--num-envs x --num-steps = {sizes.batch})"
+    if config.async_workers > 1:  # each worker collects and computes its own
+        workers = config.async_workers
+        batch = f"training batches (--num-envs x --num-steps = {sizes.batch}, in each of {workers} workers)"
     evaluation = f"evaluation (--eval-contexts x --eval-samples = {sizes.episodes})"
     return {
         f"weights (--hidden {hidden}, --layers {layers})": FLOAT_BYTES * 4 * weights,
         f"gradients held back (--grad-delay {config.grad_delay})": FLOAT_BYTES * config.grad_delay * weights,
-        batch: FLOAT_BYTES * sizes.batch * sample,
+        batch: FLOAT_BYTES * sizes.batch * sample * config.async_workers,
         evaluation: FLOAT_BYTES * sizes.episodes * episode,
     }
 

@@ -121,9 +121,12 @@ class Run:
 
     def diverged(self, value: str) -> NoReturn:
         """Stop the run with one line: model.pt holds the last finite weights."""
+        raise RunError(f"training diverged at update {self.update}: non-finite {value}; {self.kept()}")
+
+    def kept(self) -> str:
+        """What model.pt holds, in a few words: the step of the last good weights, or nothing."""
         saved = self.files.saved_step
-        kept = "no weights saved" if saved is None else f"last good weights kept from step {saved}"
-        raise RunError(f"training diverged at update {self.update}: non-finite {value}; {kept}")
+        return "no weights saved" if saved is None else f"last good weights kept from step {saved}"
 
     def log(self, finished_returns: Any, scalars: dict[str, float]) -> None:
         """Log the update's figures (`rlnoise.logger`), with the noise sources' scales."""

@@ -14,6 +14,8 @@ from conftest import read_strict_json, refused
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from rlnoise.config import Config
+from rlnoise.errors import RunError
+from rlnoise.hogwild import HogwildRun
 from rlnoise.manifest import read_manifest
 from rlnoise.train import train
 
@@ -31,6 +33,10 @@ UNTRAINED_RETURN = 0.14
         (
             ["train", "--async-workers", "2", "--grad-delay", "4"],
             "--async-workers 2 and --grad-delay 4 are two sources of staleness, a real and a simulated one",
+        ),
+        (
+            ["train", "--async-workers", "2", "--num-steps", "300000000"],
+            "training batches (--num-envs x --num-steps = 307200000000, in each of 2 workers)",
         ),
         (
             ["sweep", "--backend", "ray", "--async-workers", "2", "--vary", "learning_rate=0.001,0.003"],
@@ -152,3 +158,29 @@ def test_a_worker_that_dies_fails_the_run_in_one_line(tmp_path):
     assert "asynchronous worker 1 of 2: it died with exit code -9" in stderr and "Traceback" not in stderr
     manifest = read_manifest(tmp_path / "t")
     assert manifest["status"] == "failed" and "worker 1 of 2" in manifest["error"]
+
+
+def test_a_worker_that_diverges_fails_the_run_with_its_line(tmp_path, monkeypatch):
+    guard = HogwildRun.guard
+
+    def diverging_in_worker_1(run, parameters, figures, loss):
+        if run.rank == 1:
+            run.diverged("loss")
+        time.sleep(0.05)  # worker 0 leaves worker 1 updates to claim
+        return guard(run, parameters, figures, loss)
+
+    monkeypatch.setattr(HogwildRun, "guard", diverging_in_worker_1)  # inherited by the forked worker
+    config = Config(
+        async_workers=2,
+        total_timesteps=20 * 64,
+        num_envs=64,
+        logdir=str(tmp_path),
+        run_name="r",
+        **SMALL_EVALUATION,
+    )
+    with pytest.raises(
+        RunError, match=r"^asynchronous worker 1 of 2: training diverged at update \d+: non-finite loss; "
+    ):
+        train(config, progress=False)
+    manifest = read_manifest(tmp_path / "r")
+    assert manifest["status"] == "failed" and manifest["error"].startswith("asynchronous worker 1 of 2")
