@@ -205,9 +205,8 @@ class HogwildRun(Run):
             if worker.exitcode not in (None, 0):
                 reported = dict(iter_errors(self.shared))
                 message = reported.get(rank, f"it died with exit code {worker.exitcode}")
-                raise RunError(
-                    f"asynchronous worker {rank} of {self.config.async_workers}: {message}; {self.kept()}"
-                )
+                worker_name = f"asynchronous worker {rank} of {self.config.async_workers}"
+                raise RunError(f"{worker_name}: {message}; {self.model_note()}")
 
     def wait_for_workers(self) -> None:
         """Let the other workers end their updates; a RunError if one fails on the way."""

@@ -121,9 +121,9 @@ class Run:
 
     def diverged(self, value: str) -> NoReturn:
         """Stop the run with one line: model.pt holds the last finite weights."""
-        raise RunError(f"training diverged at update {self.update}: non-finite {value}; {self.kept()}")
+        raise RunError(f"training diverged at update {self.update}: non-finite {value}; {self.model_note()}")
 
-    def kept(self) -> str:
+    def model_note(self) -> str:
         """What model.pt holds, in a few words: the step of the last good weights, or nothing."""
         saved = self.files.saved_step
         return "no weights saved" if saved is None else f"last good weights kept from step {saved}"
@@ -173,13 +173,13 @@ class Run:
         evaluation = {
             "global_step": self.global_step,
             "interrupted": stopped_by is not None,
+            **self.asynchrony(),  # the workers and their mean staleness, of an asynchronous run
             # whether the env has one start state, then played contexts x samples times
             "fixed_start": self.evaluator.evaluation.fixed_start,
             **results,
             "parameters": parameter_count(self.policy),
             **self.evaluator.bits,  # the bits stored, on an env with a table (rlnoise.capacity)
             **self.capacity.converged(self.num_updates * self.plan.batch_size),
-            **self.asynchrony(),
         }
         self.files.write_evaluation(evaluation)
         self.files.ended("interrupted" if stopped_by else "complete", self.global_step, stopped_by=stopped_by)
