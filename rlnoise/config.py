@@ -117,6 +117,14 @@ class Config:
         "asynchronous worker's stale gradient; the first steps apply nothing (0: at once)",
         NON_NEGATIVE,
     )
+    async_workers: int = flag(
+        1,
+        "train with this many processes on one set of weights in shared memory, Hogwild-style: each "
+        "collects with its own environments and applies its gradients without locks, on stale weights; "
+        "together they take --total-timesteps, each update a whole --num-envs x --num-steps batch "
+        "claimed from a shared counter (1: one process; more: not bit-reproducible)",
+        POSITIVE,
+    )
     ent_coef: float = flag(
         0.2, "entropy bonus coefficient (the policy's temperature)", NON_NEGATIVE, ("reinforce", "ppo")
     )

@@ -78,12 +78,30 @@ def check_layers(config: Config) -> None:
 
 def check_machine(config: Config) -> None:
     """Raise a UsageError for a setting that cannot work on its own: the run name, the threads,
-    the device, momentum without SGD, a hidden layers' noise source on a linear policy."""
+    the device, momentum without SGD, a hidden layers' noise source on a linear policy, the
+    asynchronous workers."""
     check_run_name(config.run_name)
     check_threads(config.threads)
     check_device(config.device)
     check_optimizer(config)
     check_layers(config)
+    check_workers(config)
+
+
+def check_workers(config: Config) -> None:
+    """Raise a UsageError for `--async-workers` above this machine's cores, with `--grad-delay` (two
+    sources of staleness: one at a time) or off the CPU (the workers share CPU memory)."""
+    workers = config.async_workers
+    cores = os.cpu_count() or 1
+    if workers > cores:
+        raise UsageError(f"--async-workers {workers} is more than this machine's {cores} cores")
+    if workers > 1 and config.grad_delay:
+        raise UsageError(
+            f"--async-workers {workers} and --grad-delay {config.grad_delay} are two sources of staleness, "
+            "a real and a simulated one: give one"
+        )
+    if workers > 1 and config.device != "cpu":
+        raise UsageError(f"--async-workers shares the weights in CPU memory; --device {config.device} cannot")
 
 
 def check_declarations(config: Config, env: Any) -> None:
@@ -130,7 +148,7 @@ class Sizes:
 
 def memory_needs(config: Config, sizes: Sizes) -> dict[str, int]:
     """Rough bytes for the weights (with gradients and Adam's moments), the gradients a
-    `--grad-delay` holds back, the batch and the evaluation."""
+    `--grad-delay` holds back, the batch (one per asynchronous worker) and the evaluation."""
     hidden, layers = config.hidden, config.layers
     # The policy's `--layers` hidden layers and the baseline's two (`rlnoise.gradients.with_baseline`),
     # and their output layers.
@@ -143,11 +161,14 @@ def memory_needs(config: Config, sizes: Sizes) -> dict[str, int]:
     sample = sizes.observation + 3 * sizes.output + 4 + 3 * hidden * (layers + 2)
     episode = sizes.observation + 2 * sizes.output + 2 * hidden * layers
     batch = f"training batch (--num-envs x --num-steps = {sizes.batch})"
+    if config.async_workers > 1:  # each worker collects and computes its own
+        workers = config.async_workers
+        batch = f"training batches (--num-envs x --num-steps = {sizes.batch}, in each of {workers} workers)"
     evaluation = f"evaluation (--eval-contexts x --eval-samples = {sizes.episodes})"
     return {
         f"weights (--hidden {hidden}, --layers {layers})": FLOAT_BYTES * 4 * weights,
         f"gradients held back (--grad-delay {config.grad_delay})": FLOAT_BYTES * config.grad_delay * weights,
-        batch: FLOAT_BYTES * sizes.batch * sample,
+        batch: FLOAT_BYTES * sizes.batch * sample * config.async_workers,
         evaluation: FLOAT_BYTES * sizes.episodes * episode,
     }
 

@@ -129,9 +129,12 @@ class Run:
 
     def diverged(self, value: str) -> NoReturn:
         """Stop the run with one line: model.pt holds the last finite weights."""
+        raise RunError(f"training diverged at update {self.update}: non-finite {value}; {self.model_note()}")
+
+    def model_note(self) -> str:
+        """What model.pt holds, in a few words: the step of the last good weights, or nothing."""
         saved = self.files.saved_step
-        kept = "no weights saved" if saved is None else f"last good weights kept from step {saved}"
-        raise RunError(f"training diverged at update {self.update}: non-finite {value}; {kept}")
+        return "no weights saved" if saved is None else f"last good weights kept from step {saved}"
 
     def log(self, finished_returns: Any, scalars: dict[str, float]) -> None:
         """Log the update's figures (`rlnoise.logger`), with the noise sources' scales."""
@@ -161,6 +164,11 @@ class Run:
         pictured = final or (self.update // config.eval_every) % config.picture_every == 0
         return self.evaluator.evaluate(self.global_step, final, pictured)
 
+    def asynchrony(self) -> dict[str, Any]:
+        """The figures of an asynchronous run's workers for evaluation.json (`rlnoise.hogwild`):
+        none for a run of one process."""
+        return {}
+
     def finish(self) -> dict[str, Any]:
         """Evaluate what the run reached, write the hparams and evaluation.json, close everything."""
         self.logger.bar.close()
@@ -173,6 +181,7 @@ class Run:
         evaluation = {
             "global_step": self.global_step,
             "interrupted": stopped_by is not None,
+            **self.asynchrony(),  # the workers and their mean staleness, of an asynchronous run
             # whether the env has one start state, then played contexts x samples times
             "fixed_start": self.evaluator.evaluation.fixed_start,
             **results,

@@ -29,6 +29,7 @@ from rlnoise.algorithms import bc, ppo, reinforce
 from rlnoise.config import Config
 from rlnoise.environments import make_vector_env
 from rlnoise.flags import resumable_config
+from rlnoise.hogwild import HogwildRun
 from rlnoise.noise import NoiseSources
 from rlnoise.plan import Plan, build_policy, make_plan
 from rlnoise.rollout import Collector
@@ -87,7 +88,10 @@ def train(
     if directory is None:
         config, directory = new_run(config)
         plan = replace(plan, config=config)
-    run = Run(plan, directory, policy, collector, progress, stop)
+    if config.async_workers == 1:
+        run = Run(plan, directory, policy, collector, progress, stop)
+    else:  # W processes on shared weights, this one writes the run (rlnoise.hogwild)
+        run = HogwildRun(plan, directory, policy, collector, progress, stop, TRAINERS[config.algo])
     with run.recorded():  # the manifest says how the run ended, also when it fails
         TRAINERS[config.algo](plan, run)
         return run.finish()

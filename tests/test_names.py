@@ -62,6 +62,7 @@ FLAGS = {
     "optimizer": ("--optimizer", "sgd", "sgd"),
     "momentum": ("--momentum", "0.5", 0.5),
     "grad_delay": ("--grad-delay", "2", 2),
+    "async_workers": ("--async-workers", "2", 2),
     "ent_coef": ("--ent-coef", "0.05", 0.05),
     "norm_adv": ("--norm-adv", None, True),
     "max_grad_norm": ("--max-grad-norm", "0.5", 0.5),

@@ -189,7 +189,7 @@ def refine(
 def checked_grid(args: argparse.Namespace, axes: list[Axis]) -> Grid:
     """The grid the flags give, once it and every flag given pass their checks (a UsageError if not)."""
     from rlnoise.errors import UsageError
-    from rlnoise.grid.backends import import_ray
+    from rlnoise.grid.backends import check_async_workers, import_ray
     from rlnoise.plan import check_used
 
     names = [axis.name for axis in axes]
@@ -203,6 +203,7 @@ def checked_grid(args: argparse.Namespace, axes: list[Axis]) -> Grid:
     algos = next((list(axis.values) for axis in axes if axis.name == "algo"), [base.algo])
     check_algo_flags(algos, varied)
     check_used(base, varied, args.agents)
+    check_async_workers(grid, args.backend, args.jobs)
     if args.address and args.backend != "ray":
         raise UsageError("--address joins a Ray cluster: give it with --backend ray")
     if args.backend == "ray":

@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     directory = Path(config.logdir) / str(config.run_name) if args.resume is None else Path(args.resume)
 
     from rlnoise.capacity import capacity_lines
+    from rlnoise.hogwild import staleness_lines
     from rlnoise.metrics import EVALUATIONS, env_figures_line  # torch: once the input is known good
     from rlnoise.report import table
     from rlnoise.signals import EXIT_CODES, exit_code, interrupt, stop_on_signals
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             return exit_code(error)
     print(f"\n{config.agent} on {config.env_id}, seed {config.seed}, {result['global_step']} steps")
     print(table({way: result[way] for way in EVALUATIONS}))
-    print("\n".join([*env_figures_line(result), *capacity_lines(result)]))
+    print("\n".join([*env_figures_line(result), *capacity_lines(result), *staleness_lines(result)]))
     board = shlex.join([command_path("tensorboard"), "--logdir", result["directory"]])
     print(f"\nrun directory: {result['directory']}  (TensorBoard: {board})")
     if result["interrupted"]:

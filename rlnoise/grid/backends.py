@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from rlnoise.config import CONFIG_FILE, Config, write_config
 from rlnoise.errors import UsageError
 from rlnoise.files import write_bytes
-from rlnoise.grid.spec import Cell
+from rlnoise.grid.spec import Cell, Grid
 from rlnoise.signals import first_signal_stops, ignore_signals, send_signal
 
 RAY_INSTALL = "pip install -e '.[ray]'"
@@ -61,6 +61,26 @@ class Backend(Protocol):
 def default_jobs() -> int:
     """The number of cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def check_async_workers(grid: Grid, backend: str, jobs: int) -> None:
+    """Raise a UsageError for asynchronous runs (`--async-workers` above 1, given or varied) on Ray,
+    whose task reserves the CPUs of one process, or in more local jobs than the cores can hold."""
+    workers = max(grid.base.async_workers, *(point.get("async_workers", 1) for point in grid.points()))
+    if workers == 1:
+        return
+    if backend == "ray":
+        raise UsageError(
+            f"--async-workers {workers} forks workers that a Ray task's CPUs do not count: "
+            "use --backend local, or one process per run"
+        )
+    runs = min(jobs, len(grid.agents) * len(grid.seeds) * len(grid.points()))
+    cores = default_jobs()
+    if runs * workers > cores:
+        raise UsageError(
+            f"{runs} jobs of --async-workers {workers} are {runs * workers} processes on this "
+            f"machine's {cores} cores: give --jobs {max(1, cores // workers)} or fewer"
+        )
 
 
 # -- Training one run, in whichever process runs it ----------------------------------------------
