@@ -16,6 +16,8 @@ from rlnoise.crossings import HALF
 from rlnoise.phase import value_label
 from rlnoise.pictures.canvas import FONT, new_figure, pixels
 
+ANCHOR_STYLES = ("-.", (0, (5, 2, 1, 2)), (0, (1, 1)))
+"""The anchors' line styles, in grey, in their order."""
 LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": FONT, "frameon": False}
 
 
@@ -39,55 +41,16 @@ def series_label(series: dict[str, Any]) -> str:
 
 
 def _line(ax: Any, line: dict[str, Any]) -> None:
-    """Every series of one line: measured with its interval, predicted, fitted, its crossing."""
+    """Every series of one line (`_series`), the anchors' slopes, the scales and the labels."""
     xs_all, ys_all = [], []
     for colour, series in enumerate(line["series"]):
-        points = [point for point in series["points"] if point["measured"] is not None]
-        shown = [point for point in points if math.isfinite(point["measured"])]
-        xs = [point["x"] for point in shown]
-        ys = [point["measured"] for point in shown]
-        low = [
-            y - (y if p["interval"][0] is None else p["interval"][0]) for y, p in zip(ys, shown, strict=True)
-        ]
-        high = [
-            (y if p["interval"][1] is None else p["interval"][1]) - y for y, p in zip(ys, shown, strict=True)
-        ]
-        ax.errorbar(
-            xs, ys, yerr=[low, high], fmt="o-", color=f"C{colour}", markersize=4, capsize=2,
-            label=f"{series_label(series)} (95%)",
-        )  # fmt: skip
-        predicted = [
-            (point["x"], point["predicted"]) for point in series["points"] if point["predicted"] is not None
-        ]
-        if predicted:
-            label = f"theory, {series_label(series)}" if len(line["series"]) > 1 else "theory"
-            ax.plot(*zip(*predicted, strict=True), "--", color=f"C{colour}", linewidth=1.2, label=label)
-        if "fit" in series and series["fit"]["value"] is not None and xs:
-            _fit(ax, series["fit"], xs, ys, f"C{colour}")
-        if "crossing" in series and series["crossing"]["measured"] is not None:
-            crossing = series["crossing"]
-            at = crossing["measured"]
-            low_x, high_x = (at if v is None else v for v in crossing["interval"])
-            ax.errorbar(
-                at, HALF, xerr=[[at - low_x], [high_x - at]], fmt="kx", markersize=7, capsize=3,
-                label="measured crossing of 1/2 (95%)",
-            )  # fmt: skip
-            if crossing["predicted"] is not None:
-                ax.axvline(
-                    crossing["predicted"],
-                    color="black",
-                    linestyle=":",
-                    linewidth=1,
-                    label="predicted crossing",
-                )
+        xs, ys = _series(ax, series, f"C{colour}", len(line["series"]) > 1)
         xs_all += xs
         ys_all += ys
     positive = [x for x in xs_all if x > 0]
     if positive:
         grid = np.geomspace(min(positive), max(positive), 50)
-        for (label, slope), style in zip(
-            line["anchors"], ("-.", (0, (5, 2, 1, 2)), (0, (1, 1))), strict=False
-        ):
+        for (label, slope), style in zip(line["anchors"], ANCHOR_STYLES, strict=False):
             ax.plot(grid, slope * grid, linestyle=style, color="grey", linewidth=1, label=label)
     if positive and len(positive) == len(xs_all) and max(positive) / min(positive) >= 20:
         ax.set_xscale("log")
@@ -102,6 +65,43 @@ def _line(ax: Any, line: dict[str, Any]) -> None:
     ax.tick_params(labelsize=FONT)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(**LEGEND)
+
+
+def _series(ax: Any, series: dict[str, Any], colour: str, several: bool) -> tuple[list[float], list[float]]:
+    """One series: measured with its interval, predicted, fitted, its crossing; the points drawn."""
+    shown = [
+        point
+        for point in series["points"]
+        if point["measured"] is not None and math.isfinite(point["measured"])
+    ]
+    xs, ys = [point["x"] for point in shown], [point["measured"] for point in shown]
+    low = [y - (y if p["interval"][0] is None else p["interval"][0]) for y, p in zip(ys, shown, strict=True)]
+    high = [(y if p["interval"][1] is None else p["interval"][1]) - y for y, p in zip(ys, shown, strict=True)]
+    ax.errorbar(
+        xs, ys, yerr=[low, high], fmt="o-", color=colour, markersize=4, capsize=2,
+        label=f"{series_label(series)} (95%)",
+    )  # fmt: skip
+    predicted = [
+        (point["x"], point["predicted"]) for point in series["points"] if point["predicted"] is not None
+    ]
+    if predicted:
+        label = f"theory, {series_label(series)}" if several else "theory"
+        ax.plot(*zip(*predicted, strict=True), "--", color=colour, linewidth=1.2, label=label)
+    if "fit" in series and series["fit"]["value"] is not None and xs:
+        _fit(ax, series["fit"], xs, ys, colour)
+    crossing = series.get("crossing")
+    if crossing is not None and crossing["measured"] is not None:
+        at = crossing["measured"]
+        low_x, high_x = (at if v is None else v for v in crossing["interval"])
+        ax.errorbar(
+            at, HALF, xerr=[[at - low_x], [high_x - at]], fmt="kx", markersize=7, capsize=3,
+            label="measured crossing of 1/2 (95%)",
+        )  # fmt: skip
+        if crossing["predicted"] is not None:
+            ax.axvline(
+                crossing["predicted"], color="black", linestyle=":", linewidth=1, label="predicted crossing"
+            )
+    return xs, ys
 
 
 def _fit(ax: Any, fit: dict[str, Any], xs: list[float], ys: list[float], colour: str) -> None:

@@ -294,13 +294,28 @@ def point_tables(grid: Grid, points: list[dict[str, Any]]) -> tuple[list[str], l
     return sections, texts
 
 
-def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrupted: bool) -> str:
-    """Write sweep.json, sweep.md and phase.png (also to TensorBoard); return the text tables."""
-    from rlnoise.lines import analyse_lines
+def write_pictures(
+    directory: Path, grid: Grid, analysis: dict[str, Any], analysed: list[dict[str, Any]], status: str
+) -> None:
+    """Draw phase.png (also to TensorBoard) and, where the env declares lines, lines.png."""
     from rlnoise.lines_figure import lines_picture
-    from rlnoise.phase import analyse
     from rlnoise.phase_figure import phase_picture
     from rlnoise.pictures import save_png
+
+    image = phase_picture(grid, analysis, f"{grid.base.env_id}: {status}")
+    save_png(image, directory / "phase.png")
+    if analysed:
+        save_png(lines_picture(analysed, f"{grid.base.env_id}: theory lines"), directory / "lines.png")
+    from torch.utils.tensorboard import SummaryWriter
+
+    with SummaryWriter(str(directory)) as writer:
+        writer.add_image("phase", image, dataformats="HWC")
+
+
+def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrupted: bool) -> str:
+    """Write sweep.json, sweep.md and the pictures (`write_pictures`); return the text tables."""
+    from rlnoise.lines import analyse_lines
+    from rlnoise.phase import analyse
     from rlnoise.report import markdown, table
 
     runs = records_json(records)
@@ -349,13 +364,6 @@ def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrup
     ]
     write_text(directory / "sweep.md", "\n".join(lines) + "\n")
 
-    image = phase_picture(grid, analysis, f"{grid.base.env_id}: {results['status']}")
-    save_png(image, directory / "phase.png")
-    if analysed:
-        save_png(lines_picture(analysed, f"{grid.base.env_id}: theory lines"), directory / "lines.png")
-    from torch.utils.tensorboard import SummaryWriter
-
-    with SummaryWriter(str(directory)) as writer:
-        writer.add_image("phase", image, dataformats="HWC")
+    write_pictures(directory, grid, analysis, analysed, results["status"])
     texts.append(table(transitions, "transition", transition_columns) if transitions else "no transitions")
     return "\n\n".join(texts)
