@@ -74,10 +74,15 @@ class Landscape:
     @cached_property
     def barrier(self) -> float:
         """How much reward a point climbing out of the shallow optimum gives up: the shallow peak's
-        reward minus the valley's."""
-        peak, valley = self.climb(), self.valley
-        values = self.reward(np.array([peak, valley]) ** 2, (np.array([peak, valley]) - self.distance) ** 2)
-        return float(values[0] - values[1])
+        reward minus the valley's (`barrier_under(0)`)."""
+        return self.barrier_under(0.0)
+
+    def barrier_under(self, sigma: float) -> float:
+        """The barrier of the reward smoothed by `sigma`: its shallow peak (where the climb stops)
+        minus its lowest point between there and the deep optimum (0 once the climb escapes)."""
+        t, values = self.profile(sigma)
+        peak = int(np.searchsorted(t, self.climb(sigma)))
+        return float(values[peak] - values[peak:].min())
 
     def escapes(self, sigma: float) -> bool:
         """Whether the climb under noise `sigma` stops within the deep optimum's reach."""
@@ -235,6 +240,16 @@ def inverse_gradient_noise(env: TrapEnv, settings: dict[str, Any]) -> float:
     return 1 / settings["grad_noise"] if settings["grad_noise"] > 0 else math.inf
 
 
+def kramers_slope(env: TrapEnv, settings: dict[str, Any]) -> float | None:
+    """Kramers' slope of log escape time against `1 / eta` for SGD (None for Adam): SGD with added
+    gradient noise of variance `eta` moves the point as Langevin dynamics at temperature `lr * eta / 2`
+    (to first order in the step, whatever the network's Jacobian), so the time grows as
+    `exp(2 barrier / (lr * eta))`, the barrier that of the reward smoothed by the exploration noise."""
+    if settings["optimizer"] != "sgd":
+        return None
+    return 2 * env.landscape.barrier_under(float(settings["sigma"])) / settings["learning_rate"]
+
+
 def implied_momentum(env: TrapEnv, settings: dict[str, Any]) -> float:
     """SGD's momentum, or for `W` asynchronous workers the momentum `1 - 1/W` that asynchrony
     begets (Mitliagkas et al. 2016)."""
@@ -328,7 +343,10 @@ class TrapEnv(gym.Env):
       escape window, 0 outside); the escape against SGD's noise scale `lr / B` (`noise_scale`,
       Smith & Le 2018: sweeps of the learning rate and of the batch on one axis); the escape time
       (`escape_step`, the step at which the point first ended deep) against `1 / eta` for added
-      gradient noise `eta`, with Kramers' straight line `log t = a + b / eta` fitted; and the
+      gradient noise `eta`, with Kramers' straight line `log t = a + b / eta` fitted beside its
+      slope for SGD, `b = 2 barrier_under(sigma) / lr` (`kramers_slope`: Langevin dynamics at
+      temperature `lr * eta / 2`; `barrier_under(sigma)`, the barrier of the reward smoothed by
+      the exploration noise, 0.191 at sigma 0.5); and the
       escape against the momentum, `1 - 1/W` for `W` asynchronous workers (`implied_momentum`,
       Mitliagkas et al. 2016).
 
@@ -383,6 +401,7 @@ class TrapEnv(gym.Env):
             play=None,
             against=("1 / eta (gradient noise variance)", inverse_gradient_noise),
             fit="exponential",
+            slope=kramers_slope,
         ),
         Line(
             "escape",

@@ -135,7 +135,9 @@ class Line:
     `pool` names varied settings whose points are more samples of one point (Memorize:
     `env.table_seed`, the table drawn). `fit` (one of `FITS`) is fitted to the measured points,
     with a bootstrap interval (a `proportional` fit leaves out the points within 20% of the
-    prediction, which is then a ceiling: Memorize's table); with `crossing`, the figure is a share
+    prediction, which is then a ceiling: Memorize's table), beside the slope theory gives,
+    `slope(env, settings)`, when given (Kramers: twice the barrier over the learning rate); with
+    `crossing`, the figure is a share
     and where it crosses one half is reported, measured with its interval and predicted. `anchors`
     are reference slopes drawn as `y = slope x` beside the fit, each with its label (published
     bits per parameter).
@@ -150,6 +152,7 @@ class Line:
     fit: str | None = None
     crossing: bool = False
     anchors: tuple[tuple[str, float], ...] = ()
+    slope: Callable[[Any, dict[str, Any]], float | None] | None = None
 
 
 @dataclass(frozen=True)

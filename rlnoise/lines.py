@@ -155,11 +155,12 @@ def series_of(
             if x is None or not math.isfinite(x):
                 continue  # off the line's axis (no parameters yet, 1 / 0)
             predicted = line.predict(env, settings) if line.predict is not None else None
-            place = grouped.setdefault((agent, rest), {}).setdefault(
-                float(x), {"samples": [], "predicted": []}
-            )
+            slope = line.slope(env, settings) if line.slope is not None else None
+            empty = {"samples": [], "predicted": [], "slopes": []}
+            place = grouped.setdefault((agent, rest), {}).setdefault(float(x), empty)
             place["samples"] += samples
             place["predicted"].append(predicted)
+            place["slopes"].append(slope)
     return grouped
 
 
@@ -197,6 +198,9 @@ def series_entry(line: Any, places: dict[float, Any], event: bool) -> dict[str, 
     elif line.fit == "exponential" and len(filled) >= 2:
         entry["fit"] = {"kind": line.fit, **with_intervals(lambda p: fitted(line.fit, fx, p, event), fruns)}
         entry["fit"]["places"] = len(filled)
+    slopes = [slope for x in xs for slope in places[x]["slopes"] if slope is not None]
+    if "fit" in entry:
+        entry["fit"]["predicted"] = float(np.mean(slopes)) if slopes else None
     if line.crossing and len(filled) >= 2:
         measured = with_intervals(lambda p: first_crossing(fx, [estimate(s, event) for s in p]), fruns)
         given = [(x, y) for x, y in zip(xs, predicted, strict=True) if y is not None]

@@ -108,6 +108,7 @@ def _fit(ax: Any, fit: dict[str, Any], xs: list[float], ys: list[float], colour:
     """The fitted line across the measured range, labelled with its slope and interval."""
     low, high = fit["interval"]
     bounds = "" if low is None else f" [{low:.3g}, {high:.3g}]"
+    bounds += "" if fit.get("predicted") is None else f"; theory {fit['predicted']:.3g}"
     grid = np.linspace(min(xs), max(xs), 50)
     if fit["kind"] == "proportional":
         ax.plot(

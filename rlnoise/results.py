@@ -250,7 +250,8 @@ def line_sections(analysed: list[dict[str, Any]]) -> list[str]:
             if "fit" in series:
                 fit = series["fit"]
                 kind = "y = b x" if fit["kind"] == "proportional" else "log y = a + b x"
-                sections += [f"Fit {kind}: b = {format_interval({'mean': fit['value'], **fit})}", ""]
+                theory = "" if fit.get("predicted") is None else f"; theory: b = {fit['predicted']:.3g}"
+                sections += [f"Fit {kind}: b = {format_interval({'mean': fit['value'], **fit})}{theory}", ""]
             if "crossing" in series:
                 crossing = series["crossing"]
                 measured = (

@@ -13,7 +13,7 @@ from rlnoise.checks.declarations import check_declarations
 from rlnoise.config import Config
 from rlnoise.contract import ContractError, Line
 from rlnoise.envs.memorize import cover_share
-from rlnoise.envs.trap import TrapEnv, implied_momentum, inverse_gradient_noise, noise_scale
+from rlnoise.envs.trap import TrapEnv, implied_momentum, inverse_gradient_noise, kramers_slope, noise_scale
 from rlnoise.grid.spec import Grid, parse_axis
 from rlnoise.grid.summaries import run_figures
 from rlnoise.lines import analyse_lines, estimate
@@ -100,6 +100,11 @@ def test_trap_s_lines_give_the_noise_scale_kramers_axis_and_momentum_and_predict
     assert inverse_gradient_noise(env, {**settings, "grad_noise": 0.0}) == math.inf
     assert implied_momentum(env, {**settings, "async_workers": 4}) == 0.75
     assert implied_momentum(env, settings) == 0.3
+    assert env.landscape.barrier_under(0.0) == pytest.approx(0.348, abs=1e-3)  # the docstring's barrier
+    assert env.landscape.barrier_under(0.5) == pytest.approx(0.191, abs=1e-3)  # smoothing lowers it
+    sgd = {"optimizer": "sgd", "sigma": 0.5, "learning_rate": 0.03}
+    assert kramers_slope(env, sgd) == pytest.approx(2 * 0.191 / 0.03, rel=1e-2)  # T = lr eta / 2
+    assert kramers_slope(env, {**sgd, "optimizer": "adam"}) is None
     predict = TrapEnv.lines[0].predict
     assert predict(env, {"agent": "regression", "sigma": 1.1}) == 1.0  # inside (1.048, 1.286)
     assert predict(env, {"agent": "regression", "sigma": 0.5}) == 0.0
