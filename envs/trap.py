@@ -348,7 +348,9 @@ class TrapEnv(gym.Env):
       temperature `lr * eta / 2`; `barrier_under(sigma)`, the barrier of the reward smoothed by
       the exploration noise, 0.191 at sigma 0.5); and the
       escape against the momentum, `1 - 1/W` for `W` asynchronous workers (`implied_momentum`,
-      Mitliagkas et al. 2016).
+      Mitliagkas et al. 2016); and, with `--init symmetric`, the run's `unit_spread`
+      (`rlnoise.noise.unit_spread`: how far the hidden units have come apart) against the
+      swept noise source.
 
     ## Arguments
 
@@ -408,6 +410,12 @@ class TrapEnv(gym.Env):
             "asynchrony begets momentum (Mitliagkas et al. 2016): W asynchronous workers act like "
             "SGD with momentum 1 - 1/W, so both lie on one axis",
             against=("momentum (1 - 1/W for W asynchronous workers)", implied_momentum),
+        ),
+        Line(
+            "unit_spread",
+            "symmetry in parameter space: how far the hidden units have come apart from --init symmetric, "
+            "where nothing in the gradient tells them apart (0: still alike)",
+            play=None,
         ),
     )
 

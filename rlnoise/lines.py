@@ -54,6 +54,11 @@ def declared_lines(grid: Grid) -> list[Any]:
     return list(lines(make_env(grid.base.env_id, grid.base.env_kwargs)))
 
 
+def is_event(line: Any) -> bool:
+    """Whether the line's figure is a time to an event (`NAME_step`), None in a run without it."""
+    return line.play is None and line.figure.endswith(EVENT)
+
+
 def run_sample(item: dict[str, Any], line: Any) -> Sample | None:
     """A finished run's figure for `line` and its steps, or None when the run has not finished."""
     if item.get("status") != "finished":
@@ -138,7 +143,7 @@ def series_of(
     the predictions at its points."""
     from rlnoise.environments import make_env
 
-    first, envs = grid.axes[0].name, {}
+    first, envs, event = grid.axes[0].name, {}, is_event(line)
     grouped: dict[tuple[Any, ...], dict[float, Any]] = {}
     for point in grid.points():
         config = with_settings(grid.base, point)
@@ -149,7 +154,8 @@ def series_of(
         )
         for agent in grid.agents:
             runs = [item for item in records if item.get("settings") == point and item["agent"] == agent]
-            samples = [sample for sample in (run_sample(item, line) for item in runs) if sample is not None]
+            found = [run_sample(item, line) for item in runs]
+            samples = [sample for sample in found if sample is not None and (event or sample[0] is not None)]
             settings = {**asdict(config), "agent": agent, **measured_means(runs)}
             x = line.against[1](env, settings) if line.against is not None else point[first]
             if x is None or not math.isfinite(x):
@@ -215,7 +221,7 @@ def series_entry(line: Any, places: dict[float, Any], event: bool) -> dict[str, 
 def analyse_line(grid: Grid, records: list[dict[str, Any]], line: Any) -> dict[str, Any]:
     """The line's figure, play, statement, axis and series (`series_entry`, with its agent and
     the other settings' values)."""
-    event = line.play is None and line.figure.endswith(EVENT)
+    event = is_event(line)
     return {
         "figure": line.figure,
         "play": line.play,
@@ -230,8 +236,8 @@ def analyse_line(grid: Grid, records: list[dict[str, Any]], line: Any) -> dict[s
 
 
 def analyse_lines(grid: Grid, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every declared line of the sweep's environment that the sweep spreads along its axis (a
-    numeric first setting, or the line's own axis at two places or more)."""
+    """Every declared line of the sweep's environment that the sweep measures at two places or
+    more along its axis (a numeric first setting, or the line's own axis)."""
     if not grid.axes:
         return []
     numeric_axis = numeric(list(grid.values()[0]))
@@ -240,4 +246,9 @@ def analyse_lines(grid: Grid, records: list[dict[str, Any]]) -> list[dict[str, A
         for line in declared_lines(grid)
         if line.against is not None or numeric_axis
     ]
-    return [line for line in analysed if any(len(series["points"]) >= 2 for series in line["series"])]
+    measured = [
+        line
+        for line in analysed
+        if any(sum(point["runs"] > 0 for point in series["points"]) >= 2 for series in line["series"])
+    ]
+    return measured

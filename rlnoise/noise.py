@@ -101,6 +101,20 @@ def symmetric_init(linears: list[nn.Linear]) -> None:
                 linear.bias.fill_(linear.bias[0].item())
 
 
+def unit_spread(policy: nn.Module) -> float:
+    """How far symmetry in parameter space is broken: over the hidden layers, the largest distance
+    of a unit's incoming weights and bias from the layer's mean unit, over that mean's norm (0
+    while every unit of a layer is alike, as `--init symmetric` starts them)."""
+    hidden = [module for module in policy.modules() if isinstance(module, nn.Linear)][:-1]
+    spreads = []
+    with torch.no_grad():
+        for layer in hidden:
+            units = torch.cat([layer.weight, layer.bias[:, None]], dim=1)
+            mean = units.mean(dim=0)
+            spreads.append(float((units - mean).norm(dim=1).max() / mean.norm().clamp_min(1e-12)))
+    return max(spreads, default=0.0)
+
+
 def linear_layer(old: nn.Linear, config: Config) -> nn.Linear:
     """The layer that takes `old`'s place: a `NoisyLinear`, a `ChannelLinear` on its weights, or `old`."""
     if config.noisy_net:

@@ -27,6 +27,7 @@ from rlnoise.errors import RunError
 from rlnoise.evaluator import Evaluator, Reached
 from rlnoise.gradients import finite, gradient_overflow, not_finite
 from rlnoise.logger import Logger, hparams_settings
+from rlnoise.noise import unit_spread
 from rlnoise.plan import Plan
 from rlnoise.rollout import Collector
 from rlnoise.runfiles import RunFiles, checkpoint_seed
@@ -189,6 +190,7 @@ class Run:
             **self.evaluator.bits,  # the bits stored, on an env with a table (rlnoise.capacity)
             **self.capacity.converged(self.num_updates * self.plan.batch_size),
             **self.reached.figures(),  # when Trap-v0's escape first reached one half
+            **({"unit_spread": unit_spread(self.policy)} if self.config.init == "symmetric" else {}),
         }
         self.files.write_evaluation(evaluation)
         self.files.ended("interrupted" if stopped_by else "complete", self.global_step, stopped_by=stopped_by)

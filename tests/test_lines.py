@@ -192,3 +192,35 @@ def test_a_trap_sweep_draws_its_lines_with_the_escape_measured_beside_theory(tmp
     assert steps[0.02] is None and 0 < steps[1.1] <= 15360
     assert "## Line: escape (deterministic)" in (logdir / "sweep.md").read_text()
     assert (logdir / "lines.png").stat().st_size > 10_000
+
+
+def test_unit_spread_is_zero_for_alike_units_and_measures_how_far_one_has_come_apart():
+    import torch
+    from torch import nn
+
+    from rlnoise.noise import symmetric_init, unit_spread
+
+    torch.manual_seed(0)
+    network = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 1))
+    layers = [module for module in network if isinstance(module, nn.Linear)]
+    symmetric_init(layers)
+    assert unit_spread(network) == 0.0
+    weights, bias = layers[1].weight[0].detach().clone(), layers[1].bias[0].detach().clone()
+    with torch.no_grad():
+        layers[1].weight[0] *= 1.5  # one unit of four, its weights 50% larger: 0.375 w from the mean 1.125 w
+    mean = torch.cat([1.125 * weights, bias[None]])
+    assert unit_spread(network) == pytest.approx(float(0.375 * weights.norm() / mean.norm()), rel=1e-5)
+    assert unit_spread(nn.Sequential(nn.Linear(2, 1))) == 0.0  # no hidden layer
+
+
+@pytest.mark.slow
+def test_with_symmetric_init_only_noise_in_the_gradient_parts_the_units(tmp_path):
+    from rlnoise.train import train
+
+    settings = dict(env_id="Trap-v0", agent="regression", init="symmetric", total_timesteps=20 * 256,
+                    num_envs=256, eval_every=10, eval_contexts=4, eval_samples=4, logdir=str(tmp_path),
+                    seed=1)  # fmt: skip
+    plain = train(Config(**settings, run_name="plain"), progress=False)
+    dropout = train(Config(**settings, run_name="dropout", dropout=0.1), progress=False)
+    assert plain["unit_spread"] < 1e-5 < 1e-2 < dropout["unit_spread"]
+    assert "unit_spread" not in train(Config(**{**settings, "init": "default"}, run_name="d"), progress=False)

@@ -8,10 +8,13 @@ remake continues with ``--resume``); a comparison's `results.md` and `results.pn
 `docs/results/sweeps/NAME/`. The commands are those printed in each file; on a 2-core machine
 the comparisons take about 10 minutes, the six sweeps about 35. noise.md's twelve runs (`NOISE`)
 go to `docs/results/noise/NAME/` (not timed together; a parameter-noise run trains about 4 times
-slower than a plain one). `--check` trains nothing: it
-fails unless every figure with its interval (`0.553 [0.551, 0.559]`) that `QUOTING` files quote
-is printed, digit for digit, by a sweep, and every table row of the README's with a `±` by a
-comparison.
+slower than a plain one). The capacity and exploration labs' sweeps (`LABS`, behind
+`capacity.md` and `exploration.md`) go to `docs/results/labs/NAME/` (`sweep.md`, `phase.png`,
+`lines.png`), and `capacity-quantize` evaluates the noise-free runs of `capacity-dropout` with
+quantized weights (`labs/capacity-quantize/quantize.md`); the guides give their times.
+`--check` trains nothing: it fails unless every figure with its interval (`0.553 [0.551, 0.559]`)
+that `QUOTING` files quote is printed, digit for digit, by a sweep (or a lab's table), and every
+table row of the README's with a `±` by a comparison.
 """
 
 from __future__ import annotations
@@ -82,7 +85,40 @@ TABLE = [
     "--total-timesteps", "3072000", "--num-envs", "1024", "--eval-every", "150",
 ]  # fmt: skip
 """The capacity lab's noise sweeps: a 4,096-bit table, a 612-parameter network that stores half of it."""
+TRAP = ["--env-id", "Trap-v0", "--seeds", "1-5", "--total-timesteps", "60000"]
+ESCAPE = [
+    "--env-id", "Trap-v0", "--total-timesteps", "60000", "--agents", "regression", "--layers", "0",
+    "--sigma", "0.5", "--optimizer", "sgd", "--learning-rate", "0.03", "--grad-noise-decay", "0",
+    "--num-envs", "256", "--eval-every", "5",
+]  # fmt: skip
+"""The exploration lab's SGD point: a linear regressor below the escape window, constant gradient noise."""
+NOISY = ["--seeds", "1-10", "--grad-noise", "10"]
+"""Gradient noise at which about half the SGD points escape, for the staleness sweeps."""
 LABS = {
+    "exploration-sigma": [
+        *TRAP, "--agents", "regression", "--num-envs", "256",
+        "--vary", "sigma=0.02,0.25,0.5,0.75,0.9,1,1.05,1.1,1.2,1.3,1.5",
+    ],
+    "exploration-entropy": [
+        *TRAP, "--agents", "gaussian", "--max-spread", "2", "--num-envs", "256",
+        "--vary", "ent_coef=log:0.001:1:7",
+    ],
+    "exploration-param-noise": [
+        *TRAP, "--agents", "regression", "--sigma", "0.5", "--param-noise", "0.1", "--num-envs", "256",
+        "--vary", "param_noise_target=0.1,0.3,0.5,1,2",
+    ],
+    "exploration-grad-noise": [*ESCAPE, "--seeds", "1-10", "--vary", "grad_noise=5,7,10,14,20,40,80"],
+    "exploration-lr-batch": [
+        *TRAP, "--agents", "regression", "--sigma", "0.8",
+        "--vary", "learning_rate=0.001,0.003,0.01,0.03", "--vary", "num_envs=16,64,256",
+    ],
+    "exploration-lr-batch-sgd": [
+        *TRAP, "--agents", "regression", "--layers", "0", "--sigma", "0.5", "--optimizer", "sgd",
+        "--vary", "learning_rate=0.01,0.03,0.1", "--vary", "num_envs=8,32,128",
+    ],
+    "exploration-momentum": [*ESCAPE, *NOISY, "--vary", "momentum=0,0.5,0.75"],
+    "exploration-async": [*ESCAPE, *NOISY, "--jobs", "1", "--vary", "async_workers=1,2"],
+    "exploration-delay": [*ESCAPE, *NOISY, "--vary", "grad_delay=0,1,2,4,8,16"],
     "capacity-size": [
         *MEMORIZE, "--env-kwargs", '{"keys": 4096, "answers": 4}', "--learning-rate", "0.03",
         "--total-timesteps", "6144000", "--num-envs", "1024", "--eval-every", "300",
@@ -94,6 +130,16 @@ LABS = {
         "--total-timesteps", "102400", "--num-envs", "256", "--eval-every", "40",
         "--vary", "env.keys=16,24,28,32,34,36,40,48,64", "--vary", "env.table_seed=1:16:16",
     ],
+    "capacity-algorithms": [
+        "--env-id", "Memorize-v0", "--agents", "categorical", "--seeds", "1-3", "--num-envs", "256",
+        "--env-kwargs", '{"keys": 256, "answers": 4}', "--eval-every", "20",
+        "--vary", "total_timesteps=25600,102400,409600", "--vary", "algo=bc,reinforce,ppo",
+    ],
+    "capacity-generative": [
+        "--env-id", "Bitstrings-v0", "--algo", "bc", "--agents", "categorical", "--seeds", "1-3",
+        "--env-kwargs", '{"vectors": 16, "bits": 8}', "--total-timesteps", "409600", "--num-envs", "256",
+        "--eval-every", "20", "--vary", "hidden=4,8,16,32,64",
+    ],
     "capacity-dropout": [*TABLE, "--vary", "dropout=0,0.1,0.2,0.3,0.5"],
     "capacity-weight-noise": [*TABLE, "--vary", "weight_noise=0.03,0.1,0.3,1,3"],
     "capacity-bottleneck": [*TABLE, "--bottleneck", "8", "--vary", "beta=log:0.0001:1:5"],
@@ -101,9 +147,16 @@ LABS = {
     "capacity-binarize": [*TABLE, "--binarize", "--vary", "hidden=8,16,32,64,128"],
 }  # fmt: skip
 """The labs' sweeps: each one's flags after `rlnoise sweep`; the files go to `docs/results/labs/NAME/`."""
+QUANTIZE = ("int8", "int4")
+"""`capacity-quantize`: the noise-free runs of `capacity-dropout` evaluated with quantized weights."""
 
 
-QUOTING = (HERE / "phase-diagrams.md", HERE.parent.parent / "README.md")
+QUOTING = (
+    HERE / "phase-diagrams.md",
+    HERE.parent.parent / "README.md",
+    HERE / "capacity.md",
+    HERE / "exploration.md",
+)
 """The files whose quoted sweep figures `--check` holds against the sweeps' own tables."""
 QUOTED = re.compile(r"-?\d+\.\d+ \[-?\d+\.\d+, -?\d+\.\d+\]")
 """A figure with its interval, as sweep.md prints it."""
@@ -114,7 +167,8 @@ AGENT_ROW = re.compile(r"\| (regression|categorical) (sampled|deterministic) \| 
 def unbacked() -> list[str]:
     """Each quoted figure with interval that no sweep's sweep.md prints, and each README table
     row with a `±` that no comparison prints, by file."""
-    printed = "\n".join(path.read_text() for path in sorted((HERE / "sweeps").glob("*/sweep.md")))
+    tables = [*sorted((HERE / "sweeps").glob("*/sweep.md")), *sorted((HERE / "labs").glob("*/*.md"))]
+    printed = "\n".join(path.read_text() for path in tables)
     missing = [
         f"{path.name}: {quote}"
         for path in QUOTING
@@ -175,6 +229,42 @@ def lab(name: str, workdir: Path) -> None:
     copy_into((table, figure, table.parent / "lines.png"), HERE / "labs" / name)
 
 
+def quantized(workdir: Path) -> None:
+    """Evaluate the noise-free runs of `capacity-dropout` (seeds 1-3) with their weights quantized
+    to 8 and 4 bits and write the bits each stores to labs/capacity-quantize/quantize.md."""
+    import json
+
+    rows = ["| seed | full precision | int8 | int4 |", "| --- | --- | --- | --- |"]
+    for run in sorted((workdir / "labs" / "capacity-dropout").glob("categorical__dropout=0__seed*")):
+        bits = [json.loads((run / "evaluation.json").read_text())["bits_stored"]]
+        for kind in QUANTIZE:
+            out = run / f"quantize-{kind}.json"
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "rlnoise.cli",
+                    "evaluate",
+                    str(run),
+                    "--quantize",
+                    kind,
+                    "--json",
+                    str(out),
+                ],
+                check=True,
+            )
+            bits.append(json.loads(out.read_text())["bits_stored"])
+        rows.append(
+            f"| {run.name.rsplit('seed', 1)[1]} | " + " | ".join(f"{value:.1f}" for value in bits) + " |"
+        )
+    target = HERE / "labs" / "capacity-quantize"
+    target.mkdir(parents=True, exist_ok=True)
+    command = "rlnoise evaluate RUN --quantize {int8,int4}, RUN each seed's dropout=0 run of capacity-dropout"
+    (target / "quantize.md").write_text(
+        f"# Bits stored, quantized\n\n`{command}`\n\n" + "\n".join(rows) + "\n"
+    )
+
+
 def noise(name: str, workdir: Path) -> None:
     """Train (or continue) one of noise.md's runs in `workdir` and copy its table and figure to noise/NAME."""
     copy_into(train(NOISE[name], workdir / "noise" / name), HERE / "noise" / name)
@@ -184,7 +274,10 @@ def main() -> int:
     """Remake the comparisons and sweeps named (all by default), or check the quoted figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--only", nargs="+", choices=sorted([*COMPARES, *SWEEPS, *NOISE, *LABS]), help="remake these only"
+        "--only",
+        nargs="+",
+        choices=sorted([*COMPARES, *SWEEPS, *NOISE, *LABS, "capacity-quantize"]),
+        help="remake these only",
     )
     parser.add_argument("--list", action="store_true", help="print each sweep's flags and exit")
     parser.add_argument("--workdir", type=Path, default=Path("runs/remake"), help="where the sweeps train")
@@ -205,7 +298,10 @@ def main() -> int:
         for name, flags in LABS.items():
             print(f"labs/{name}: rlnoise sweep {shlex.join(flags)}")
         return 0
-    for name in args.only or [*COMPARES, *SWEEPS, *NOISE, *LABS]:
+    for name in args.only or [*COMPARES, *SWEEPS, *NOISE, *LABS, "capacity-quantize"]:
+        if name == "capacity-quantize":
+            quantized(args.workdir)
+            continue
         kind = compare if name in COMPARES else remake if name in SWEEPS else noise if name in NOISE else lab
         kind(name, args.workdir)
     return 0

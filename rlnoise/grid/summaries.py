@@ -23,9 +23,11 @@ RUN_FIGURES = (
     "table_stored",
     "bottleneck_kl_bits",
     "converged",
+    "unit_spread",
 )
 """The figures of a run as a whole, beside its evaluations' (`evaluation.json`): its parameter
-count and, on an env with a table, the capacity figures (`rlnoise.capacity`)."""
+count, on an env with a table the capacity figures (`rlnoise.capacity`), and with `--init
+symmetric` how far its units have come apart (`rlnoise.noise.unit_spread`)."""
 
 
 def run_figures(result: dict[str, Any]) -> dict[str, Any]:
