@@ -69,12 +69,15 @@ def _per_parameter_ceiling(env: Any, settings: dict[str, Any]) -> float | None:
     return min(ceilings)
 
 
+TABLES = ("env.table_seed",)
+"""The setting whose points are more samples of one: the table drawn (pooled by the lines)."""
 CAPACITY_LINES = (
     Line(
         "bits_stored",
         "bits stored against the swept setting, below the table's ceiling (N log2 K for Memorize) and "
         "a bottleneck's N x KL bits",
         play=None,
+        pool=TABLES,
         predict=_stored_ceiling,
     ),
     Line(
@@ -82,6 +85,7 @@ CAPACITY_LINES = (
         "bits stored against parameters: the fitted bits per parameter below the table's ceiling "
         "(N log2 K for Memorize), beside published ones",
         play=None,
+        pool=TABLES,
         predict=_ceiling,
         against=("policy parameters (trainable scalars)", _parameters),
         fit="proportional",
@@ -92,6 +96,7 @@ CAPACITY_LINES = (
         "bits per parameter against their ceiling: the table's over the parameters, 0.5 log2(1 + 1/S^2) "
         "per weight with weight noise S (Shannon), 1 with binarized weights",
         play=None,
+        pool=TABLES,
         predict=_per_parameter_ceiling,
     ),
 )
@@ -323,7 +328,7 @@ class MemorizeEnv(gym.Env):
             play=None,
             predict=_cover,
             against=("keys per input dimension N / key_dim", _keys_per_dimension),
-            pool=("env.table_seed",),
+            pool=TABLES,
             crossing=True,
         ),
     )

@@ -93,6 +93,10 @@ ESCAPE = [
 ]  # fmt: skip
 """The exploration lab's SGD point: a linear regressor below the escape window, constant gradient noise."""
 NOISY = ["--seeds", "1-10", "--grad-noise", "10"]
+SYMMETRY = ["--env-id", "Trap-v0", "--seeds", "1-5", "--agents", "regression", "--init", "symmetric",
+            "--num-envs", "256", "--eval-every", "5"]  # fmt: skip
+STEPS = ["--vary", "total_timesteps=2560,10240,40960"]
+"""`--init symmetric` with one noise source, at three lengths of training: how fast it parts the units."""
 """Gradient noise at which about half the SGD points escape, for the staleness sweeps."""
 LABS = {
     "exploration-sigma": [
@@ -119,6 +123,9 @@ LABS = {
     "exploration-momentum": [*ESCAPE, *NOISY, "--vary", "momentum=0,0.5,0.75"],
     "exploration-async": [*ESCAPE, *NOISY, "--jobs", "1", "--vary", "async_workers=1,2"],
     "exploration-delay": [*ESCAPE, *NOISY, "--vary", "grad_delay=0,1,2,4,8,16"],
+    "exploration-symmetry-dropout": [*SYMMETRY, "--vary", "dropout=0,0.05,0.1,0.3", *STEPS],
+    "exploration-symmetry-grad-noise": [*SYMMETRY, "--vary", "grad_noise=0,0.001,0.01,0.1", *STEPS],
+    "exploration-symmetry-param-noise": [*SYMMETRY, "--vary", "param_noise=0,0.01,0.1", *STEPS],
     "capacity-size": [
         *MEMORIZE, "--env-kwargs", '{"keys": 4096, "answers": 4}', "--learning-rate", "0.03",
         "--total-timesteps", "6144000", "--num-envs", "1024", "--eval-every", "300",
