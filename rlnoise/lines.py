@@ -82,6 +82,12 @@ def measured_means(runs: list[dict[str, Any]]) -> dict[str, float | None]:
     return means
 
 
+def converged_count(flags: list[bool | None]) -> dict[str, str]:
+    """`converged`: how many of a place's runs judged their figure converged, as `k/n`, where the
+    runs judge it (`rlnoise.capacity.convergence`: a run that has not is marked, never hidden)."""
+    return {"converged": f"{sum(flag is True for flag in flags)}/{len(flags)}"} if flags else {}
+
+
 def estimate(samples: list[Sample], event: bool) -> float:
     """The runs' mean figure; for a time to an event, the steps watched over the events seen."""
     if event:
@@ -162,9 +168,14 @@ def series_of(
                 continue  # off the line's axis (no parameters yet, 1 / 0)
             predicted = line.predict(env, settings) if line.predict is not None else None
             slope = line.slope(env, settings) if line.slope is not None else None
-            empty = {"samples": [], "predicted": [], "slopes": []}
+            empty = {"samples": [], "predicted": [], "slopes": [], "converged": []}
             place = grouped.setdefault((agent, rest), {}).setdefault(float(x), empty)
             place["samples"] += samples
+            place["converged"] += [
+                (item.get("figures") or {})["converged"]
+                for item in runs
+                if item.get("status") == "finished" and "converged" in (item.get("figures") or {})
+            ]
             place["predicted"].append(predicted)
             place["slopes"].append(slope)
     return grouped
@@ -187,6 +198,7 @@ def series_entry(line: Any, places: dict[float, Any], event: bool) -> dict[str, 
                 "measured": estimate(samples, event) if samples else None,
                 "interval": interval or [None, None],
                 "predicted": value,
+                **converged_count(places[x]["converged"]),
             }
         )
     entry: dict[str, Any] = {"points": points}

@@ -220,47 +220,58 @@ def order_sections(analysis: dict[str, Any], setting: str) -> list[str]:
     return sections
 
 
+def series_table(series: dict[str, Any], axis: str) -> str:
+    """One series of a theory line as a markdown table: per place its runs, the measured figure
+    with its interval, theory's value, and how many runs converged where the runs judge it."""
+    from rlnoise.report import markdown
+
+    columns = ("runs", "measured", "theory") + (("converged",) if "converged" in series["points"][0] else ())
+    rows = {
+        f"{point['x']:.4g}": {
+            "runs": str(point["runs"]),
+            "measured": ""
+            if point["measured"] is None
+            else format_interval({"mean": point["measured"], "interval": point["interval"]}),
+            "theory": "" if point["predicted"] is None else three_decimals(point["predicted"]),
+            "converged": point.get("converged", ""),
+        }
+        for point in series["points"]
+    }
+    return markdown(rows, axis, columns)
+
+
+def series_readings(series: dict[str, Any]) -> list[str]:
+    """The series' fit (slope with interval, beside theory's) and crossing of one half, as sentences."""
+    readings = []
+    if "fit" in series:
+        fit = series["fit"]
+        kind = "y = b x" if fit["kind"] == "proportional" else "log y = a + b x"
+        theory = "" if fit.get("predicted") is None else f"; theory: b = {fit['predicted']:.3g}"
+        readings += [f"Fit {kind}: b = {format_interval({'mean': fit['value'], **fit})}{theory}", ""]
+    if "crossing" in series:
+        crossing = series["crossing"]
+        measured = (
+            "none"
+            if crossing["measured"] is None
+            else format_interval({"mean": crossing["measured"], **crossing})
+        )
+        predicted = "none" if crossing["predicted"] is None else f"{crossing['predicted']:.3f}"
+        readings += [f"Crosses one half at {measured}; theory: {predicted}", ""]
+    return readings
+
+
 def line_sections(analysed: list[dict[str, Any]]) -> list[str]:
     """sweep.md's sections of the environment's theory lines: each series' points measured with
     their intervals and predicted, its fit and its crossing of one half."""
     from rlnoise.lines_figure import series_label
-    from rlnoise.report import markdown
 
     sections = []
     for line in analysed:
         play = "" if line["play"] is None else f" ({line['play']})"
         sections += [f"## Line: {line['figure']}{play}", "", line["statement"], ""]
         for series in line["series"]:
-            rows = {
-                f"{point['x']:.4g}": {
-                    "runs": str(point["runs"]),
-                    "measured": ""
-                    if point["measured"] is None
-                    else format_interval({"mean": point["measured"], "interval": point["interval"]}),
-                    "theory": three_decimals(point["predicted"]) if point["predicted"] is not None else "",
-                }
-                for point in series["points"]
-            }
-            sections += [
-                f"{series_label(series)}:",
-                "",
-                markdown(rows, line["axis"], ("runs", "measured", "theory")),
-                "",
-            ]
-            if "fit" in series:
-                fit = series["fit"]
-                kind = "y = b x" if fit["kind"] == "proportional" else "log y = a + b x"
-                theory = "" if fit.get("predicted") is None else f"; theory: b = {fit['predicted']:.3g}"
-                sections += [f"Fit {kind}: b = {format_interval({'mean': fit['value'], **fit})}{theory}", ""]
-            if "crossing" in series:
-                crossing = series["crossing"]
-                measured = (
-                    "none"
-                    if crossing["measured"] is None
-                    else format_interval({"mean": crossing["measured"], **crossing})
-                )
-                predicted = "none" if crossing["predicted"] is None else f"{crossing['predicted']:.3f}"
-                sections += [f"Crosses one half at {measured}; theory: {predicted}", ""]
+            sections += [f"{series_label(series)}:", "", series_table(series, line["axis"]), ""]
+            sections += series_readings(series)
     return sections + (["![theory lines](lines.png)", ""] if analysed else [])
 
 
