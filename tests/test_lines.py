@@ -39,7 +39,7 @@ def test_a_proportional_fit_reads_the_slope_below_the_ceiling_with_an_interval_a
             "categorical",
             seed,
             {"hidden": hidden},
-            {"parameters": p, "bits_stored": min(128.0, 0.5 * p + seed)},
+            {"parameters": p, "bits_stored": min(128.0, 0.5 * p + seed), "converged": seed != 3},
         )
         for hidden, p in params.items()
         for seed in (1, 2, 3)
@@ -48,6 +48,7 @@ def test_a_proportional_fit_reads_the_slope_below_the_ceiling_with_an_interval_a
     (series,) = line["series"]
     assert [point["x"] for point in series["points"]] == [60, 110, 220, 5000]
     assert series["points"][-1]["predicted"] == 128.0  # the ceiling N log2 K
+    assert series["points"][0]["converged"] == "2/3"  # seed 3 has not: marked, not hidden
     fit = series["fit"]
     assert fit["places"] == 2  # 220 and 5000 parameters sit at or near the ceiling: left out
     assert fit["interval"][0] <= fit["value"] <= fit["interval"][1]
