@@ -19,8 +19,10 @@ raw, not floored at 0: a policy surer of wrong answers than chance is negative. 
 the same figure on the table the env never asks: any policy trained without it scores at most 0
 there in expectation (a row is worth `log2 K` bits less its code length, whose mean over random
 answers is at least `log2 K`), so a positive figure beyond noise would mean the count is not memory.
-The measure runs in the `eval()` state (no noise inside the network) without gradients, and draws
-no random number. `ceiling_bits(env)` is the most a policy can store: the env's declared
+The measure runs in the `eval()` state without gradients (dropout, stochastic depth and the
+bottleneck's sampling off; `--weight-noise`, a property of the weights, stays on) and draws from a
+generator of its own, seeded with the run's seed (`rlnoise.evaluation.own_generator`), never from
+training's. `ceiling_bits(env)` is the most a policy can store: the env's declared
 `ceiling_bits` (Bitstrings: `M * (n - log2 M)` for distinct vectors, as its policy cannot store
 their order), else all its `information_bits` (Memorize: `N * log2 K`).
 
@@ -40,7 +42,7 @@ from gymnasium import spaces
 from rlnoise.agents.base import Policy
 from rlnoise.bottleneck import Bottleneck, bottleneck_kl
 from rlnoise.contract import answer_table
-from rlnoise.evaluation import observation_tensor
+from rlnoise.evaluation import observation_tensor, own_generator
 from rlnoise.plan import Plan
 
 CHUNK = 65_536
@@ -114,7 +116,7 @@ def measured_tables(plan: Plan) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def capacity_figures(
-    policy: Policy, tables: dict[str, tuple[np.ndarray, np.ndarray]], device: str = "cpu"
+    policy: Policy, tables: dict[str, tuple[np.ndarray, np.ndarray]], device: str = "cpu", seed: int = 0
 ) -> dict[str, float]:
     """The bits figures of `policy` on `tables` (`measured_tables`): the table's `information_bits`,
     `bits_stored`, `held_out_bits`, `bits_per_param` and `table_stored` (every row's most probable
@@ -123,10 +125,11 @@ def capacity_figures(
         return {}
     keys, _ = tables["bits_stored"]
     figures = {"information_bits": table_information(len(keys), policy.action_size)}
-    figures.update({name: bits_stored(policy, *table, device) for name, table in tables.items()})
+    with own_generator(device, seed):  # weight noise draws in the eval() state too: never training's draws
+        figures.update({name: bits_stored(policy, *table, device) for name, table in tables.items()})
+        figures["table_stored"] = table_stored(policy, *tables["bits_stored"], device)
+        figures.update(bottleneck_bits(policy, keys, device))
     figures["bits_per_param"] = figures["bits_stored"] / parameter_count(policy)
-    figures["table_stored"] = table_stored(policy, *tables["bits_stored"], device)
-    figures.update(bottleneck_bits(policy, keys, device))
     return figures
 
 
@@ -170,13 +173,13 @@ class Capacity:
 
     def __init__(self, plan: Plan):
         self.tables = measured_tables(plan)
-        self.device = plan.config.device
+        self.device, self.seed = plan.config.device, plan.config.seed
         self.steps: list[int] = []
         self.bits: list[float] = []
 
     def measure(self, policy: Policy, step: int) -> dict[str, float]:
         """The bits figures of `policy` at `step` (`capacity_figures`), `bits_stored` kept."""
-        figures = capacity_figures(policy, self.tables, self.device)
+        figures = capacity_figures(policy, self.tables, self.device, self.seed)
         if figures:
             self.steps.append(step)
             self.bits.append(figures["bits_stored"])

@@ -179,3 +179,15 @@ def test_a_resumed_run_judges_convergence_on_the_uninterrupted_runs_evaluations(
     figures = ("bits_stored", "held_out_bits", "converged", "convergence")
     assert {name: resumed[name] for name in figures} == {name: whole[name] for name in figures}
     assert "from step 8,192 to 10,240 (3 evaluations" in whole["convergence"]
+
+
+def test_measuring_the_bits_of_a_noisy_network_draws_nothing_from_training_s_generator() -> None:
+    plan = make_plan(Config(env_id="Memorize-v0", algo="bc", env_kwargs=SMALL, weight_noise=0.3))
+    torch.manual_seed(0)
+    policy = build_policy(plan)  # its weights' noise draws in the eval() state too
+    tables = measured_tables(plan)
+    state = torch.get_rng_state()
+    first = capacity_figures(policy, tables, seed=1)
+    assert torch.equal(state, torch.get_rng_state())  # training's generator as it was
+    assert capacity_figures(policy, tables, seed=1) == first  # the run's seed gives the same figures
+    assert capacity_figures(policy, tables, seed=2)["bits_stored"] != first["bits_stored"]  # noise drawn

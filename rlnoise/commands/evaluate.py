@@ -153,7 +153,10 @@ def run(args: argparse.Namespace) -> int:
     sources = NoiseSources(policy, config)
     with sources.evaluating():  # sampled play as in training's evaluation
         results, episodes = evaluate(policy, adapter, evaluation)
-    capacity = {"parameters": parameter_count(policy), **capacity_figures(policy, measured_tables(plan))}
+    capacity = {
+        "parameters": parameter_count(policy),
+        **capacity_figures(policy, measured_tables(plan), config.device, seed),  # as the run measured them
+    }
     capacity.update(quantization)
     print(f"{config.agent} on {config.env_id}, run {directory}")
     starts = (
