@@ -260,6 +260,19 @@ def series_readings(series: dict[str, Any]) -> list[str]:
     return readings
 
 
+def line_readings(analysed: list[dict[str, Any]]) -> list[str]:
+    """Each theory line's fits and crossings, one line per series, as the sweep prints them."""
+    from rlnoise.lines_figure import series_label
+
+    return [
+        f"{line['figure']} against {line['axis']}, {series_label(series)}: {reading}"
+        for line in analysed
+        for series in line["series"]
+        for reading in series_readings(series)
+        if reading
+    ]
+
+
 def line_sections(analysed: list[dict[str, Any]]) -> list[str]:
     """sweep.md's sections of the environment's theory lines: each series' points measured with
     their intervals and predicted, its fit and its crossing of one half."""
@@ -378,4 +391,5 @@ def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrup
 
     write_pictures(directory, grid, analysis, analysed, results["status"])
     texts.append(table(transitions, "transition", transition_columns) if transitions else "no transitions")
+    texts += line_readings(analysed)
     return "\n\n".join(texts)

@@ -225,3 +225,25 @@ def test_with_symmetric_init_only_noise_in_the_gradient_parts_the_units(tmp_path
     dropout = train(Config(**settings, run_name="dropout", dropout=0.1), progress=False)
     assert plain["unit_spread"] < 1e-5 < 1e-2 < dropout["unit_spread"]
     assert "unit_spread" not in train(Config(**{**settings, "init": "default"}, run_name="d"), progress=False)
+
+
+@pytest.mark.slow
+def test_a_size_sweep_prints_its_bits_per_parameter_with_an_interval(tmp_path, capsys):
+    from rlnoise.cli import main
+
+    logdir = tmp_path / "sizes"
+    flags = ["--env-id", "Memorize-v0", "--algo", "bc", "--agents", "categorical", "--seeds", "1-2",
+             "--env-kwargs", '{"keys": 256, "answers": 4}', "--total-timesteps", "20480", "--num-envs", "256"]  # fmt: skip
+    assert main(["sweep", *flags, "--vary", "hidden=2,4", "--logdir", str(logdir)]) == 0
+    printed = capsys.readouterr().out
+    fit = next(
+        line for line in printed.splitlines() if line.startswith("bits_stored against policy parameters")
+    )
+    results = json.loads((logdir / "sweep.json").read_text())
+    (line,) = [line for line in results["lines"] if line["axis"].startswith("policy parameters")]
+    (series,) = line["series"]
+    ratios = [point["measured"] / point["x"] for point in series["points"]]
+    low, high = series["fit"]["interval"]
+    assert f"b = {series['fit']['value']:.3f} [{low:.3f}, {high:.3f}]" in fit
+    assert min(ratios) <= series["fit"]["value"] <= max(ratios) and low <= series["fit"]["value"] <= high
+    assert (logdir / "lines.png").is_file()
