@@ -233,7 +233,8 @@ def test_a_size_sweep_prints_its_bits_per_parameter_with_an_interval(tmp_path, c
 
     logdir = tmp_path / "sizes"
     flags = ["--env-id", "Memorize-v0", "--algo", "bc", "--agents", "categorical", "--seeds", "1-2",
-             "--env-kwargs", '{"keys": 256, "answers": 4}', "--total-timesteps", "20480", "--num-envs", "256"]  # fmt: skip
+             "--env-kwargs", '{"keys": 256, "answers": 4}', "--total-timesteps", "20480",
+             "--num-envs", "256"]  # fmt: skip
     assert main(["sweep", *flags, "--vary", "hidden=2,4", "--logdir", str(logdir)]) == 0
     printed = capsys.readouterr().out
     fit = next(
