@@ -342,13 +342,14 @@ class TrapEnv(gym.Env):
       against the swept setting beside the regressor's climb under `sigma` alone (1 in the
       escape window, 0 outside); the escape against SGD's noise scale `lr / B` (`noise_scale`,
       Smith & Le 2018: sweeps of the learning rate and of the batch on one axis); the escape time
-      (`escape_step`, the step at which the point first ended deep) against `1 / eta` for added
+      (`escape_step`, the step at which the point first ended deep) against the swept setting,
+      and against `1 / eta` for added
       gradient noise `eta`, with Kramers' straight line `log t = a + b / eta` fitted beside its
       slope for SGD, `b = 2 barrier_under(sigma) / lr` (`kramers_slope`: Langevin dynamics at
       temperature `lr * eta / 2`; `barrier_under(sigma)`, the barrier of the reward smoothed by
       the exploration noise, 0.191 at sigma 0.5); and the
-      escape against the momentum, `1 - 1/W` for `W` asynchronous workers (`implied_momentum`,
-      Mitliagkas et al. 2016); and, with `--init symmetric`, the run's `unit_spread`
+      escape and the escape time against the momentum, `1 - 1/W` for `W` asynchronous workers
+      (`implied_momentum`, Mitliagkas et al. 2016); and, with `--init symmetric`, the run's `unit_spread`
       (`rlnoise.noise.unit_spread`: how far the hidden units have come apart) against the
       swept noise source.
 
@@ -406,9 +407,20 @@ class TrapEnv(gym.Env):
             slope=kramers_slope,
         ),
         Line(
+            "escape_step",
+            "escape time (the step the point first ended deep) against the swept setting",
+            play=None,
+        ),
+        Line(
             "escape",
             "asynchrony begets momentum (Mitliagkas et al. 2016): W asynchronous workers act like "
             "SGD with momentum 1 - 1/W, so both lie on one axis",
+            against=("momentum (1 - 1/W for W asynchronous workers)", implied_momentum),
+        ),
+        Line(
+            "escape_step",
+            "escape time against the momentum, 1 - 1/W for W asynchronous workers (Mitliagkas et al. 2016)",
+            play=None,
             against=("momentum (1 - 1/W for W asynchronous workers)", implied_momentum),
         ),
         Line(

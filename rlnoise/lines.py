@@ -60,11 +60,15 @@ def is_event(line: Any) -> bool:
 
 
 def run_sample(item: dict[str, Any], line: Any) -> Sample | None:
-    """A finished run's figure for `line` and its steps, or None when the run has not finished."""
+    """A finished run's figure for `line` and its steps, or None when the run has not finished or
+    does not measure it."""
     if item.get("status") != "finished":
         return None
     if line.play is None:
-        value = (item.get("figures") or {}).get(line.figure)
+        figures = item.get("figures") or {}
+        if line.figure not in figures:
+            return None  # not measured (a time to an event that did not happen is there, as None)
+        value = figures[line.figure]
     else:
         play = item.get(line.play, {})
         value = play.get("env_figures", {}).get(line.figure, play.get(line.figure))

@@ -187,6 +187,8 @@ def unbacked() -> list[str]:
     return missing + [f"{QUOTING[1].name}: {row}" for row in rows if row not in compared]
 
 
+SOME_FAILED = 1
+"""The exit code of a grid that wrote its results but some of whose runs failed."""
 OUTPUTS = {
     "compare": ("results.json", "results.md", "results.png"),
     "sweep": ("sweep.json", "sweep.md", "phase.png"),
@@ -196,12 +198,15 @@ OUTPUTS = {
 
 def train(command: list[str], logdir: Path) -> tuple[Path, Path]:
     """Run `rlnoise COMMAND` (`compare` or `sweep` and its flags) into `logdir`, continuing one begun
-    there; its table and figure."""
+    there; its table and figure. A grid some of whose runs failed (diverged: a result, SGD with
+    momentum 0.75 in `exploration-momentum`) still gives its files; any other error stops."""
     record, table, figure = OUTPUTS[command[0]]
     resume = ["--resume"] if (logdir / record).is_file() else []
-    subprocess.run(
-        [sys.executable, "-m", "rlnoise.cli", *command, "--logdir", str(logdir), *resume], check=True
-    )
+    done = subprocess.run([sys.executable, "-m", "rlnoise.cli", *command, "--logdir", str(logdir), *resume])
+    if done.returncode == SOME_FAILED and (logdir / table).is_file():
+        print(f"{logdir.name}: some runs failed; its table says which and why", file=sys.stderr)
+    elif done.returncode != 0:
+        raise subprocess.CalledProcessError(done.returncode, done.args)
     return logdir / table, logdir / figure
 
 
