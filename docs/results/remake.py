@@ -81,10 +81,12 @@ NOISE = {
 """noise.md's runs: each `rlnoise` command and its flags; the files go to `docs/results/noise/NAME/`."""
 MEMORIZE = ["--env-id", "Memorize-v0", "--algo", "bc", "--agents", "categorical", "--seeds", "1-3"]
 TABLE = [
-    *MEMORIZE, "--env-kwargs", '{"keys": 2048, "answers": 4}', "--hidden", "16", "--learning-rate", "0.03",
+    *MEMORIZE, "--env-kwargs", '{"keys": 2048, "answers": 4}', "--hidden", "16",
     "--total-timesteps", "3072000", "--num-envs", "1024", "--eval-every", "150",
 ]  # fmt: skip
 """The capacity lab's noise sweeps: a 4,096-bit table, a 612-parameter network that stores half of it."""
+ADAM = ["--learning-rate", "0.03"]
+"""The noise sweeps' step size (binarized weights, through the straight-through estimator, need 0.003)."""
 TRAP = ["--env-id", "Trap-v0", "--seeds", "1-5", "--total-timesteps", "60000"]
 ESCAPE = [
     "--env-id", "Trap-v0", "--total-timesteps", "60000", "--agents", "regression", "--layers", "0",
@@ -147,11 +149,13 @@ LABS = {
         "--env-kwargs", '{"vectors": 16, "bits": 8}', "--total-timesteps", "409600", "--num-envs", "256",
         "--eval-every", "20", "--vary", "hidden=4,8,16,32,64",
     ],
-    "capacity-dropout": [*TABLE, "--vary", "dropout=0,0.1,0.2,0.3,0.5"],
-    "capacity-weight-noise": [*TABLE, "--vary", "weight_noise=0.03,0.1,0.3,1,3"],
-    "capacity-bottleneck": [*TABLE, "--bottleneck", "8", "--vary", "beta=log:0.0001:1:5"],
-    "capacity-stochastic-depth": [*TABLE, "--vary", "stochastic_depth=0.1,0.3,0.5"],
-    "capacity-binarize": [*TABLE, "--binarize", "--vary", "hidden=8,16,32,64,128"],
+    "capacity-dropout": [*TABLE, *ADAM, "--vary", "dropout=0,0.1,0.2,0.3,0.5"],
+    "capacity-weight-noise": [*TABLE, *ADAM, "--vary", "weight_noise=0.03,0.1,0.3,1,3"],
+    "capacity-bottleneck": [*TABLE, *ADAM, "--bottleneck", "8", "--vary", "beta=log:0.0001:1:5"],
+    "capacity-stochastic-depth": [*TABLE, *ADAM, "--vary", "stochastic_depth=0.1,0.3,0.5"],
+    "capacity-binarize": [
+        *TABLE, "--learning-rate", "0.003", "--binarize", "--vary", "hidden=8,16,32,64,128",
+    ],
 }  # fmt: skip
 """The labs' sweeps: each one's flags after `rlnoise sweep`; the files go to `docs/results/labs/NAME/`."""
 QUANTIZE = ("int8", "int4")
@@ -247,7 +251,7 @@ def quantized(workdir: Path) -> None:
     import json
 
     rows = ["| seed | full precision | int8 | int4 |", "| --- | --- | --- | --- |"]
-    for run in sorted((workdir / "labs" / "capacity-dropout").glob("categorical__dropout=0__seed*")):
+    for run in sorted((workdir / "labs" / "capacity-dropout").glob("categorical__dropout=0.0__seed*")):
         bits = [json.loads((run / "evaluation.json").read_text())["bits_stored"]]
         for kind in QUANTIZE:
             out = run / f"quantize-{kind}.json"
