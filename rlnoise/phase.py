@@ -65,6 +65,12 @@ UNITS = {
     "param_noise_target": "action-space distance",
     "grad_noise": "initial variance",
     "grad_noise_decay": "exponent",
+    "momentum": "SGD's momentum",
+    "async_workers": "processes on shared weights",
+    "grad_delay": "updates late",
+    "weight_noise": "noise over the weights' scale",
+    "stochastic_depth": "probability a block is skipped",
+    "beta": "weight of the bottleneck's KL",
 }
 
 
