@@ -186,11 +186,15 @@ def test_a_trap_sweep_draws_its_lines_with_the_escape_measured_beside_theory(tmp
         == 0
     )
     results = json.loads((logdir / "sweep.json").read_text())
-    (line,) = results["lines"]  # only the line along sigma: lr / B, 1 / eta and the momentum sit at one place
-    points = line["series"][0]["points"]
+    # only the lines along sigma (escape and escape time): lr / B, 1 / eta and the momentum sit at one place
+    escape, time = results["lines"]
+    assert [escape["figure"], time["figure"]] == ["escape", "escape_step"]
+    points = escape["series"][0]["points"]
     assert [(point["measured"], point["predicted"]) for point in points] == [(0.0, 0.0), (1.0, 1.0)]
     steps = {run["settings"]["sigma"]: run["figures"]["escape_step"] for run in results["runs"]}
     assert steps[0.02] is None and 0 < steps[1.1] <= 15360
+    # never escaped: an infinite wait, which JSON writes as null
+    assert [point["measured"] for point in time["series"][0]["points"]] == [None, steps[1.1]]
     assert "## Line: escape (deterministic)" in (logdir / "sweep.md").read_text()
     assert (logdir / "lines.png").stat().st_size > 10_000
 
