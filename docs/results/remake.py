@@ -150,6 +150,9 @@ LABS = {
         "--eval-every", "20", "--vary", "hidden=4,8,16,32,64",
     ],
     "capacity-dropout": [*TABLE, *ADAM, "--vary", "dropout=0,0.1,0.2,0.3,0.5"],
+    "capacity-param-noise": [
+        *TABLE, *ADAM, "--param-noise", "0.1", "--vary", "param_noise_target=0.01,0.1,1",
+    ],
     "capacity-weight-noise": [*TABLE, *ADAM, "--vary", "weight_noise=0.03,0.1,0.3,1,3"],
     "capacity-bottleneck": [*TABLE, *ADAM, "--bottleneck", "8", "--vary", "beta=log:0.0001:1:5"],
     "capacity-stochastic-depth": [*TABLE, *ADAM, "--vary", "stochastic_depth=0.1,0.3,0.5"],
