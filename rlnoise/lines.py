@@ -108,11 +108,14 @@ def resampled(places: list[list[Sample]], rng: np.random.Generator) -> list[list
 
 
 def percentile(values: list[float]) -> list[float | None]:
-    """The 95% percentile interval of the finite values (None, None without any)."""
-    finite = [value for value in values if math.isfinite(value)]
-    if not finite:
+    """The 95% percentile interval of the values that are numbers (None, None without any); an
+    infinite draw (a resample of censored runs without an event: an unbounded wait) is kept, so
+    an interval reaches infinity when more than 2.5% of the draws do."""
+    kept = np.array([value for value in values if not math.isnan(value)])
+    if not kept.size:
         return [None, None]
-    low, high = np.percentile(finite, [2.5, 97.5])
+    method = "nearest" if np.isinf(kept).any() else "linear"  # interpolating towards inf gives nan
+    low, high = np.percentile(kept, [2.5, 97.5], method=method)
     return [float(low), float(high)]
 
 

@@ -75,8 +75,12 @@ def _series(ax: Any, series: dict[str, Any], colour: str, several: bool) -> tupl
         if point["measured"] is not None and math.isfinite(point["measured"])
     ]
     xs, ys = [point["x"] for point in shown], [point["measured"] for point in shown]
-    low = [y - (y if p["interval"][0] is None else p["interval"][0]) for y, p in zip(ys, shown, strict=True)]
-    high = [(y if p["interval"][1] is None else p["interval"][1]) - y for y, p in zip(ys, shown, strict=True)]
+    bounds = [
+        [y if b is None or not math.isfinite(b) else b for b in p["interval"]]
+        for y, p in zip(ys, shown, strict=True)
+    ]
+    low = [y - bound[0] for y, bound in zip(ys, bounds, strict=True)]
+    high = [bound[1] - y for y, bound in zip(ys, bounds, strict=True)]  # an unbounded wait: no bar above
     ax.errorbar(
         xs, ys, yerr=[low, high], fmt="o-", color=colour, markersize=4, capsize=2,
         label=f"{series_label(series)} (95%)",

@@ -16,7 +16,7 @@ from rlnoise.envs.memorize import cover_share
 from rlnoise.envs.trap import TrapEnv, implied_momentum, inverse_gradient_noise, kramers_slope, noise_scale
 from rlnoise.grid.spec import Grid, parse_axis
 from rlnoise.grid.summaries import run_figures
-from rlnoise.lines import analyse_lines, estimate
+from rlnoise.lines import analyse_lines, estimate, with_intervals
 
 
 def record(agent: str, seed: int, settings: dict, figures: dict, deterministic: dict | None = None) -> dict:
@@ -90,6 +90,12 @@ def test_cover_s_count_is_one_half_at_twice_the_weights_and_one_up_to_the_weight
 def test_a_time_to_an_event_is_the_steps_watched_over_the_events_seen():
     assert estimate([(100.0, 1000.0), (None, 1000.0)], event=True) == 1100.0
     assert estimate([(None, 1000.0)], event=True) == math.inf
+    one_in_three = with_intervals(
+        lambda places: estimate(places[0], True), [[(100.0, 1000.0), (None, 1000.0)] * 2]
+    )
+    assert (
+        one_in_three["value"] == 1100.0 and one_in_three["interval"][1] == math.inf
+    )  # a resample may see none
     assert estimate([(1.0, 0.0), (3.0, 0.0), (None, 0.0)], event=False) == 2.0
 
 
