@@ -258,3 +258,17 @@ def test_a_size_sweep_prints_its_bits_per_parameter_with_an_interval(tmp_path, c
     assert f"b = {series['fit']['value']:.3f} [{low:.3f}, {high:.3f}]" in fit
     assert min(ratios) <= series["fit"]["value"] <= max(ratios) and low <= series["fit"]["value"] <= high
     assert (logdir / "lines.png").is_file()
+
+
+@pytest.mark.slow
+def test_a_sweep_that_draws_its_lines_leaves_no_semaphore_behind(tmp_path):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "rlnoise.cli", "sweep", "--env-id", "Trap-v0", "--agents", "regression",
+               "--vary", "sigma=0.5,1.1", "--seeds", "1", "--total-timesteps", "2560", "--num-envs", "64",
+               "--logdir", str(tmp_path / "sweep")]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "sweep" / "lines.png").is_file()
+    assert "leaked semaphore" not in done.stderr  # the pool's Event and queue released when it closes

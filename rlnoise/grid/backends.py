@@ -213,8 +213,11 @@ class LocalBackend:
         return pids
 
     def close(self) -> None:
-        """Wait for the workers to exit."""
+        """Wait for the workers to exit, then let go of the pool and of what it shared with them, so
+        that their semaphores are released now and not left to the interpreter's exit (where the
+        resource tracker reports them as leaked)."""
         self.pool.shutdown(wait=True, cancel_futures=True)
+        del self.pool, self.stop_event, self.started
 
 
 def import_ray() -> Any:
