@@ -13,7 +13,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from rlnoise.contract import Line, draw_starts
+from rlnoise.contract import Line, ceiling_bits, draw_starts
 
 MAX_TABLE_NUMBERS = 2**26
 """The most numbers the keys of both tables (trained and held out) may hold: 256 MiB of float32."""
@@ -41,10 +41,9 @@ def _parameters(env: Any, settings: dict[str, Any]) -> float | None:
     return settings["parameters"]
 
 
-def _ceiling(env: Any, settings: dict[str, Any]) -> float:
-    """The most bits any policy can store of the table: the env's `ceiling_bits` where it declares
-    one (Bitstrings-v0), else all its `information_bits`."""
-    return getattr(env, "ceiling_bits", env.information_bits)
+def _ceiling(env: Any, settings: dict[str, Any]) -> float | None:
+    """The most bits any policy can store of the table (`rlnoise.contract.ceiling_bits`)."""
+    return ceiling_bits(env)
 
 
 def _stored_ceiling(env: Any, settings: dict[str, Any]) -> float:

@@ -22,7 +22,7 @@ answers is at least `log2 K`), so a positive figure beyond noise would mean the 
 The measure runs in the `eval()` state without gradients (dropout, stochastic depth and the
 bottleneck's sampling off; `--weight-noise`, a property of the weights, stays on) and draws from a
 generator of its own, seeded with the run's seed (`rlnoise.evaluation.own_generator`), never from
-training's. `ceiling_bits(env)` is the most a policy can store: the env's declared
+training's. The most a policy can store is `rlnoise.contract.ceiling_bits(env)`: the env's declared
 `ceiling_bits` (Bitstrings: `M * (n - log2 M)` for distinct vectors, as its policy cannot store
 their order), else all its `information_bits` (Memorize: `N * log2 K`).
 
@@ -33,6 +33,7 @@ it gets no bits figures, nor does any policy on an env without a table.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -63,15 +64,22 @@ def table_information(rows: int, answers: int) -> float:
     return rows * math.log2(answers)
 
 
+def table_chunks(
+    rows: np.ndarray, answers: np.ndarray, device: str
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """The table's rows and answers as tensors, `CHUNK` rows at a time."""
+    for start in range(0, len(rows), CHUNK):
+        observations = observation_tensor(np.array(rows[start : start + CHUNK]), device)  # writable
+        yield observations, torch.as_tensor(np.asarray(answers[start : start + CHUNK]), device=device)
+
+
 @torch.no_grad()
 def code_length(policy: Policy, rows: np.ndarray, answers: np.ndarray, device: str = "cpu") -> float:
     """The bits `policy` (a choice policy) takes to code the table's `answers` (output indices) given
     its `rows` (observations): the sum over the rows of `-log2 p(answer | row)`, in the `eval()` state."""
     log_likelihood = 0.0
     with policy.evaluating():
-        for start in range(0, len(rows), CHUNK):
-            observations = observation_tensor(np.array(rows[start : start + CHUNK]), device)  # writable
-            right = torch.as_tensor(np.asarray(answers[start : start + CHUNK]), device=device)
+        for observations, right in table_chunks(rows, answers, device):
             log_likelihood += float(policy.distribution(observations).log_prob(right).double().sum())
     return -log_likelihood / math.log(2)
 
@@ -80,12 +88,10 @@ def code_length(policy: Policy, rows: np.ndarray, answers: np.ndarray, device: s
 def table_stored(policy: Policy, rows: np.ndarray, answers: np.ndarray, device: str = "cpu") -> bool:
     """Whether `policy`'s most probable answer, in the `eval()` state, is right on every row."""
     with policy.evaluating():
-        for start in range(0, len(rows), CHUNK):
-            observations = observation_tensor(np.array(rows[start : start + CHUNK]), device)  # writable
-            right = torch.as_tensor(np.asarray(answers[start : start + CHUNK]), device=device)
-            if not bool((policy.greedy(observations) == right).all()):
-                return False
-    return True
+        return all(
+            bool((policy.greedy(observations) == right).all())
+            for observations, right in table_chunks(rows, answers, device)
+        )
 
 
 def bits_stored(policy: Policy, rows: np.ndarray, answers: np.ndarray, device: str = "cpu") -> float:
@@ -93,13 +99,6 @@ def bits_stored(policy: Policy, rows: np.ndarray, answers: np.ndarray, device: s
     (`code_length`): `N * (log2 K - CE)` for `N` keys; raw, so negative for a policy surer of wrong
     answers than chance."""
     return table_information(len(rows), policy.action_size) - code_length(policy, rows, answers, device)
-
-
-def ceiling_bits(env: Any) -> float | None:
-    """The most bits a policy can store of the env's table: its declared `ceiling_bits`, else its
-    `information_bits`; None for an env that declares neither."""
-    unwrapped = env.unwrapped
-    return getattr(unwrapped, "ceiling_bits", getattr(unwrapped, "information_bits", None))
 
 
 def measured_tables(plan: Plan) -> dict[str, tuple[np.ndarray, np.ndarray]]:

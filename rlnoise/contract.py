@@ -293,6 +293,13 @@ def env_figures(env: Any, modes: np.ndarray) -> dict[str, float]:
     return {str(name): float(value) for name, value in method(labels).items()}
 
 
+def ceiling_bits(env: Any) -> float | None:
+    """The most bits a policy can store of the env's table: its declared `ceiling_bits`, else its
+    `information_bits`; None for an env that declares neither."""
+    unwrapped = env.unwrapped
+    return getattr(unwrapped, "ceiling_bits", getattr(unwrapped, "information_bits", None))
+
+
 def answer_table(env: Any, held_out: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
     """The keys and answers an environment declares (its `answer_table(held_out)` method): those it
     asks, or with `held_out` those it never asks; ``None`` when it declares none."""

@@ -16,10 +16,10 @@ from torch.distributions import Categorical
 from rlnoise import envs  # noqa: F401
 from rlnoise.agents.base import Policy
 from rlnoise.agents.categorical import CategoricalPolicy
-from rlnoise.capacity import bits_stored, ceiling_bits, code_length
+from rlnoise.capacity import bits_stored, code_length
 from rlnoise.checks import CHECKS
 from rlnoise.cli import main
-from rlnoise.contract import ContractError
+from rlnoise.contract import ContractError, ceiling_bits
 from rlnoise.envs.bitstrings import BitstringsEnv, BitstringsVectorEnv, Dataset, _rows
 
 SMALL = {"vectors": 16, "bits": 8}
