@@ -1,20 +1,27 @@
-"""Remake docs/results' comparisons (`NAME.md`, `NAME.png`) and the sweeps behind phase-diagrams.md.
+"""Remake every run, table and figure of docs/results/ and check the numbers the docs quote against them.
 
 Run from the repository root: ``.venv/bin/python docs/results/remake.py [--only NAME ...] [--list]
-[--check]``.
-Each comparison and sweep trains in a scratch directory (`--workdir`, kept so that an interrupted
-remake continues with ``--resume``); a comparison's `results.md` and `results.png` become
-`docs/results/NAME.md` and `NAME.png`, a sweep's `sweep.md` and `phase.png` go to
-`docs/results/sweeps/NAME/`. The commands are those printed in each file; on a 2-core machine
-the comparisons take about 10 minutes, the six sweeps about 35. noise.md's twelve runs (`NOISE`)
-go to `docs/results/noise/NAME/` (not timed together; a parameter-noise run trains about 4 times
-slower than a plain one). The capacity and exploration labs' sweeps (`LABS`, behind
-`capacity.md` and `exploration.md`) go to `docs/results/labs/NAME/` (`sweep.md`, `phase.png`,
-`lines.png`), and `capacity-quantize` evaluates the noise-free runs of `capacity-dropout` with
-quantized weights (`labs/capacity-quantize/quantize.md`); the guides give their times.
+[--check]``. Each run trains in a scratch directory (`--workdir`, kept so that an interrupted
+remake continues with ``--resume``); `--list` prints each one's command, `--only` takes the names
+it prints (a group's NAME also without `GROUP/` where that is unambiguous). What each makes:
+
+- the comparisons (`COMPARES`): a comparison's `results.md` and `results.png` become
+  `docs/results/NAME.md` and `NAME.png` (about 10 minutes on a 2-core machine);
+- the sweeps behind phase-diagrams.md (`SWEEPS`): `sweep.md` and `phase.png` in
+  `docs/results/sweeps/NAME/` (the six about 35 minutes);
+- the groups (`GROUPS`), each run trained in the workdir's `GROUP/NAME` and its table and figure
+  (a sweep's `lines.png` too) copied to `docs/results/GROUP/NAME/`: noise.md's twelve runs
+  (`NOISE`; a parameter-noise run trains about 4 times slower than a plain one), agents.md's five
+  agents on each env (`AGENTS`), algorithms.md's REINFORCE, PPO and behaviour cloning (`ALGORITHMS`)
+  and the capacity and exploration labs' sweeps (`LABS`, behind capacity.md and exploration.md);
+- `algorithms/log-ratios`: the TensorBoard log-ratios of some runs of `algorithms/twobales`
+  (`LOG_RATIOS`) in `docs/results/algorithms/log-ratios.md`;
+- `capacity-quantize`: the noise-free runs of `capacity-dropout` evaluated with quantized weights
+  (`labs/capacity-quantize/quantize.md`). The guides give the groups' times.
+
 `--check` trains nothing: it fails unless every figure with its interval (`0.553 [0.551, 0.559]`)
-that `QUOTING` files quote is printed, digit for digit, by a sweep (or a lab's table), and every
-table row of the README's with a `±` by a comparison.
+that the `QUOTING` files (the README and docs/results' pages) quote is printed, digit for digit, by
+a remade table, and every row of a comparison's or the log-ratio table they quote is one, verbatim.
 """
 
 from __future__ import annotations
@@ -25,10 +32,13 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 HALF_GAP = ["--env-kwargs", '{"half_gap": 0.6}']
+BOTH = ["--agents", "regression,categorical", "--seeds", "1-5"]
 COMPARES = {"twobales": "TwoBales-v0", "goopening": "GoOpening-v0", "multigoal": "MultiGoal-v0"}
 """Each comparison's file name and env: `rlnoise compare --env-id ENV --agents regression,categorical
 --seeds 1-5`."""
@@ -57,9 +67,7 @@ SWEEPS = {
 REGRESSION = ["--agents", "regression", "--seeds", "1-5"]
 SIGMA_02 = ["--env-id", "TwoBales-v0", "--agents", "regression", "--seeds", "1-3", "--sigma", "0.2"]
 NOISE = {
-    "twobales-plain": [
-        "compare", "--env-id", "TwoBales-v0", "--agents", "regression,categorical", "--seeds", "1-5",
-    ],
+    "twobales-plain": ["compare", "--env-id", "TwoBales-v0", *BOTH],
     "twobales-noisy": ["compare", "--env-id", "TwoBales-v0", *REGRESSION, "--noisy-net"],
     "twobales-dropout": ["sweep", "--env-id", "TwoBales-v0", *REGRESSION, "--vary", "dropout=0.1,0.3"],
     "twobales-param": [
@@ -79,6 +87,28 @@ NOISE = {
     "twobales-sigma0.2-param": ["compare", *SIGMA_02, "--param-noise", "0.1", "--param-noise-target", "0.5"],
 }  # fmt: skip
 """noise.md's runs: each `rlnoise` command and its flags; the files go to `docs/results/noise/NAME/`."""
+FIVE = ["--agents", "regression,gaussian,mixture,flow,categorical", "--seeds", "1-5"]
+AGENTS = {name: ["compare", "--env-id", env_id, *FIVE] for name, env_id in COMPARES.items()}
+"""agents.md's runs: every built-in agent on each comparison's env; the files go to
+`docs/results/agents/NAME/`."""
+ALGORITHMS = {
+    "twobales": ["sweep", "--env-id", "TwoBales-v0", *BOTH, "--vary", "algo=reinforce,ppo,bc"],
+    "goopening": ["sweep", "--env-id", "GoOpening-v0", *BOTH, "--vary", "algo=reinforce,ppo,bc"],
+    "multigoal": ["compare", "--env-id", "MultiGoal-v0", *BOTH, "--algo", "ppo"],
+}
+"""algorithms.md's runs: REINFORCE, PPO and behaviour cloning side by side; the files go to
+`docs/results/algorithms/NAME/`."""
+LOG_RATIOS = {
+    "reinforce, seed 1": "categorical__algo=reinforce__seed1",
+    "reinforce, seed 3": "categorical__algo=reinforce__seed3",
+    "ppo, seed 1": "categorical__algo=ppo__seed1",
+    "ppo, seed 3": "categorical__algo=ppo__seed3",
+    "bc, seed 1": "categorical__algo=bc__seed1",
+}
+"""algorithms.md's log-ratio table: each row's label and its run of `algorithms/twobales`."""
+LOG_RATIO = "multimodality/log_ratio"
+"""The TensorBoard tag of the log of how much more often sampled play reaches the first good answer
+than the second (rlnoise.evaluator)."""
 MEMORIZE = ["--env-id", "Memorize-v0", "--algo", "bc", "--agents", "categorical", "--seeds", "1-3"]
 TABLE = [
     *MEMORIZE, "--env-kwargs", '{"keys": 2048, "answers": 4}', "--hidden", "16",
@@ -95,103 +125,117 @@ ESCAPE = [
 ]  # fmt: skip
 """The exploration lab's SGD point: a linear regressor below the escape window, constant gradient noise."""
 NOISY = ["--seeds", "1-10", "--grad-noise", "10"]
+"""Gradient noise at which about half the SGD points escape, for the staleness sweeps."""
 SYMMETRY = ["--env-id", "Trap-v0", "--seeds", "1-5", "--agents", "regression", "--init", "symmetric",
             "--num-envs", "256", "--eval-every", "5"]  # fmt: skip
 STEPS = ["--vary", "total_timesteps=2560,10240,40960"]
 """`--init symmetric` with one noise source, at three lengths of training: how fast it parts the units."""
-"""Gradient noise at which about half the SGD points escape, for the staleness sweeps."""
 LABS = {
     "exploration-sigma": [
-        *TRAP, "--agents", "regression", "--num-envs", "256",
+        "sweep", *TRAP, "--agents", "regression", "--num-envs", "256",
         "--vary", "sigma=0.02,0.25,0.5,0.75,0.9,1,1.05,1.1,1.2,1.3,1.5",
     ],
     "exploration-entropy": [
-        *TRAP, "--agents", "gaussian", "--max-spread", "2", "--num-envs", "256",
+        "sweep", *TRAP, "--agents", "gaussian", "--max-spread", "2", "--num-envs", "256",
         "--vary", "ent_coef=log:0.001:1:7",
     ],
     "exploration-param-noise": [
-        *TRAP, "--agents", "regression", "--sigma", "0.5", "--param-noise", "0.1", "--num-envs", "256",
-        "--vary", "param_noise_target=0.1,0.3,0.5,1,2",
+        "sweep", *TRAP, "--agents", "regression", "--sigma", "0.5", "--param-noise", "0.1",
+        "--num-envs", "256", "--vary", "param_noise_target=0.1,0.3,0.5,1,2",
     ],
-    "exploration-grad-noise": [*ESCAPE, "--seeds", "1-10", "--vary", "grad_noise=5,7,10,14,20,40,80"],
+    "exploration-grad-noise": [
+        "sweep", *ESCAPE, "--seeds", "1-10", "--vary", "grad_noise=5,7,10,14,20,40,80",
+    ],
     "exploration-lr-batch": [
-        *TRAP, "--agents", "regression", "--sigma", "0.8",
+        "sweep", *TRAP, "--agents", "regression", "--sigma", "0.8",
         "--vary", "learning_rate=0.001,0.003,0.01,0.03", "--vary", "num_envs=16,64,256",
     ],
     "exploration-lr-batch-sgd": [
-        *TRAP, "--agents", "regression", "--layers", "0", "--sigma", "0.5", "--optimizer", "sgd",
-        "--vary", "learning_rate=0.01,0.03,0.1", "--vary", "num_envs=8,32,128",
+        "sweep", *TRAP, "--agents", "regression", "--layers", "0", "--sigma", "0.5",
+        "--optimizer", "sgd", "--vary", "learning_rate=0.01,0.03,0.1", "--vary", "num_envs=8,32,128",
     ],
-    "exploration-momentum": [*ESCAPE, *NOISY, "--vary", "momentum=0,0.5,0.75"],
-    "exploration-async": [*ESCAPE, *NOISY, "--jobs", "1", "--vary", "async_workers=1,2"],
-    "exploration-delay": [*ESCAPE, *NOISY, "--vary", "grad_delay=0,1,2,4,8,16"],
-    "exploration-symmetry-dropout": [*SYMMETRY, "--vary", "dropout=0,0.05,0.1,0.3", *STEPS],
-    "exploration-symmetry-grad-noise": [*SYMMETRY, "--vary", "grad_noise=0,0.001,0.01,0.1", *STEPS],
-    "exploration-symmetry-param-noise": [*SYMMETRY, "--vary", "param_noise=0,0.01,0.1", *STEPS],
+    "exploration-momentum": ["sweep", *ESCAPE, *NOISY, "--vary", "momentum=0,0.5,0.75"],
+    "exploration-async": ["sweep", *ESCAPE, *NOISY, "--jobs", "1", "--vary", "async_workers=1,2"],
+    "exploration-delay": ["sweep", *ESCAPE, *NOISY, "--vary", "grad_delay=0,1,2,4,8,16"],
+    "exploration-symmetry-dropout": ["sweep", *SYMMETRY, "--vary", "dropout=0,0.05,0.1,0.3", *STEPS],
+    "exploration-symmetry-grad-noise": [
+        "sweep", *SYMMETRY, "--vary", "grad_noise=0,0.001,0.01,0.1", *STEPS,
+    ],
+    "exploration-symmetry-param-noise": ["sweep", *SYMMETRY, "--vary", "param_noise=0,0.01,0.1", *STEPS],
     "capacity-size": [
-        *MEMORIZE, "--env-kwargs", '{"keys": 4096, "answers": 4}', "--learning-rate", "0.03",
-        "--total-timesteps", "6144000", "--num-envs", "1024", "--eval-every", "300",
-        "--vary", "hidden=4,8,16,32,64", "--vary", "layers=1,2,3",
+        "sweep", *MEMORIZE, "--env-kwargs", '{"keys": 4096, "answers": 4}',
+        "--learning-rate", "0.03", "--total-timesteps", "6144000", "--num-envs", "1024",
+        "--eval-every", "300", "--vary", "hidden=4,8,16,32,64", "--vary", "layers=1,2,3",
     ],
     "capacity-linear": [
-        "--env-id", "Memorize-v0", "--algo", "bc", "--agents", "categorical", "--seeds", "1", "--layers", "0",
-        "--learning-rate", "0.3", "--env-kwargs", '{"answers": 2, "key_dim": 16}',
+        "sweep", "--env-id", "Memorize-v0", "--algo", "bc", "--agents", "categorical", "--seeds", "1",
+        "--layers", "0", "--learning-rate", "0.3", "--env-kwargs", '{"answers": 2, "key_dim": 16}',
         "--total-timesteps", "102400", "--num-envs", "256", "--eval-every", "40",
         "--vary", "env.keys=16,24,28,32,34,36,40,48,64", "--vary", "env.table_seed=1:16:16",
     ],
     "capacity-algorithms": [
-        "--env-id", "Memorize-v0", "--agents", "categorical", "--seeds", "1-3", "--num-envs", "256",
-        "--env-kwargs", '{"keys": 256, "answers": 4}', "--eval-every", "20",
+        "sweep", "--env-id", "Memorize-v0", "--agents", "categorical", "--seeds", "1-3",
+        "--num-envs", "256", "--env-kwargs", '{"keys": 256, "answers": 4}', "--eval-every", "20",
         "--vary", "total_timesteps=25600,102400,409600", "--vary", "algo=bc,reinforce,ppo",
     ],
     "capacity-generative": [
-        "--env-id", "Bitstrings-v0", "--algo", "bc", "--agents", "categorical", "--seeds", "1-3",
-        "--env-kwargs", '{"vectors": 16, "bits": 8}', "--total-timesteps", "409600", "--num-envs", "256",
-        "--eval-every", "20", "--vary", "hidden=4,8,16,32,64",
+        "sweep", "--env-id", "Bitstrings-v0", "--algo", "bc", "--agents", "categorical",
+        "--seeds", "1-3", "--env-kwargs", '{"vectors": 16, "bits": 8}', "--total-timesteps", "409600",
+        "--num-envs", "256", "--eval-every", "20", "--vary", "hidden=4,8,16,32,64",
     ],
-    "capacity-dropout": [*TABLE, *ADAM, "--vary", "dropout=0,0.1,0.2,0.3,0.5"],
+    "capacity-dropout": ["sweep", *TABLE, *ADAM, "--vary", "dropout=0,0.1,0.2,0.3,0.5"],
     "capacity-param-noise": [
-        *TABLE, *ADAM, "--param-noise", "0.1", "--vary", "param_noise_target=0.01,0.1,1",
+        "sweep", *TABLE, *ADAM, "--param-noise", "0.1", "--vary", "param_noise_target=0.01,0.1,1",
     ],
-    "capacity-weight-noise": [*TABLE, *ADAM, "--vary", "weight_noise=0.03,0.1,0.3,1,3"],
-    "capacity-bottleneck": [*TABLE, *ADAM, "--bottleneck", "8", "--vary", "beta=log:0.0001:1:5"],
-    "capacity-stochastic-depth": [*TABLE, *ADAM, "--vary", "stochastic_depth=0.1,0.3,0.5"],
+    "capacity-weight-noise": ["sweep", *TABLE, *ADAM, "--vary", "weight_noise=0.03,0.1,0.3,1,3"],
+    "capacity-bottleneck": ["sweep", *TABLE, *ADAM, "--bottleneck", "8", "--vary", "beta=log:0.0001:1:5"],
+    "capacity-stochastic-depth": ["sweep", *TABLE, *ADAM, "--vary", "stochastic_depth=0.1,0.3,0.5"],
     "capacity-binarize": [
-        *TABLE, "--learning-rate", "0.003", "--binarize", "--vary", "hidden=8,16,32,64,128",
+        "sweep", *TABLE, "--learning-rate", "0.003", "--binarize", "--vary", "hidden=8,16,32,64,128",
     ],
 }  # fmt: skip
-"""The labs' sweeps: each one's flags after `rlnoise sweep`; the files go to `docs/results/labs/NAME/`."""
+"""The labs' sweeps: each one's `rlnoise` command and its flags; the files go to `docs/results/labs/NAME/`."""
 QUANTIZE = ("int8", "int4")
 """`capacity-quantize`: the noise-free runs of `capacity-dropout` evaluated with quantized weights."""
 
 
+ROOT = HERE.parent.parent
+COPIED = tuple(f"{name}.md" for name in COMPARES)
+"""The comparisons' pages: their tables themselves, quoting nothing."""
+UNRENDERED = ("agents.md", "algorithms.md")
+"""Pages whose remade tables (`agents/`, `algorithms/`) are not yet in docs/results/: `--check`
+holds them once these are rendered."""
 QUOTING = (
-    HERE / "phase-diagrams.md",
-    HERE.parent.parent / "README.md",
-    HERE / "capacity.md",
-    HERE / "exploration.md",
+    ROOT / "README.md",
+    *sorted(path for path in HERE.glob("*.md") if path.name not in (*COPIED, *UNRENDERED)),
 )
-"""The files whose quoted sweep figures `--check` holds against the sweeps' own tables."""
+"""The files whose quoted figures and rows `--check` holds against the remade tables."""
 QUOTED = re.compile(r"-?\d+\.\d+ \[-?\d+\.\d+, -?\d+\.\d+\]")
 """A figure with its interval, as sweep.md prints it."""
-AGENT_ROW = re.compile(r"\| (regression|categorical) (sampled|deterministic) \| .* ± ")
-"""A row of a comparison's table, as the README quotes it."""
+QUOTED_ROW = re.compile(r"\| (\w+ (sampled|deterministic)|\w+, seed \d+) \| ")
+"""A row of a comparison's table (`| categorical sampled | ...`) or of the log-ratio table
+(`| ppo, seed 1 | ...`), quoted whole."""
+
+
+def tables() -> list[Path]:
+    """The remade tables: every file in docs/results/'s folders and the comparisons' pages."""
+    return sorted(path for path in HERE.glob("**/*.md") if path.parent != HERE or path.name in COPIED)
 
 
 def unbacked() -> list[str]:
-    """Each quoted figure with interval that no sweep's sweep.md prints, and each README table
-    row with a `±` that no comparison prints, by file."""
-    tables = [*sorted((HERE / "sweeps").glob("*/sweep.md")), *sorted((HERE / "labs").glob("*/*.md"))]
-    printed = "\n".join(path.read_text() for path in tables)
-    missing = [
-        f"{path.name}: {quote}"
-        for path in QUOTING
-        for quote in QUOTED.findall(path.read_text())
-        if quote not in printed
-    ]
-    compared = "\n".join((HERE / f"{name}.md").read_text() for name in COMPARES).splitlines()
-    rows = [line for line in QUOTING[1].read_text().splitlines() if AGENT_ROW.match(line)]
-    return missing + [f"{QUOTING[1].name}: {row}" for row in rows if row not in compared]
+    """Each figure with its interval and each quoted table row in the `QUOTING` files that no
+    remade table prints, by file."""
+    printed = "\n".join(path.read_text() for path in tables())
+    rows = set(printed.splitlines())
+    missing = []
+    for path in QUOTING:
+        text = path.read_text()
+        missing += [
+            f"{path.name}: {quote}" for quote in dict.fromkeys(QUOTED.findall(text)) if quote not in printed
+        ]
+        quoted = [line.strip() for line in text.splitlines() if QUOTED_ROW.match(line.strip())]
+        missing += [f"{path.name}: {row}" for row in quoted if row not in rows]
+    return missing
 
 
 SOME_FAILED = 1
@@ -226,8 +270,7 @@ def copy_into(files: tuple[Path, ...], target: Path) -> None:
 
 def compare(name: str, workdir: Path) -> None:
     """Train (or continue) one comparison in `workdir` and copy its results here as NAME.md and NAME.png."""
-    command = ["compare", "--env-id", COMPARES[name], "--agents", "regression,categorical", "--seeds", "1-5"]
-    table, figure = train(command, workdir / name)
+    table, figure = train(["compare", "--env-id", COMPARES[name], *BOTH], workdir / name)
     (HERE / f"{name}.md").write_text(
         table.read_text().replace("![results](results.png)", f"![results]({name}.png)")
     )
@@ -241,11 +284,50 @@ def remake(name: str, workdir: Path) -> None:
     )
 
 
-def lab(name: str, workdir: Path) -> None:
-    """Train (or continue) one of the labs' sweeps in `workdir` and copy its sweep.md, phase.png
-    and lines.png to labs/NAME."""
-    table, figure = train(["sweep", *LABS[name]], workdir / "labs" / name)
-    copy_into((table, figure, table.parent / "lines.png"), HERE / "labs" / name)
+GROUPS = {"noise": NOISE, "agents": AGENTS, "algorithms": ALGORITHMS, "labs": LABS}
+"""The runs remade into `docs/results/GROUP/NAME/`, each trained in the workdir's `GROUP/NAME`."""
+
+
+def grouped(group: str, name: str, workdir: Path) -> None:
+    """Train (or continue) one of a group's runs in `workdir/GROUP/NAME` and copy its table and
+    figure (and a sweep's `lines.png`, where its env declares theory lines) to GROUP/NAME here."""
+    table, figure = train(GROUPS[group][name], workdir / group / name)
+    lines = table.parent / "lines.png"
+    copy_into((table, figure, *([lines] if lines.is_file() else [])), HERE / group / name)
+
+
+def log_ratios(runs: dict[str, Path]) -> str:
+    """A markdown table of each run's `multimodality/log_ratio` at each evaluation, read from its
+    TensorBoard event files: the label, then the values, two decimals with their sign."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    values = {}
+    for label, run in runs.items():
+        events = EventAccumulator(str(run), size_guidance={"scalars": 0})  # 0: keep every event
+        events.Reload()
+        values[label] = {event.step: event.value for event in events.Scalars(LOG_RATIO)}
+    steps = sorted(next(iter(values.values())))
+    if any(sorted(by_step) != steps for by_step in values.values()):
+        raise ValueError(f"the runs were evaluated at different steps: {sorted(runs.values())}")
+    rows = [f"| run | log-ratio at {', '.join(f'{step / 1000:.0f}k' for step in steps)} steps |"]
+    rows += ["| --- | --- |"]
+    rows += [
+        f"| {label} | {', '.join(f'{by_step[step]:+.2f}' for step in steps)} |"
+        for label, by_step in values.items()
+    ]
+    return "\n".join(rows) + "\n"
+
+
+def log_ratio_table(workdir: Path) -> None:
+    """Write the log-ratios of `LOG_RATIOS`' runs of `algorithms/twobales` to algorithms/log-ratios.md."""
+    sweep = workdir / "algorithms" / "twobales"
+    command = f"rlnoise {shlex.join(ALGORITHMS['twobales'])}"
+    (HERE / "algorithms").mkdir(parents=True, exist_ok=True)
+    (HERE / "algorithms" / "log-ratios.md").write_text(
+        f"# The log-ratio over training, categorical agent\n\n`{command}`: each run's TensorBoard"
+        f" `{LOG_RATIO}` at each evaluation.\n\n"
+        + log_ratios({label: sweep / run for label, run in LOG_RATIOS.items()})
+    )
 
 
 def quantized(workdir: Path) -> None:
@@ -284,45 +366,51 @@ def quantized(workdir: Path) -> None:
     )
 
 
-def noise(name: str, workdir: Path) -> None:
-    """Train (or continue) one of noise.md's runs in `workdir` and copy its table and figure to noise/NAME."""
-    copy_into(train(NOISE[name], workdir / "noise" / name), HERE / "noise" / name)
+def targets() -> dict[str, Callable[[Path], None]]:
+    """What `--only` can name, each with what remakes it from the workdir, in a full remake's order."""
+    jobs = {name: partial(compare, name) for name in COMPARES} | {
+        name: partial(remake, name) for name in SWEEPS
+    }
+    for group, commands in GROUPS.items():
+        jobs |= {f"{group}/{name}": partial(grouped, group, name) for name in commands}
+    return jobs | {"algorithms/log-ratios": log_ratio_table, "capacity-quantize": quantized}
+
+
+def target(name: str) -> str:
+    """`--only`'s NAME as `targets()` names it: a group's NAME without `GROUP/` where no other has it."""
+    named = [job for job in targets() if name in (job, job.rsplit("/", 1)[-1])]
+    return named[0] if len(named) == 1 else name
 
 
 def main() -> int:
-    """Remake the comparisons and sweeps named (all by default), or check the quoted figures."""
+    """Remake the runs and tables named (all by default), list them, or check the quoted figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--only",
-        nargs="+",
-        choices=sorted([*COMPARES, *SWEEPS, *NOISE, *LABS, "capacity-quantize"]),
-        help="remake these only",
+        "--only", nargs="+", type=target, choices=list(targets()), metavar="NAME", help="remake these only"
     )
-    parser.add_argument("--list", action="store_true", help="print each sweep's flags and exit")
-    parser.add_argument("--workdir", type=Path, default=Path("runs/remake"), help="where the sweeps train")
+    parser.add_argument("--list", action="store_true", help="print each run's command and exit")
+    parser.add_argument("--workdir", type=Path, default=Path("runs/remake"), help="where the runs train")
     parser.add_argument("--check", action="store_true", help="train nothing: check the quoted figures")
     args = parser.parse_args()
     if args.check:
         missing = unbacked()
         for quote in missing:
-            print(f"not printed by any sweep: {quote}", file=sys.stderr)
+            print(f"not printed by any remade table: {quote}", file=sys.stderr)
         return 1 if missing else 0
     if args.list:
         for name, env_id in COMPARES.items():
-            print(f"{name}: rlnoise compare --env-id {env_id} --agents regression,categorical --seeds 1-5")
+            print(f"{name}: rlnoise compare --env-id {env_id} {shlex.join(BOTH)}")
         for name, flags in SWEEPS.items():
-            print(f"{name}: rlnoise sweep --env-id TwoBales-v0 {' '.join(flags)}")
-        for name, flags in NOISE.items():
-            print(f"noise/{name}: rlnoise {' '.join(flags)}")
-        for name, flags in LABS.items():
-            print(f"labs/{name}: rlnoise sweep {shlex.join(flags)}")
+            print(f"{name}: rlnoise sweep --env-id TwoBales-v0 {shlex.join(flags)}")
+        for group, commands in GROUPS.items():
+            for name, command in commands.items():
+                print(f"{group}/{name}: rlnoise {shlex.join(command)}")
+        print(f"algorithms/log-ratios: {LOG_RATIO} of algorithms/twobales's {', '.join(LOG_RATIOS.values())}")
+        print(f"capacity-quantize: rlnoise evaluate --quantize {{{','.join(QUANTIZE)}}} of capacity-dropout")
         return 0
-    for name in args.only or [*COMPARES, *SWEEPS, *NOISE, *LABS, "capacity-quantize"]:
-        if name == "capacity-quantize":
-            quantized(args.workdir)
-            continue
-        kind = compare if name in COMPARES else remake if name in SWEEPS else noise if name in NOISE else lab
-        kind(name, args.workdir)
+    jobs = targets()
+    for name in args.only or jobs:
+        jobs[name](args.workdir)
     return 0
 
 
