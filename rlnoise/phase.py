@@ -19,7 +19,10 @@ interval (`rlnoise.crossings.crossing_interval`: seeds resampled within each poi
 across all points). Where the environment declares a `rlnoise.contract.Theory` for an agent and
 play (sampled or deterministic), the predicted share of start states in its outcome is computed on a fine grid
 of the setting, for the sweep's own evaluation start states, and its crossing, located by
-bisection, is the predicted transition (`theory_curve`). `refined_values` is one round of
+bisection, is the predicted transition (`theory_curve`). Beside a theory's order parameter
+(`measured_order`), on an environment of two or more good answers, each agent's sampled play has
+one that needs no theory (`less_chosen_orders`): the share of its hits on the less-chosen good
+answers (`LESS_CHOSEN`). `refined_values` is one round of
 `sweep --refine`; `axis_label` and `value_label` name the settings and their values.
 
 `analyse` gathers all of it for sweep.json and sweep.md (`rlnoise.results`) and for the drawing
@@ -46,10 +49,19 @@ from rlnoise.crossings import (
 )
 from rlnoise.grid.spec import ENV, Grid, declaration, numeric, with_settings
 from rlnoise.grid.summaries import summarize_cells
-from rlnoise.metrics import EVALUATIONS, OUTCOMES, mean_interval, share_interval
+from rlnoise.metrics import EVALUATIONS, OUTCOMES, finite_values, mean_interval, share_interval
 
 FINE = 200
 """Values of the setting at which a theory's prediction is computed for its curve and crossing."""
+LESS_CHOSEN = "less-chosen share"
+"""The order parameter of sampled play that needs no theory: a run's `1 - majority_share`, the share of
+its hits on the less-chosen good answers (mean over start states): 0 committed to one answer, 0.5
+even over two."""
+LESS_CHOSEN_MEASURE = (
+    "the share of sampled hits on the less-chosen good answer(s), mean over start states "
+    "(0: committed to one answer, 0.5: even over two)"
+)
+"""What `LESS_CHOSEN` is, as sweep.md says it."""
 UNITS = {
     "algo": "training algorithm",
     "sigma": "action units",
@@ -144,6 +156,15 @@ def theory_states(
     return np.array(rows, dtype=float), scenes, np.array(orders) if orders else None
 
 
+def median_interval(values: Sequence[float]) -> dict[str, Any]:
+    """The median of the finite values (None without any) with its 95% percentile-bootstrap interval."""
+    finite = finite_values(values)
+    return {
+        "median": float(np.median(finite)) if len(finite) else None,
+        "interval": mean_interval(finite, np.median),
+    }
+
+
 def measured_order(theory: Any, along: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """At each point: the median over seeds of each run's median order parameter over its start
     states (`Theory.order`'s measure of the evaluation's action), with a 95% percentile-bootstrap
@@ -162,13 +183,38 @@ def measured_order(theory: Any, along: list[dict[str, Any]]) -> list[dict[str, A
             float(np.median([measure(np.array(start), np.array(action)) for start, action in states]))
             for states in (zip(run["state_starts"], run["state_actions"], strict=True) for run in runs)
         ]
-        found.append(
-            {
-                "median": float(np.median(values)) if values else None,
-                "interval": mean_interval(values, np.median),
-            }
-        )
+        found.append(median_interval(values))
     return found
+
+
+def less_chosen(along: list[dict[str, Any]], agent: str) -> list[dict[str, Any]]:
+    """At each point: the median over seeds of the agent's runs' `LESS_CHOSEN` in sampled play, with a
+    95% percentile-bootstrap interval over seeds; None where no run hit a good answer."""
+    found = []
+    for point in along:
+        entry = point["summary"].get(agent, {}).get("sampled")
+        shares = [] if entry is None else entry["figures"]["majority_share"]["values"]
+        found.append(median_interval([np.nan if share is None else 1 - share for share in shares]))
+    return found
+
+
+def less_chosen_orders(grid: Grid, points: list[dict[str, Any]], labels: int) -> list[dict[str, Any]]:
+    """Per line along the first axis and agent that hit a good answer, its sampled play's `LESS_CHOSEN`
+    shaped as a theory curve's order parameter, without a prediction; none with fewer than two
+    good answers (`labels`)."""
+    orders = []
+    for rest, along in lines_of(grid, points) if labels >= 2 else []:
+        for agent in grid.agents:
+            measured = less_chosen(along, agent)
+            if any(value["median"] is not None for value in measured):
+                order = {
+                    "name": LESS_CHOSEN,
+                    "measure": LESS_CHOSEN_MEASURE,
+                    "settings": [point["settings"][grid.axes[0].name] for point in along],
+                    "measured": measured,
+                }
+                orders.append({"agent": agent, "play": "sampled", "at": rest, "order": order})
+    return orders
 
 
 def refined_values(grid: Grid, records: list[dict[str, Any]]) -> list[Any]:
@@ -198,16 +244,15 @@ def lines(grid: Grid) -> list[dict[str, Any]]:
     return [dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values()[1:])]
 
 
-def declared_theories(grid: Grid) -> list[Any]:
-    """The theories the environment declares for agents of the grid."""
-    from rlnoise.contract import theories
-    from rlnoise.environments import make_env
-
-    return [
-        theory
-        for theory in theories(make_env(grid.base.env_id, grid.base.env_kwargs))
-        if theory.agent in grid.agents
-    ]
+def lines_of(grid: Grid, points: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each line along the first axis (`lines`) with its points, in order along the axis."""
+    found = []
+    for rest in lines(grid):
+        along = [
+            point for point in points if all(point["settings"][name] == value for name, value in rest.items())
+        ]
+        found.append((rest, along))
+    return found
 
 
 def theory_curve(
@@ -230,6 +275,7 @@ def theory_curve(
     if orders is not None:
         curve["order"] = {
             "name": theory.order[0],
+            "measure": "each run's median over its start states",
             "predicted": np.median(orders, axis=1).tolist(),
             "settings": xs,
             "measured": measured_order(theory, along),
@@ -274,22 +320,24 @@ def predicted_crossing(
 
 
 def analyse(grid: Grid, records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The sweep's points with their summaries, the transitions along the first axis, the theories' curves."""
+    """The sweep's points with their summaries, the transitions along the first axis, the theories'
+    curves and the order parameters that need no theory (`less_chosen_orders`)."""
+    from rlnoise.contract import mode_labels, theories
+    from rlnoise.environments import make_env
+
     points = []
     for point in grid.points():
         mine = [item for item in records if item.get("settings") == point]
         points.append({"settings": point, "records": mine, "summary": point_summary(mine, grid.agents)})
+    env = make_env(grid.base.env_id, grid.base.env_kwargs)
     axis = grid.axes[0]
     transitions, curves = [], []
-    theories = {(theory.agent, theory.play): theory for theory in declared_theories(grid)}
-    for rest in lines(grid):
-        along = [
-            point for point in points if all(point["settings"][name] == value for name, value in rest.items())
-        ]
+    declared = {(theory.agent, theory.play): theory for theory in theories(env)}
+    for rest, along in lines_of(grid, points):
         xs = [point["settings"][axis.name] for point in along]
         for agent, play in itertools.product(grid.agents, EVALUATIONS):
             summaries = [point["summary"].get(agent, {}).get(play) for point in along]
-            theory = theories.get((agent, play)) if numeric(xs) else None  # no theory along names
+            theory = declared.get((agent, play)) if numeric(xs) else None  # no theory along names
             for outcome in OUTCOMES:
                 ys = [None if entry is None else entry["state_shares"][outcome] for entry in summaries]
                 measured = crossings(xs, ys, axis.log) if numeric(xs) else []
@@ -313,7 +361,8 @@ def analyse(grid: Grid, records: list[dict[str, Any]]) -> dict[str, Any]:
                         near = value if value is not None else predicted[0]
                         item["predicted"] = min(predicted, key=lambda crossing: abs(crossing - near))
                     transitions.append(item)
-    return {"points": points, "transitions": transitions, "curves": curves}
+    orders = less_chosen_orders(grid, points, len(mode_labels(env)))
+    return {"points": points, "transitions": transitions, "curves": curves, "orders": orders}
 
 
 def axis_label(name: str) -> str:

@@ -2,14 +2,16 @@
 
 One varied setting: per agent and play (sampled, deterministic) a row of curves, the shares of start states in
 each outcome with their intervals, the theory's prediction dashed, the measured transition with
-its interval and the predicted one (`_shares`); the theory's order parameter where it declares
-one (`_order`); return, collapse rate and mode entropy with their intervals (`_figures`); and,
-where the theory names a property of the scene, each start state's averaged share against that
-property with the predicted curve (`_scenes`). Two or more varied settings: heatmaps of the most
-common outcome with its share, one per value of the third and later settings (`_heatmap`). Its
-text is 8 pt or more, its legends lie beside the axes, the outcomes' lines are drawn widest
-first with their own markers so that two at the same share both show, and a figure that is the
-same at every value is left out with a note. The analysis it draws is `rlnoise.phase.analyse`.
+its interval and the predicted one (`_shares`); the row's order parameters (`_order`): the
+theory's where it declares one, and in sampled play the less-chosen share where the environment
+has two or more good answers; return, collapse rate and mode entropy with their intervals
+(`_figures`); and, where the theory names a property of the scene, each start state's averaged
+share against that property with the predicted curve (`_scenes`). Two or more varied settings:
+heatmaps of the most common outcome with its share, one per value of the third and later
+settings (`_heatmap`). Its text is 8 pt or more, its legends lie beside the axes, the outcomes'
+lines are drawn widest first with their own markers so that two at the same share both show, and
+a figure that is the same at every value is left out with a note. The analysis it draws is
+`rlnoise.phase.analyse`.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def phase_figure(grid: Grid, analysis: dict[str, Any], title: str) -> Any:
     rows = [(agent, play) for agent in grid.agents for play in EVALUATIONS]
     scene_curves = [curve for curve in analysis["curves"] if "scene" in curve]
     if len(grid.axes) == 1:
-        columns = 5 if any("order" in curve for curve in analysis["curves"]) else 4
+        columns = 4 + max(len(row_orders(analysis, agent, play)) for agent, play in rows)
         figure, axes = new_figure(len(rows) + len(scene_curves), columns, (5.0, 3.0), left=0.6, right=0.3)
         for row, (agent, play) in enumerate(rows):
             _curves(axes[row], grid, analysis, agent, play)
@@ -78,24 +80,28 @@ def phase_figure(grid: Grid, analysis: dict[str, Any], title: str) -> Any:
     return figure
 
 
+def row_orders(analysis: dict[str, Any], agent: str, play: str) -> list[dict[str, Any]]:
+    """The order parameters of one agent and play: a theory curve's, then those that need no theory."""
+    return [
+        item
+        for item in [*analysis["curves"], *analysis["orders"]]
+        if (item["agent"], item["play"]) == (agent, play) and "order" in item
+    ]
+
+
 def _curves(axes: Any, grid: Grid, analysis: dict[str, Any], agent: str, play: str) -> None:
-    """One row: the share of start states per outcome (`_shares`), the theory's order parameter
-    where it declares one (`_order`), then the figures (`_figures`), along the first axis."""
+    """One row: the share of start states per outcome (`_shares`), the order parameters
+    (`row_orders`, `_order`), then the figures (`_figures`), along the first axis."""
     axis = grid.axes[0]
     xs = [point["settings"][axis.name] for point in analysis["points"]]
     entries = [point["summary"].get(agent, {}).get(play) for point in analysis["points"]]
     shown = [(x, entry) for x, entry in zip(xs, entries, strict=True) if entry is not None]
     positions = [x for x, _ in shown]
     _shares(axes[0], analysis, agent, play, shown)
-    ordered = [
-        curve
-        for curve in analysis["curves"]
-        if (curve["agent"], curve["play"]) == (agent, play) and "order" in curve
-    ]
-    figure_axes = axes[1:]
-    if ordered:
-        _order(axes[1], ordered[0])
-        figure_axes = axes[2:]
+    ordered = row_orders(analysis, agent, play)
+    for ax, item in zip(axes[1:], ordered, strict=False):
+        _order(ax, item)
+    figure_axes = axes[1 + len(ordered) :]
     varying = _figures(figure_axes, agent, play, shown, axis.name)
     for ax in axes[: len(axes) - len(figure_axes) + len(varying)]:
         if axis.log:
@@ -185,10 +191,10 @@ def _figures(
     return varying
 
 
-def _order(ax: Any, curve: dict[str, Any]) -> None:
-    """The order parameter against the setting: the median over seeds with its interval, beside
-    the theory's prediction."""
-    order = curve["order"]
+def _order(ax: Any, item: dict[str, Any]) -> None:
+    """An order parameter against the setting: the median over seeds with its interval, beside the
+    theory's prediction where it makes one."""
+    order = item["order"]
     measured = [
         (x, value)
         for x, value in zip(order["settings"], order["measured"], strict=True)
@@ -206,9 +212,10 @@ def _order(ax: Any, curve: dict[str, Any]) -> None:
             label="median over seeds",
         )
         ax.fill_between(xs, low, high, color="C0", alpha=0.2, label="95% interval (bootstrap)")
-    ax.plot(curve["values"], order["predicted"], "k--", linewidth=1, label="theory")
+    if "predicted" in order:
+        ax.plot(item["values"], order["predicted"], "k--", linewidth=1, label="theory")
     ax.set_ylabel(order["name"], fontsize=FONT)
-    ax.set_title(f"order parameter: {order['name']}", fontsize=FONT + 1)
+    ax.set_title(f"{item['agent']} {item['play']}: {order['name']}", fontsize=FONT + 1)
     ax.legend(**LEGEND)
 
 

@@ -189,32 +189,32 @@ def transition_rows(transitions: list[dict[str, Any]]) -> dict[str, dict[str, st
 
 
 def order_sections(analysis: dict[str, Any], setting: str) -> list[str]:
-    """sweep.md's sections of a theory's order parameter: measured with its interval, and predicted."""
+    """sweep.md's sections of the order parameters (a theory's, and those that need none): measured
+    with its interval, and the theory's value where it predicts one."""
     from rlnoise.phase import value_label as short
     from rlnoise.report import markdown
 
-    sections = []
-    for curve in analysis["curves"]:
-        if "order" not in curve:
-            continue
-        order = curve["order"]
-        predicted = dict(zip(curve["values"], order["predicted"], strict=True))
+    sections, beside = [], ", beside the theory's value"
+    for item in [item for item in [*analysis["curves"], *analysis["orders"]] if "order" in item]:
+        order = item["order"]
+        predicted = dict(zip(item.get("values", ()), order.get("predicted", ()), strict=True))
         rows = {
             short(x): {
                 "measured": ""
                 if value["median"] is None
                 else format_interval({"mean": value["median"], **value}),
-                "theory": f"{predicted[x]:.3f}",
+                "theory": f"{predicted[x]:.3f}" if predicted else "",
             }
             for x, value in zip(order["settings"], order["measured"], strict=True)
         }
+        where = "".join(f", {name} {short(value)}" for name, value in item["at"].items())
         sections += [
-            f"## {curve['agent']}, {curve['play']}: order parameter {order['name']}",
+            f"## {item['agent']}, {item['play']}{where}: order parameter {order['name']}",
             "",
-            "Per point: the median over seeds of each run's median over its start states "
-            "[95% percentile-bootstrap interval over seeds], beside the theory's value.",
+            f"Per point: {order['measure']}; median over seeds [95% percentile-bootstrap interval "
+            f"over seeds]{beside if predicted else ''}.",
             "",
-            markdown(rows, setting, ("measured", "theory")),
+            markdown(rows, setting, ("measured", "theory") if predicted else ("measured",)),
             "",
         ]
     return sections
@@ -354,6 +354,7 @@ def write_sweep(directory: Path, grid: Grid, records: list[CellRecord], interrup
         "points": points,
         "transitions": analysis["transitions"],
         "theory": analysis["curves"],
+        "orders": analysis["orders"],
         "lines": analysed,
         "runs": runs,
     }
