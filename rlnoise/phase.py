@@ -87,7 +87,8 @@ UNITS = {
 
 
 def point_summary(records: list[dict[str, Any]], agents: list[str]) -> dict[str, Any]:
-    """`summarize_cells` of one point, with seed shares, state shares and intervals over seeds."""
+    """`summarize_cells` of one point (each figure with its interval over seeds), with seed shares
+    and state shares with their intervals."""
     summary = summarize_cells(records, agents)
     for agent, plays in summary.items():
         for play, entry in plays.items():
@@ -109,8 +110,6 @@ def point_summary(records: list[dict[str, Any]], agents: list[str]) -> dict[str,
                 entry["state_intervals"][name] = (
                     [None, None] if matrix is None else share_bootstrap([matrix])[:, 0].tolist()
                 )
-            for figure in entry["figures"].values():
-                figure["interval"] = mean_interval(figure["values"])
     return summary
 
 

@@ -2,8 +2,9 @@
 
 A comparison (nothing varied): `results.json` (the command that reproduces it, the settings,
 every run's figures and status, per agent and play (sampled or deterministic) each figure's mean, standard
-deviation and values over seeds and every seed's outcome), `results.md` (the same as tables)
-and `results.png` (each agent's first picture above its figures and every seed's outcomes).
+deviation, 95% percentile-bootstrap interval of the mean and values over seeds and every seed's outcome),
+`results.md` (the same as tables: each figure as `mean [low, high]`, as sweep.md prints it) and
+`results.png` (each agent's first picture above its figures and every seed's outcomes).
 
 A sweep: `sweep.json` (the command, the varied settings, every run's settings, seed, final
 figures, outcome and wall time, each point's summary with intervals over seeds, the measured
@@ -31,11 +32,11 @@ DRAWING = ("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.i
 """What the results' pictures are drawn with (`rlnoise.pictures`)."""
 
 
-def import_beside_workers(sweep: bool) -> None:
-    """Import what writing the results needs (matplotlib; scipy.stats for a sweep's intervals) in a
-    thread, while the workers start: the forkserver imports torch on one core as this process waits,
+def import_beside_workers() -> None:
+    """Import what writing the results needs (matplotlib; scipy.stats for the intervals over seeds) in
+    a thread, while the workers start: the forkserver imports torch on one core as this process waits,
     so the imports come free instead of after the last run (about a second on 2 cores)."""
-    modules = [*DRAWING, *(["scipy.stats"] if sweep else [])]
+    modules = [*DRAWING, "scipy.stats"]
     threading.Thread(target=lambda: [importlib.import_module(name) for name in modules], daemon=True).start()
 
 
@@ -48,11 +49,6 @@ def json_name(grid: Grid) -> str:
     return SWEEP if grid.axes else COMPARISON
 
 
-def format_spread(figure: dict[str, Any]) -> str:
-    """`mean ± std`, or `nan` when no seed gave a number."""
-    return "nan" if math.isnan(figure["mean"]) else f"{figure['mean']:.3f} ± {figure['std']:.3f}"
-
-
 def outcome_counts(outcomes: list[str]) -> str:
     """How many seeds had each outcome: `covering 4/5, mixed 1/5`."""
     counts = {outcome: outcomes.count(outcome) for outcome in dict.fromkeys(outcomes)}
@@ -60,15 +56,17 @@ def outcome_counts(outcomes: list[str]) -> str:
 
 
 def rows(summary: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
-    """The rows of the figures table (mean ± std, outcome counts) and of the outcomes per seed, each
-    with the outcomes of its start states."""
-    from rlnoise.report import format_shares
+    """The rows of the figures table (`mean [low, high]` over seeds, `format_interval`; outcome
+    counts) and of the outcomes per seed, each with the outcomes of its start states."""
+    from rlnoise.report import figure_with_interval, format_shares
 
     figures, outcomes = {}, {}
     for agent, plays in summary.items():
         for play, entry in plays.items():
             name = f"{agent} {play}"
-            cells = {key: format_spread(value) for key, value in entry["figures"].items()}
+            cells = {
+                key: format_interval(figure_with_interval(value)) for key, value in entry["figures"].items()
+            }
             cells["outcome"] = outcome_counts(list(entry["outcomes"].values()))
             figures[name] = cells
             outcomes[name] = {
@@ -110,7 +108,8 @@ def write_comparison(directory: Path, grid: Grid, records: list[CellRecord], int
         "",
         f"Command: `{results['command']}`",
         "",
-        f"{results['status']}. Figures: mean ± standard deviation over seeds; the outcome counts seeds. "
+        f"{results['status']}. Figures: mean [95% percentile-bootstrap interval] over seeds; the outcome "
+        "counts seeds. "
         "Per seed: the run's outcome, and in brackets the outcomes of its start states (docs/design.md).",
         "",
         markdown(figures, "agent / evaluation", columns),

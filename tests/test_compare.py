@@ -42,7 +42,9 @@ def test_compare_trains_the_grid_and_writes_the_results(comparison, capsys):
     assert summary["categorical"]["sampled"]["outcomes"] == {"1": "covering", "2": "covering"}
     returns = [run["sampled"]["return"] for run in results["runs"] if run["agent"] == "categorical"]
     assert summary["categorical"]["sampled"]["figures"]["return"]["values"] == returns
-    assert abs(summary["categorical"]["sampled"]["figures"]["return"]["mean"] - sum(returns) / 2) < 1e-12
+    spread = summary["categorical"]["sampled"]["figures"]["return"]
+    assert abs(spread["mean"] - sum(returns) / 2) < 1e-12 and spread["std"] >= 0
+    assert min(returns) <= spread["interval"][0] <= spread["mean"] <= spread["interval"][1] <= max(returns)
     assert results["settings"]["learning_rate"] == 0.01 and results["settings"]["num_envs"] == 256
     assert "--learning-rate 0.01" in results["command"] and "--seeds 1,2" in results["command"]
     for run in results["runs"]:
@@ -54,6 +56,9 @@ def test_compare_trains_the_grid_and_writes_the_results(comparison, capsys):
     assert found == {os.path.basename(run["directory"]) for run in results["runs"]}
     markdown = (logdir / "results.md").read_text()
     assert "| categorical sampled |" in markdown and "covering 2/2" in markdown and "results.png" in markdown
+    assert "Figures: mean [95% percentile-bootstrap interval] over seeds" in markdown
+    low, high = spread["interval"]
+    assert f"| categorical sampled | {spread['mean']:.3f} [{low:.3f}, {high:.3f}] | " in markdown
     picture = imread(logdir / "results.png")
     assert picture.ndim == 3 and picture.shape[0] > 400 and picture.shape[1] > 600
 

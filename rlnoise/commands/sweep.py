@@ -231,7 +231,7 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     cells = grid.cells(directory)
     with locked_directory(directory, "--logdir", reuse=args.resume):
         start = time.perf_counter()
-        import_beside_workers(sweep=bool(axes))
+        import_beside_workers()
         backend = make_backend(args.backend, min(args.jobs, len(cells)), ("rlnoise.envs",), args.address)
         records, interrupt = train_grid(
             cells, backend, previous, on_change=partial(write_started, directory, grid)

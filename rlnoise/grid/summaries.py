@@ -1,5 +1,6 @@
 """A grid's summary over seeds: per agent and play (sampled or deterministic), each figure (and the
-environment's own, `env_figures`, where it declares any) over the finished seeds and every seed's outcome.
+environment's own, `env_figures`, where it declares any) over the finished seeds (mean, standard
+deviation, the mean's 95% percentile-bootstrap interval, values) and every seed's outcome.
 
 It reads the runs' records as the grid's JSON file holds them (`CellRecord.as_json`);
 `rlnoise.phase` turns the summaries of a sweep's points into the phase diagram.
@@ -38,14 +39,13 @@ def run_figures(result: dict[str, Any]) -> dict[str, Any]:
     return figures
 
 
-def seed_spread(values: list[float]) -> dict[str, Any]:
-    """Mean and standard deviation of the finite values, and all the values."""
-    import numpy as np
-
-    finite = np.array([value for value in values if value is not None and not math.isnan(value)])
-    mean = float(finite.mean()) if finite.size else float("nan")
-    std = float(finite.std()) if finite.size else float("nan")
-    return {"mean": mean, "std": std, "values": values}
+def seed_spread(values: list[float | None]) -> dict[str, Any]:
+    """Mean, standard deviation and `interval` (the mean's 95% percentile-bootstrap interval,
+    `rlnoise.metrics.mean_interval`) of the finite values, and all the values."""
+    finite = metrics.finite_values(values)  # a None is NaN
+    mean = float(finite.mean()) if finite.size else math.nan
+    std = float(finite.std()) if finite.size else math.nan
+    return {"mean": mean, "std": std, "interval": metrics.mean_interval(finite), "values": values}
 
 
 def env_figures_spread(evaluations: list[dict[str, Any]]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import numpy as np
 
 from rlnoise.metrics import EVALUATIONS
 from rlnoise.pictures.canvas import DPI, FONT, new_figure, pixels
+from rlnoise.report import figure_with_interval
 
 MAX_WIDTH = 16.0
 """The widest compare's figure gets, in inches at `DPI` (1280 pixels): wider pictures are shrunk."""
@@ -28,10 +29,11 @@ def results_figure(
     summary: Mapping[str, Mapping[str, Mapping[str, Any]]],
     title_text: str,
 ) -> Any:
-    """Each agent's picture side by side, above its figures over seeds (mean, std, each seed) and
-    every seed's outcomes (one stacked bar per seed).
+    """Each agent's picture side by side, above its figures over seeds (mean with its 95%
+    percentile-bootstrap interval, each seed) and every seed's outcomes (one stacked bar per seed).
 
-    `summary[agent][play]["figures"][figure]` holds `mean`, `std` and `values` (one per seed);
+    `summary[agent][play]["figures"][figure]` holds `mean`, `interval` and `values` (one per seed;
+    a summary written before intervals were kept gets the interval of its values);
     `summary[agent][play]["outcome_shares"][seed]` the share of start states in each outcome.
     The return, in the environment's own units, gets its own axes beside the others, in [0, 1].
     No text is smaller than `FONT` points.
@@ -66,7 +68,10 @@ def results_figure(
     axes[0].set_ylabel("return (the env's units)", fontsize=FONT)
     axes[1].set_ylim(0, 1.05)
     axes[1].set_ylabel("figure (0 to 1)", fontsize=FONT)
-    axes[1].set_title("mean ± std over seeds (dots: each seed; n/a: undefined)", fontsize=FONT + 1)
+    axes[1].set_title(
+        "mean [95% percentile-bootstrap interval] over seeds (dots: each seed; n/a: undefined)",
+        fontsize=FONT + 1,
+    )
     handles, labels = axes[1].get_legend_handles_labels()
     axes[1].legend(
         handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=FONT, frameon=False
@@ -135,16 +140,19 @@ def _outcome_bars(ax: Any, summary: Mapping[str, Any], play: str) -> None:
 
 
 def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]], names: list[str]) -> None:
-    """Bars of figures' means with their std over seeds, and a dot per seed; one bar per agent and play."""
+    """Bars of figures' means with their intervals over seeds (`figure_with_interval`), and a dot per seed;
+    one bar per agent and play."""
     width = 0.8 / len(bars)
     for number, (agent, play) in enumerate(bars):
-        figures = summary[agent][play]["figures"]
+        figures = {name: figure_with_interval(summary[agent][play]["figures"][name]) for name in names}
         offsets = np.arange(len(names)) + (number - (len(bars) - 1) / 2) * width
+        means = np.array([figures[name]["mean"] for name in names])
+        ends = np.array([figures[name]["interval"] for name in names], dtype=np.float64).T  # None: NaN
         ax.bar(
             offsets,
-            [figures[name]["mean"] for name in names],
+            means,
             width,
-            yerr=[figures[name]["std"] for name in names],
+            yerr=np.clip([means - ends[0], ends[1] - means], 0, None),  # low to high
             capsize=3,
             color=f"C{list(summary).index(agent) % 10}",
             alpha=1.0 if play == "sampled" else 0.45,
