@@ -374,6 +374,28 @@ def test_local_workers_start_with_what_every_run_imports_and_are_known_by_pid():
         backend.close()
 
 
+@pytest.mark.parametrize("backend, order", [("local", ["server", "check"]), ("ray", ["check"])])
+def test_a_local_grid_starts_its_workers_server_before_it_checks_the_grid(monkeypatch, backend, order):
+    """The server's imports (torch and what every run needs) overlap the grid's checks, which
+    import torch too: on two cores they cost one import's time, not two."""
+    import argparse
+
+    from rlnoise.commands import sweep as command
+    from rlnoise.errors import UsageError
+
+    happened = []
+    monkeypatch.setattr("rlnoise.grid.backends.start_server", lambda: happened.append("server"))
+
+    def checked_grid(args: argparse.Namespace, axes: list[Axis]) -> Grid:
+        happened.append("check")
+        raise UsageError("a mistake in the grid")
+
+    monkeypatch.setattr(command, "checked_grid", checked_grid)
+    with pytest.raises(UsageError):
+        command.run_grid(argparse.Namespace(backend=backend), [], "compare")
+    assert happened == order
+
+
 def test_cells_are_named_by_agent_varied_values_and_seed(tmp_path):
     axes = [parse_axis("sigma=0.5,1"), Axis("env.layout", ("a/b:c",))]  # a value made a file name
     cells = Grid(Config(), ["regression", "categorical"], [3], axes).cells(tmp_path)

@@ -159,15 +159,26 @@ def ray_task(
 # -- Backends ---------------------------------------------------------------------------------
 
 
+def start_server() -> Any:
+    """The `forkserver` context that local workers fork from, its server started now (once): it
+    imports `PRELOAD` on a core of its own while this process checks the grid and plans its cells,
+    instead of after, when the first run is submitted."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", *PRELOAD])
+    forkserver.ensure_running()
+    return context
+
+
 class LocalBackend:
     """Runs in `jobs` worker processes on this machine (`forkserver`)."""
 
     def __init__(self, jobs: int, modules: tuple[str, ...]):
-        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["__main__", *PRELOAD])
+        context = start_server()
         self.stop_event = context.Event()
         self.started = context.SimpleQueue()
         """The pids of the workers, each put there as it starts."""
