@@ -3,7 +3,6 @@ same state dict both ways, and no `torch._dynamo` on the way."""
 
 import subprocess
 import sys
-from collections.abc import Callable
 
 import pytest
 import torch
@@ -99,8 +98,7 @@ def test_a_changed_learning_rate_is_the_next_step_s():
 def test_zero_grad_drops_the_gradients_and_the_hook_follows_each_step():
     optimizer = Adam(weights(3), lr=0.1)
     calls: list[tuple] = []
-    hook: Callable = lambda *call: calls.append(call)  # noqa: E731
-    handle = optimizer.register_step_post_hook(hook)
+    handle = optimizer.register_step_post_hook(lambda *call: calls.append(call))
     run(optimizer, range(2))
     assert calls == [(optimizer, (), {})] * 2
     handle.remove()
