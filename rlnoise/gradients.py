@@ -11,21 +11,21 @@ import torch
 
 from rlnoise.agents.base import Policy, mlp
 from rlnoise.config import Config
+from rlnoise.optimizers import SGD, Adam, Optimizer
 from rlnoise.plan import Plan
 
 
-def make_optimizer(config: Config, parameters: list[torch.Tensor]) -> torch.optim.Optimizer:
+def make_optimizer(config: Config, parameters: list[torch.Tensor]) -> Optimizer:
     """The optimiser `--optimizer` names over `parameters`, at `--learning-rate`: Adam in its
     multi-tensor form (the same arithmetic as torch's CPU default, which updates the tensors one by
-    one, with a third less time per step on small networks), or SGD with `--momentum`."""
+    one, with a third less time per step on small networks), or SGD with `--momentum`; torch's own
+    arithmetic without importing `torch._dynamo` (rlnoise/optimizers.py)."""
     if config.optimizer == "sgd":
-        return torch.optim.SGD(parameters, lr=config.learning_rate, momentum=config.momentum, foreach=True)
-    return torch.optim.Adam(parameters, lr=config.learning_rate, foreach=True)
+        return SGD(parameters, lr=config.learning_rate, momentum=config.momentum)
+    return Adam(parameters, lr=config.learning_rate)
 
 
-def with_baseline(
-    plan: Plan, policy: Policy
-) -> tuple[torch.nn.Module, list[torch.Tensor], torch.optim.Optimizer]:
+def with_baseline(plan: Plan, policy: Policy) -> tuple[torch.nn.Module, list[torch.Tensor], Optimizer]:
     """A learned baseline (the value function) beside `policy`, their parameters, one optimiser over
     both. It keeps two hidden layers whatever `--layers` (which sets the policy's: docs/design.md
     section 5)."""
@@ -50,7 +50,7 @@ class DelayedGradients:
         self.parameters, self.delay = parameters, delay
         self.queue: deque[list[torch.Tensor | None]] = deque()
 
-    def step(self, optimizer: torch.optim.Optimizer) -> None:
+    def step(self, optimizer: Optimizer) -> None:
         """Queue this step's gradients, and let `optimizer` step on those of `delay` steps before."""
         if self.delay == 0:
             optimizer.step()

@@ -35,6 +35,7 @@ import torch
 
 from rlnoise.errors import RunError
 from rlnoise.manifest import update_manifest
+from rlnoise.optimizers import Optimizer
 from rlnoise.plan import Plan
 from rlnoise.rollout import Collector
 from rlnoise.run import Run
@@ -167,7 +168,7 @@ class HogwildRun(Run):
             self.read_at, self.own_steps, self.seen = self.shared.applied.value, 0, []
             yield update
 
-    def stepped(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+    def stepped(self, optimizer: Optimizer, args: Any, kwargs: Any) -> None:
         """After each optimiser step: count it, and note its staleness, the steps the other workers
         applied since this worker read the weights at the start of its update."""
         staleness = self.shared.step() - self.read_at - self.own_steps

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import torch
 from conftest import messages
-from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from rlnoise.cli import main
+from rlnoise.optimizers import Optimizer
 
 TINY = ["--total-timesteps", "640", "--num-envs", "32", "--eval-contexts", "2", "--eval-samples", "2"]
 
@@ -48,19 +48,24 @@ PPO_ONE_STEP = ["--algo", "ppo", "--num-minibatches", "1", "--update-epochs", "1
 SHORT = ["--total-timesteps", "256", "--num-envs", "32", "--eval-contexts", "1", "--eval-samples", "1"]
 
 
-def applied_gradients(tmp_path: Path, flags: list[str]) -> list[torch.Tensor]:
-    """Train through the command line with `flags`: the gradient each optimiser step applied, flat."""
+def applied_gradients(tmp_path: Path, monkeypatch, flags: list[str]) -> list[torch.Tensor]:
+    """Train through the command line with `flags`: the gradient each optimiser step applied, flat
+    (read by a hook after the step, which leaves the gradients as it applied them)."""
     gradients = []
 
-    def record(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
+    def record(optimizer: Optimizer, args: object, kwargs: object) -> None:
         weights = [weight for group in optimizer.param_groups for weight in group["params"]]
         gradients.append(torch.cat([weight.grad.flatten() for weight in weights if weight.grad is not None]))
 
-    handle = register_optimizer_step_pre_hook(record)
-    try:
+    init = Optimizer.__init__
+
+    def hooked(optimizer: Optimizer, *args: object) -> None:
+        init(optimizer, *args)
+        optimizer.register_step_post_hook(record)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Optimizer, "__init__", hooked)
         assert main(["train", "--logdir", str(tmp_path), *SHORT, *flags]) == 0
-    finally:
-        handle.remove()
     return gradients
 
 
@@ -73,10 +78,12 @@ def applied_gradients(tmp_path: Path, flags: list[str]) -> list[torch.Tensor]:
         pytest.param(["--algo", "bc"], id="bc", marks=pytest.mark.slow),
     ],
 )
-def test_max_grad_norm_scales_every_applied_gradient_down_to_it(tmp_path, algo):
+def test_max_grad_norm_scales_every_applied_gradient_down_to_it(tmp_path, monkeypatch, algo):
     limit = 0.05
-    free = applied_gradients(tmp_path, [*algo, "--run-name", "free"])
-    clipped = applied_gradients(tmp_path, [*algo, "--run-name", "clipped", "--max-grad-norm", str(limit)])
+    free = applied_gradients(tmp_path, monkeypatch, [*algo, "--run-name", "free"])
+    clipped = applied_gradients(
+        tmp_path, monkeypatch, [*algo, "--run-name", "clipped", "--max-grad-norm", str(limit)]
+    )
     assert len(clipped) == len(free) == 8  # one step per update
     free_norms = [gradient.norm().item() for gradient in free]
     assert min(free_norms) > limit  # without the flag, every step's gradient is longer than the limit

@@ -10,6 +10,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from rlnoise.config import Config
 from rlnoise.errors import UsageError
 from rlnoise.gradients import DelayedGradients, make_optimizer, with_baseline
+from rlnoise.optimizers import SGD, Adam, Optimizer
 from rlnoise.plan import build_policy, make_plan
 from rlnoise.runfiles import read_torch
 from rlnoise.train import resume, train
@@ -18,7 +19,7 @@ SMALL = {"total_timesteps": 64 * 8, "num_envs": 64, "eval_every": 2, "eval_conte
 """Eight updates, a checkpoint every two."""
 
 
-def stepped(config: Config, gradients: list[list[float]]) -> tuple[torch.Tensor, torch.optim.Optimizer]:
+def stepped(config: Config, gradients: list[list[float]]) -> tuple[torch.Tensor, Optimizer]:
     """A weight starting at (1, 2) after `config`'s optimiser stepped once on each of `gradients`."""
     weight = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
     optimizer = make_optimizer(config, [weight])
@@ -31,7 +32,7 @@ def stepped(config: Config, gradients: list[list[float]]) -> tuple[torch.Tensor,
 def test_sgd_without_momentum_steps_against_the_gradient_times_the_learning_rate():
     weight, optimizer = stepped(Config(optimizer="sgd", learning_rate=0.1), [[0.5, -1.0]])
     assert torch.allclose(weight, torch.tensor([1.0 - 0.05, 2.0 + 0.1]))
-    assert isinstance(optimizer, torch.optim.SGD) and optimizer.state_dict()["state"] == {}
+    assert isinstance(optimizer, SGD) and optimizer.state_dict()["state"] == {}
     adam, _ = stepped(Config(learning_rate=0.1), [[0.5, -1.0]])
     assert torch.allclose(adam, torch.tensor([1.0 - 0.1, 2.0 + 0.1]))  # Adam's first step: lr * sign
 
@@ -54,10 +55,10 @@ def test_the_baseline_s_optimiser_is_the_one_the_config_names():
     plan = make_plan(Config(optimizer="sgd", momentum=0.5, learning_rate=0.01))
     policy = plan.policy_class(plan.sizes.observation, plan.adapter.action_size, hidden=8)
     _, parameters, optimizer = with_baseline(plan, policy)
-    assert isinstance(optimizer, torch.optim.SGD)
+    assert isinstance(optimizer, SGD)
     assert optimizer.param_groups[0]["momentum"] == 0.5 and optimizer.param_groups[0]["lr"] == 0.01
     assert len(optimizer.param_groups[0]["params"]) == len(parameters)
-    assert isinstance(with_baseline(make_plan(Config()), policy)[2], torch.optim.Adam)
+    assert isinstance(with_baseline(make_plan(Config()), policy)[2], Adam)
 
 
 @pytest.mark.parametrize(

@@ -30,10 +30,11 @@ from rlnoise.grid.spec import Cell, Grid
 from rlnoise.signals import first_signal_stops, ignore_signals, send_signal
 
 RAY_INSTALL = "pip install -e '.[ray]'"
-PRELOAD = ("rlnoise.train", "torch._dynamo", "scipy.stats")
-"""What every run imports (`torch._dynamo` with its optimiser, `scipy.stats` for its final
-intervals): the forkserver imports it once and each worker starts with it, where each worker
-would otherwise pay the 5 to 8 seconds itself. `__main__` stays preloaded, as by default."""
+PRELOAD = ("rlnoise.train", "scipy.stats")
+"""What every run imports (`rlnoise.train` with torch, `scipy.stats` for its final intervals): the
+forkserver imports it once and each worker starts with it, where each worker would otherwise pay
+those seconds itself. Not `torch._dynamo`: rlnoise's optimisers (rlnoise/optimizers.py) never
+import it. `__main__` stays preloaded, as by default."""
 
 
 class Backend(Protocol):
