@@ -8,7 +8,7 @@ figure is printed as its median and range over the rounds with the load average 
 - each agent's training steps per second with the default settings (`rlnoise.train.train` in this
   process, evaluations, pictures and files included), the regression and the categorical agent in
   turn, after one untimed one-update run of each that pays every import and first call (torch,
-  `torch._dynamo`, matplotlib, scipy.stats), so that neither agent's figure pays them.
+  matplotlib, scipy.stats), so that neither agent's figure pays them.
 
 Usage: python bench/bench_two_bales.py [--num-envs 1024] [--seconds 3] [--rounds 3]
 """
