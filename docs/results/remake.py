@@ -202,12 +202,9 @@ QUANTIZE = ("int8", "int4")
 ROOT = HERE.parent.parent
 COPIED = tuple(f"{name}.md" for name in COMPARES)
 """The comparisons' pages: their tables themselves, quoting nothing."""
-UNRENDERED: tuple[str, ...] = ()
-"""Pages whose remade tables (`agents/`, `algorithms/`) are not yet in docs/results/: `--check`
-holds them once these are rendered."""
 QUOTING = (
     ROOT / "README.md",
-    *sorted(path for path in HERE.glob("*.md") if path.name not in (*COPIED, *UNRENDERED)),
+    *sorted(path for path in HERE.glob("*.md") if path.name not in COPIED),
 )
 """The files whose quoted figures and rows `--check` holds against the remade tables."""
 QUOTED = re.compile(r"-?\d+\.\d+ \[-?\d+\.\d+, -?\d+\.\d+\]")
