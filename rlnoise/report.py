@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rlnoise.metrics import FIGURES, mean_interval
+from rlnoise.metrics import FIGURES
 
 TABLE_COLUMNS = ("return", *FIGURES, "outcome", "outcome_shares")
 
@@ -21,12 +21,6 @@ def format_cell(value: Any) -> str:
     if isinstance(value, Mapping):
         return format_shares(value)
     return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
-def figure_with_interval(figure: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A figure over seeds (`rlnoise.grid.summaries.seed_spread`) with its `interval`: computed from
-    its values where a summary written before intervals were kept (mean and std only) lacks one."""
-    return figure if "interval" in figure else {**figure, "interval": mean_interval(figure["values"])}
 
 
 def cells(

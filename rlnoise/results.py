@@ -58,15 +58,13 @@ def outcome_counts(outcomes: list[str]) -> str:
 def rows(summary: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
     """The rows of the figures table (`mean [low, high]` over seeds, `format_interval`; outcome
     counts) and of the outcomes per seed, each with the outcomes of its start states."""
-    from rlnoise.report import figure_with_interval, format_shares
+    from rlnoise.report import format_shares
 
     figures, outcomes = {}, {}
     for agent, plays in summary.items():
         for play, entry in plays.items():
             name = f"{agent} {play}"
-            cells = {
-                key: format_interval(figure_with_interval(value)) for key, value in entry["figures"].items()
-            }
+            cells = {key: format_interval(value) for key, value in entry["figures"].items()}
             cells["outcome"] = outcome_counts(list(entry["outcomes"].values()))
             figures[name] = cells
             outcomes[name] = {

@@ -54,18 +54,3 @@ def test_a_bounded_figure_s_interval_stays_inside_its_seeds_values():
     assert rows(summary((None, None, None)))[0]["categorical sampled"]["coverage"] == "nan"
     one = summary((None, 0.4, None))["categorical"]["sampled"]["figures"]["coverage"]
     assert one["mean"] == 0.4 and one["interval"] == [0.4, 0.4]
-
-
-def old_summary() -> dict[str, Any]:
-    """`summary()` as an older rlnoise wrote it: each figure's mean, std and values, no interval."""
-    old = summary()
-    for entry in old["categorical"].values():
-        for figure in entry["figures"].values():
-            del figure["interval"]
-    return old
-
-
-def test_a_summary_written_before_intervals_still_renders_with_them():
-    old = old_summary()
-    assert set(old["categorical"]["sampled"]["figures"]["hit_rate"]) == {"mean", "std", "values"}
-    assert rows(old) == rows(summary())

@@ -97,25 +97,20 @@ def test_compare_figure_is_legible_and_shows_every_seed(count):
         ]
 
 
-def test_compare_figure_draws_each_mean_with_its_interval_also_from_an_old_summary():
+def test_compare_figure_draws_each_mean_with_its_interval():
     from matplotlib.container import BarContainer
 
     rng = np.random.default_rng(0)
     agents = list(AGENTS[:2])
     records = [record(agent, seed, {}, 2, rng) for agent in agents for seed in (1, 2, 3)]
     summary = summarize_cells(records, agents)
-    old = summarize_cells(records, agents)
-    for entry in (entry for plays in old.values() for entry in plays.values()):
-        for figure in entry["figures"].values():  # results.json as rlnoise wrote it before intervals
-            del figure["interval"]
-    for drawn in (summary, old):
-        ax = results_figure({}, drawn, "TwoBales-v0").axes[1]
-        assert ax.get_title().startswith("mean [95% percentile-bootstrap interval] over seeds")
-        bars = [container for container in ax.containers if isinstance(container, BarContainer)]
-        for container, (agent, play) in zip(bars, [(a, p) for a in agents for p in EVALUATIONS], strict=True):
-            ends = [segment[:, 1] for segment in container.errorbar.lines[2][0].get_segments()]
-            expected = [summary[agent][play]["figures"][name]["interval"] for name in SUMMARY_FIGURES[1:]]
-            np.testing.assert_allclose(ends, expected)
+    ax = results_figure({}, summary, "TwoBales-v0").axes[1]
+    assert ax.get_title().startswith("mean [95% percentile-bootstrap interval] over seeds")
+    bars = [container for container in ax.containers if isinstance(container, BarContainer)]
+    for container, (agent, play) in zip(bars, [(a, p) for a in agents for p in EVALUATIONS], strict=True):
+        ends = [segment[:, 1] for segment in container.errorbar.lines[2][0].get_segments()]
+        expected = [summary[agent][play]["figures"][name]["interval"] for name in SUMMARY_FIGURES[1:]]
+        np.testing.assert_allclose(ends, expected)
 
 
 @pytest.mark.slow  # the theory's predictions on a fine grid of sigma: about 5 s

@@ -9,7 +9,6 @@ import numpy as np
 
 from rlnoise.metrics import EVALUATIONS
 from rlnoise.pictures.canvas import DPI, FONT, new_figure, pixels
-from rlnoise.report import figure_with_interval
 
 MAX_WIDTH = 16.0
 """The widest compare's figure gets, in inches at `DPI` (1280 pixels): wider pictures are shrunk."""
@@ -32,8 +31,7 @@ def results_figure(
     """Each agent's picture side by side, above its figures over seeds (mean with its 95%
     percentile-bootstrap interval, each seed) and every seed's outcomes (one stacked bar per seed).
 
-    `summary[agent][play]["figures"][figure]` holds `mean`, `interval` and `values` (one per seed;
-    a summary written before intervals were kept gets the interval of its values);
+    `summary[agent][play]["figures"][figure]` holds `mean`, `interval` and `values` (one per seed);
     `summary[agent][play]["outcome_shares"][seed]` the share of start states in each outcome.
     The return, in the environment's own units, gets its own axes beside the others, in [0, 1].
     No text is smaller than `FONT` points.
@@ -140,11 +138,11 @@ def _outcome_bars(ax: Any, summary: Mapping[str, Any], play: str) -> None:
 
 
 def _figure_bars(ax: Any, summary: Mapping[str, Any], bars: list[tuple[str, str]], names: list[str]) -> None:
-    """Bars of figures' means with their intervals over seeds (`figure_with_interval`), and a dot per seed;
-    one bar per agent and play."""
+    """Bars of figures' means with their intervals over seeds, and a dot per seed; one bar per agent
+    and play."""
     width = 0.8 / len(bars)
     for number, (agent, play) in enumerate(bars):
-        figures = {name: figure_with_interval(summary[agent][play]["figures"][name]) for name in names}
+        figures = summary[agent][play]["figures"]
         offsets = np.arange(len(names)) + (number - (len(bars) - 1) / 2) * width
         means = np.array([figures[name]["mean"] for name in names])
         ends = np.array([figures[name]["interval"] for name in names], dtype=np.float64).T  # None: NaN
