@@ -10,6 +10,7 @@ SIGTERM stops a command as Ctrl-C does (it raises `Terminated`, a KeyboardInterr
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import os
 import sys
@@ -88,12 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(argv: Sequence[str] | None = None) -> NoReturn:
     """The `rlnoise` program: `main`, then, when it succeeded, an exit without the interpreter's
     teardown (freeing torch and every module takes most of a second): every file a command writes,
-    its TensorBoard events too, is closed by then, and its workers have exited."""
+    its TensorBoard events too, is closed by then, and its workers have exited. What is registered
+    to run at exit still runs first (multiprocessing's removes its temporary directory, which holds
+    the workers' server's socket)."""
     code = main(argv)
     if code != 0:
         sys.exit(code)
     sys.stdout.flush()
     sys.stderr.flush()
+    atexit._run_exitfuncs()
     os._exit(0)
 
 

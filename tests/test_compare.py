@@ -2,10 +2,13 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from conftest import read_strict_json
@@ -124,3 +127,44 @@ def test_ctrl_c_keeps_the_finished_runs_and_says_the_results_are_partial(tmp_pat
     assert statuses[1] in ("interrupted", "not started")  # stopped in flight, or before it began
     assert "partial" in (logdir / "results.md").read_text()
     assert results["summary"]["categorical"]["sampled"]["outcomes"].keys() >= {"1"}
+
+
+TEARDOWN_MARK = """
+import atexit, os
+atexit.register(lambda: open(os.environ["TEARDOWN_MARK"], "w").close())
+"""
+SERVER_FIRST_IMPORTS_THE_MARK = """
+import sys
+from rlnoise.grid import backends
+backends.PRELOAD = ("teardown_mark", *backends.PRELOAD)  # registered before backends' own
+if __name__ == "__main__":
+    from rlnoise.cli import run
+    run(sys.argv[1:])
+"""
+
+
+@pytest.mark.slow
+def test_compare_leaves_no_temporary_files_and_its_workers_server_skips_the_teardown(tmp_path):
+    """The command's fast exit still runs what is registered at exit (multiprocessing removes its
+    temporary directory with the server's socket), and the server, which holds the command's
+    output open until it ends, ends without the interpreter's teardown: the mark that a module it
+    imports registers to write at exit is never written."""
+    script, mark = tmp_path / "compare.py", tmp_path / "teardown"
+    script.write_text(SERVER_FIRST_IMPORTS_THE_MARK)
+    (tmp_path / "teardown_mark.py").write_text(TEARDOWN_MARK)
+    temporary = Path(tempfile.mkdtemp())  # short: the server's socket path must fit AF_UNIX's limit
+    flags = ["--agents", "categorical", "--seeds", "1", "--jobs", "1", "--logdir", str(tmp_path / "grid")]
+    path = os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    result = subprocess.run(
+        [sys.executable, str(script), "compare", *flags, "--total-timesteps", "2048", "--num-envs", "64"],
+        capture_output=True,  # returns once every process holding the output has ended
+        text=True,
+        timeout=240,
+        env={**os.environ, "TMPDIR": str(temporary), "TEARDOWN_MARK": str(mark), "PYTHONPATH": path},
+    )
+    left = list(temporary.iterdir())  # no pymp-* directory left behind
+    shutil.rmtree(temporary)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "grid" / "results.json").is_file()
+    assert left == []
+    assert not mark.exists()

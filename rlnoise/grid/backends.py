@@ -14,8 +14,10 @@ ended it, and stops (`Backend`); `rlnoise.grid.scheduler.train_grid` drives it.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,11 +32,12 @@ from rlnoise.grid.spec import Cell, Grid
 from rlnoise.signals import first_signal_stops, ignore_signals, send_signal
 
 RAY_INSTALL = "pip install -e '.[ray]'"
-PRELOAD = ("rlnoise.train", "scipy.stats")
-"""What every run imports (`rlnoise.train` with torch, `scipy.stats` for its final intervals): the
-forkserver imports it once and each worker starts with it, where each worker would otherwise pay
-those seconds itself. Not `torch._dynamo`: rlnoise's optimisers (rlnoise/optimizers.py) never
-import it. `__main__` stays preloaded, as by default."""
+PRELOAD = ("rlnoise.train", "scipy.stats", "rlnoise.grid.backends")
+"""What every run imports (`rlnoise.train` with torch, `scipy.stats` for its final intervals, this
+module with the workers' tasks): the forkserver imports it once and each worker starts with it,
+where each worker would otherwise pay those seconds itself. Not `torch._dynamo`: rlnoise's
+optimisers (rlnoise/optimizers.py) never import it. `__main__` is listed first, as multiprocessing's
+default lists it, though CPython 3.11's forkserver passes it no path and so imports no `__main__`."""
 
 
 class Backend(Protocol):
@@ -82,6 +85,19 @@ def check_async_workers(grid: Grid, backend: str, jobs: int) -> None:
             f"{runs} jobs of --async-workers {workers} are {runs * workers} processes on this "
             f"machine's {cores} cores: give --jobs {max(1, cores // workers)} or fewer"
         )
+
+
+def exit_without_teardown() -> None:
+    """In the workers' server (a `multiprocessing.forkserver` process, which imports this module as
+    `PRELOAD` says), end without the interpreter's teardown: freeing torch takes most of a second,
+    and all that time the server holds the command's stdout and stderr open, so that a pipe
+    (`| tee`) or a subprocess capturing the output waits for it. The server writes no file, and
+    the workers it forks end with `os._exit` already. Anywhere else, nothing."""
+    if sys.argv == ["-c"] and sys.orig_argv[-1].startswith("from multiprocessing.forkserver import main"):
+        atexit.register(os._exit, 0)
+
+
+exit_without_teardown()
 
 
 # -- Training one run, in whichever process runs it ----------------------------------------------
