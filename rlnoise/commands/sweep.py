@@ -213,17 +213,18 @@ def checked_grid(args: argparse.Namespace, axes: list[Axis]) -> Grid:
 
 def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     """Check the grid, train it (or continue it), write its results and print them; the exit code."""
+    from rlnoise.grid.backends import make_backend, start_server
+
+    if args.backend == "local":  # first thing: its imports overlap the grid's checks (and these imports)
+        start_server()
     from rlnoise.errors import UsageError
     from rlnoise.files import check_directory, locked_directory, unique_suffix
-    from rlnoise.grid.backends import make_backend, start_server
     from rlnoise.grid.scheduler import read_previous, train_grid
     from rlnoise.names import command_path, file_name
     from rlnoise.results import import_beside_workers, json_name, write_comparison, write_started, write_sweep
     from rlnoise.signals import exit_code
 
-    if args.backend == "local":
-        start_server()  # its imports overlap the grid's checks; a grid that fails them ends it
-    grid = checked_grid(args, axes)
+    grid = checked_grid(args, axes)  # a grid that fails its checks ends the server with the command
     base = grid.base
     if args.resume and not args.logdir:
         raise UsageError("--resume needs --logdir, the directory of the grid to continue")
