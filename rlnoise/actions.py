@@ -16,6 +16,7 @@ Four connections, chosen from the policy's `output` and the environment's action
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,16 @@ class ActionAdapter:
     policy_output: str
     action_size: int
     action_space: spaces.Space
-    points: np.ndarray | None = None
-    """Coordinates of each policy choice (bins) or of each environment action (nearest)."""
+    coordinates: np.ndarray | None = None
+    """Coordinates of each environment action (a point policy on a `Discrete` space: nearest)."""
+    bins: int | None = None
+    """Values per dimension of the grid of a choice policy on a `Box` space."""
+
+    @cached_property
+    def points(self) -> np.ndarray | None:
+        """Coordinates of each policy choice (the grid, built when first used: an adapter counts its
+        choices without building them) or of each environment action (nearest)."""
+        return self.coordinates if self.bins is None else grid(self.action_space, self.bins)
 
     def to_env(self, outputs: np.ndarray) -> np.ndarray:
         """Environment actions for a batch of policy outputs."""
@@ -71,12 +80,18 @@ def default_bins(dimensions: int) -> int:
     return max(2, int(GRID_ACTIONS ** (1 / dimensions) + 1e-9))
 
 
+def grid_bins(space: spaces.Box, bins: int | None) -> int:
+    """The values per dimension of a grid on `space`: `bins`, else the default for its number of
+    dimensions; an ActionMappingError for a space without bounds to split."""
+    if not (np.all(np.isfinite(space.low)) and np.all(np.isfinite(space.high))):
+        raise ActionMappingError("a categorical policy needs a bounded Box action space")
+    return bins or default_bins(int(np.prod(space.shape)))
+
+
 def grid(space: spaces.Box, bins: int | None) -> np.ndarray:
     """All points of a grid with `bins` evenly spaced values per dimension of `space` (None: the
     default for its number of dimensions)."""
-    if not (np.all(np.isfinite(space.low)) and np.all(np.isfinite(space.high))):
-        raise ActionMappingError("a categorical policy needs a bounded Box action space")
-    bins = bins or default_bins(int(np.prod(space.shape)))
+    bins = grid_bins(space, bins)
     axes = [
         np.linspace(low, high, bins) for low, high in zip(space.low.ravel(), space.high.ravel(), strict=True)
     ]
@@ -84,13 +99,16 @@ def grid(space: spaces.Box, bins: int | None) -> np.ndarray:
 
 
 def make_adapter(env: Any, policy_output: str, bins: int | None) -> ActionAdapter:
-    """The adapter between a policy with this kind of output and `env`'s action space."""
+    """The adapter between a policy with this kind of output and `env`'s action space; a grid of
+    choices is counted here and built when first used, so that a plan can refuse one too large for
+    memory (`--bins 1000000000`) first."""
     space = env.action_space
     if isinstance(space, spaces.Box):
+        dimensions = int(np.prod(space.shape))
         if policy_output == "point":
-            return ActionAdapter("point", int(np.prod(space.shape)), space)
-        points = grid(space, bins)
-        return ActionAdapter("choice", len(points), space, points)
+            return ActionAdapter("point", dimensions, space)
+        bins = grid_bins(space, bins)
+        return ActionAdapter("choice", bins**dimensions, space, bins=bins)
     if isinstance(space, spaces.Discrete):
         if policy_output == "choice":
             return ActionAdapter("choice", int(space.n), space)

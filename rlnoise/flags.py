@@ -1,7 +1,8 @@
 """Settings from the command line and from a saved `config.json`, each value checked as its flag
 checks it: the flags of `train`, `compare` and `sweep` (with every registered agent's own), the
 `Config` the parsed flags describe (with the env's `training_defaults`), the names of the
-algorithm, environment and agent, and a saved run's settings read back.
+algorithm and agent (the env id is checked where the env is made, `rlnoise.environments`), and a
+saved run's settings read back.
 
 This module imports no torch, so `--help` and input checks stay fast.
 """
@@ -207,17 +208,15 @@ def check_algo_flags(algos: list[str], given: set[str]) -> None:
             raise UsageError(f"{flag_name(item.name)} applies to --algo {used}, not --algo {chosen}")
 
 
-def checked_names(config: Config) -> tuple[Config, Any]:
+def checked_names(config: Config, agent: str) -> tuple[Config, Any]:
     """`config` with its run's name (`default_run_name`) and its agent's own settings (those given,
-    else their defaults), and the agent's policy class, once the algorithm, the agent, its settings
-    (each checked as its flag checks it, also those read from a saved config.json) and the env id
-    are known to be registered; a UsageError, naming close matches, for the first that is not."""
+    else their defaults), and the agent's policy class, once the algorithm, the agent (`agent`:
+    `config.agent` resolved, `rlnoise.names.resolve`) and its settings (each checked as its flag
+    checks it, also those read from a saved config.json) are known to be registered; a UsageError,
+    naming close matches, for the first that is not."""
     from rlnoise import agents
-    from rlnoise.environments import check_env_id
-    from rlnoise.names import resolve
 
     check_algo(config.algo)
-    agent = resolve(config.agent, "agent")
     if agent not in agents.AGENTS:
         matches = difflib.get_close_matches(config.agent, agents.AGENTS, n=2)
         hint = f"did you mean {' or '.join(matches)}? " if matches else ""
@@ -227,7 +226,6 @@ def checked_names(config: Config) -> tuple[Config, Any]:
         if setting.name in config.agent_settings:
             value = config.agent_settings[setting.name]
             check_saved(setting.name, value, type(setting.default).__name__, setting.check, "agent settings")
-    check_env_id(config.env_id)
     own = agents.settings_of(agent, config.agent_settings)  # config.json records every one
     return replace(default_run_name(config), agent_settings=own), agents.load(agent)
 

@@ -1,13 +1,16 @@
 """A run planned once, from its settings, with every input mistake found first (one `UsageError`).
 
-The flags' own checks (`rlnoise.config`) see one value at a time; `make_plan` sees the whole run:
-the agent and environment names, the device, the thread count, the run name, the optimiser's
-settings, the environment built once with its keyword arguments (and its mode labels), the
-agent's fit to its actions, and the memory that the training batch and the evaluation need. What
-it resolves on the way (the environment, the policy class, the action adapter, `num_steps`, the
-sizes and the memory estimate) is the `Plan` that `rlnoise train`, `rlnoise evaluate` and every
-grid cell use: nothing of it is computed twice. This module imports no torch; `make_plan` does,
-through the agent's module.
+The flags' own checks (`rlnoise.config`) see one value at a time; `make_plan` sees the whole run,
+in three steps. It checks the settings on their own (`check_machine`: the run name, the thread
+count, the device, the optimiser's settings, the layers, the workers); it resolves what they name,
+each once (the environment, made with its keyword arguments; the agent's name, its registration,
+its own settings and the run's name, `rlnoise.flags.checked_names`; the action adapter, a grid of
+choices counted but not built); then it checks the run against what was resolved (the settings
+given, the batch, the memory that the training batch and the evaluation need, the env's
+declarations). What it resolves (the environment, the policy class, the action adapter,
+`num_steps`, the sizes and the memory estimate) is the `Plan` that `rlnoise train`, `rlnoise
+evaluate` and every grid cell use: nothing of it is computed twice. This module imports no torch;
+`make_plan` does, through the agent's module.
 """
 
 from __future__ import annotations
@@ -173,15 +176,14 @@ def memory_needs(config: Config, sizes: Sizes) -> dict[str, int]:
     }
 
 
-def check_used(config: Config, given: set[str], agent_names: list[str], env: Any = None) -> None:
+def check_used(config: Config, given: set[str], agent_names: list[str], env: Any) -> None:
     """Raise a UsageError for a setting `given` (or varied) that none of the agents `agent_names`
-    uses on `config.env_id` (`env`, when the plan has made it), naming those that do: an agent's
-    option such as `--sigma` (the agents whose `Policy.options` name it), `--bins` (a choice policy
-    on a continuous action space), and `--beta` without `--bottleneck`."""
+    uses on `env`, naming those that do: an agent's option such as `--sigma` (the agents whose
+    `Policy.options` name it), `--bins` (a choice policy on a continuous action space), and `--beta`
+    without `--bottleneck`."""
     from gymnasium import spaces
 
     from rlnoise import agents
-    from rlnoise.environments import make_env
 
     def takers(uses: Callable[[Any], bool]) -> str:
         """The registered agents whose policy class `uses` the setting."""
@@ -197,7 +199,7 @@ def check_used(config: Config, given: set[str], agent_names: list[str], env: Any
         raise UsageError("--beta weighs the bottleneck's KL, and it needs --bottleneck")
     if "bins" not in given:
         return
-    if not isinstance((env or make_env(config.env_id, config.env_kwargs)).action_space, spaces.Box):
+    if not isinstance(env.action_space, spaces.Box):
         raise UsageError(
             f"--bins splits a continuous action space, and {config.env_id}'s actions are discrete"
         )
@@ -220,21 +222,6 @@ def check_norm_adv(config: Config, batch: int) -> None:
             f"--norm-adv needs at least 2 advantages per {part}, whose standard deviation it divides by; "
             f"this run has {smallest}: raise --num-envs or drop --norm-adv"
         )
-
-
-def grid_size(env: Any, policy_output: str, bins: int | None) -> int | None:
-    """The number of choices of a choice policy on `env`'s continuous actions (a grid of bins **
-    dimensions points), counted without building it; None for any other policy or action space."""
-    import numpy as np
-    from gymnasium import spaces
-
-    from rlnoise.actions import default_bins
-
-    space = env.action_space
-    if policy_output != "choice" or not isinstance(space, spaces.Box):
-        return None
-    dimensions = int(np.prod(space.shape))
-    return (bins or default_bins(dimensions)) ** dimensions
 
 
 def check_memory(config: Config, sizes: Sizes) -> dict[str, int]:
@@ -283,6 +270,11 @@ def make_plan(
     """The plan of the run `config` describes, or a UsageError for its first mistake, before any
     training or evaluation.
 
+    The settings are checked on their own first; then what they name is resolved, each once: the
+    environment (made), the agent (its policy class, its own settings; and the run's name), and the
+    connection of the policy's outputs to the env's actions (its size); then the run is checked
+    against what was resolved: the settings given, the batch, the memory, the env's declarations.
+
     `env` is the environment to plan on (default: made from the config); `episodes` the number an
     evaluation plays at once (default: the config's contexts x samples); `given` the settings the
     command line gave, each of which the agent must use (`check_used`).
@@ -293,25 +285,24 @@ def make_plan(
     from rlnoise.environments import make_env
 
     check_machine(config)
-    config, policy_class = checked_names(config)
     env = env or make_env(config.env_id, config.env_kwargs)
-    check_declarations(config, env)
-    check_used(config, given, [config.agent], env)
-    num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1
+    agent = resolve(config.agent, "agent")  # a `module:Name` agent's module imported: it registers Name
+    config, policy_class = checked_names(config, agent)
     try:
-        grid = grid_size(env, policy_class.output, config.bins)
-        adapter = None if grid else make_adapter(env, policy_class.output, config.bins)
-        sizes = Sizes(
-            observation=int(np.prod(env.observation_space.shape)),
-            output=grid or adapter.action_size,
-            batch=config.num_envs * num_steps,
-            episodes=episodes or config.eval_contexts * config.eval_samples,
-        )
-        check_norm_adv(config, sizes.batch)
-        memory = check_memory(config, sizes)  # before a grid of choices is built: --bins 10**9 would not fit
-        adapter = adapter or make_adapter(env, policy_class.output, config.bins)
+        adapter = make_adapter(env, policy_class.output, config.bins)  # a grid of choices counted, not built
     except ActionMappingError as error:
         raise UsageError(f"agent {config.agent!r} cannot act in {config.env_id}: {error}") from None
+    num_steps = config.num_steps or (env.spec.max_episode_steps if env.spec else None) or 1
+    sizes = Sizes(
+        observation=int(np.prod(env.observation_space.shape)),
+        output=adapter.action_size,
+        batch=config.num_envs * num_steps,
+        episodes=episodes or config.eval_contexts * config.eval_samples,
+    )
+    check_used(config, given, [config.agent], env)
+    check_norm_adv(config, sizes.batch)
+    memory = check_memory(config, sizes)
+    check_declarations(config, env)
     plan = Plan(config, env, policy_class, adapter, num_steps, sizes, memory)
     if network_flags(config):  # building the policy says whether its network can take the noise
         import torch

@@ -188,6 +188,7 @@ def refine(
 
 def checked_grid(args: argparse.Namespace, axes: list[Axis]) -> Grid:
     """The grid the flags give, once it and every flag given pass their checks (a UsageError if not)."""
+    from rlnoise.environments import make_env
     from rlnoise.errors import UsageError
     from rlnoise.grid.backends import check_async_workers, import_ray
     from rlnoise.plan import check_used
@@ -202,7 +203,7 @@ def checked_grid(args: argparse.Namespace, axes: list[Axis]) -> Grid:
     varied = {*getattr(args, "given", set()), *names}
     algos = next((list(axis.values) for axis in axes if axis.name == "algo"), [base.algo])
     check_algo_flags(algos, varied)
-    check_used(base, varied, args.agents)
+    check_used(base, varied, args.agents, make_env(base.env_id, base.env_kwargs))
     check_async_workers(grid, args.backend, args.jobs)
     if args.address and args.backend != "ray":
         raise UsageError("--address joins a Ray cluster: give it with --backend ray")

@@ -43,8 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train (or resume) as the flags say, print the summary table, and return the exit code."""
-    given = getattr(args, "given", set())
-    plan = make_plan(from_args(args) if args.resume is None else resumed_config(args), given=given)
+    settings = run_settings(args)
+    plan = make_plan(settings, given=getattr(args, "given", set()))
     config = plan.config
     if args.resume is None:
         check_directory(config.logdir, "--logdir")
@@ -91,8 +91,11 @@ def stopping(name: str) -> None:
     )
 
 
-def resumed_config(args: argparse.Namespace) -> Config:
-    """The checked settings of the unfinished run `--resume` names; no other training flag may be given."""
+def run_settings(args: argparse.Namespace) -> Config:
+    """The settings the flags give, or with `--resume` the checked settings of the unfinished run it
+    names (no other training flag may be given then)."""
+    if args.resume is None:
+        return from_args(args)
     given = sorted(getattr(args, "given", set()))
     if given:
         raise UsageError(f"--resume takes the run's own settings; drop {flag_name(given[0])}")
