@@ -1,10 +1,12 @@
 """`rlnoise sweep`: the grid's values, its files, the regression transition, bad input, stop and resume."""
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -498,13 +500,20 @@ def test_a_grid_killed_with_sigkill_after_a_checkpoint_resumes_from_its_run_dire
     flags = ["--agents", "categorical", "--seeds", "1", "--jobs", "1", "--total-timesteps", str(40 * 256)]
     flags += ["--num-envs", "256", "--eval-every", "5", "--eval-contexts", "4", "--eval-samples", "8"]
     command = [sys.executable, "-m", "rlnoise.cli", "compare", *flags, "--logdir", str(logdir)]
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 240
-    while not list(logdir.glob("*/checkpoint.pt")):
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)  # the grid and its worker, with no chance to write anything
-    process.wait(timeout=30)
+    temporary = tempfile.mkdtemp()  # what multiprocessing leaves there when killed; short, for its socket
+    process = subprocess.Popen(
+        command, stderr=subprocess.DEVNULL, start_new_session=True, env={**os.environ, "TMPDIR": temporary}
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while not list(logdir.glob("*/checkpoint.pt")):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # the grid and its worker, with no chance to write
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        shutil.rmtree(temporary)
     assert main(["compare", *flags, "--logdir", str(logdir), "--resume"]) == 0
     hint = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("TensorBoard: "))
     tensorboard, *words = hint.removeprefix("TensorBoard: ").split()  # the venv's own, on this grid
