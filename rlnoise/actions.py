@@ -88,10 +88,9 @@ def grid_bins(space: spaces.Box, bins: int | None) -> int:
     return bins or default_bins(int(np.prod(space.shape)))
 
 
-def grid(space: spaces.Box, bins: int | None) -> np.ndarray:
-    """All points of a grid with `bins` evenly spaced values per dimension of `space` (None: the
-    default for its number of dimensions)."""
-    bins = grid_bins(space, bins)
+def grid(space: spaces.Box, bins: int) -> np.ndarray:
+    """All points of a grid with `bins` evenly spaced values per dimension of the bounded `space`
+    (`grid_bins` checks the bounds and picks the default)."""
     axes = [
         np.linspace(low, high, bins) for low, high in zip(space.low.ravel(), space.high.ravel(), strict=True)
     ]
