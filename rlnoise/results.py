@@ -16,6 +16,7 @@ grid even after a crash.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import math
 import threading
@@ -35,9 +36,17 @@ DRAWING = ("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.i
 def import_beside_workers() -> None:
     """Import what writing the results needs (matplotlib; scipy.stats for the intervals over seeds) in
     a thread, while the workers start: the forkserver imports torch on one core as this process waits,
-    so the imports come free instead of after the last run (about a second on 2 cores)."""
-    modules = [*DRAWING, "scipy.stats"]
-    threading.Thread(target=lambda: [importlib.import_module(name) for name in modules], daemon=True).start()
+    so the imports come free instead of after the last run (about a second on 2 cores). Then freeze
+    what the process holds by then (`gc.freeze`), so that the garbage collections while the results
+    are written do not walk torch's, matplotlib's and scipy's objects (the picture takes a third
+    less time)."""
+
+    def prepare() -> None:
+        for name in (*DRAWING, "scipy.stats"):
+            importlib.import_module(name)
+        gc.freeze()
+
+    threading.Thread(target=prepare, daemon=True).start()
 
 
 COMPARISON = "results.json"

@@ -364,16 +364,44 @@ def test_the_progress_bar_shows_the_steps_of_the_runs_in_flight(tmp_path):
     assert steps_in_flight(cells[2:]) == ""
 
 
+GARBAGE_COLLECTION = (  # in a worker: whether it collects, what it froze, the full collections so far
+    "(lambda gc: (gc.isenabled(), gc.get_freeze_count(), gc.get_stats()[2]['collections']))(__import__('gc'))"
+)
+
+
 @pytest.mark.slow
 def test_local_workers_start_with_what_every_run_imports_and_are_known_by_pid():
+    """A worker starts with `PRELOAD` imported by its server, which made no full garbage collection
+    as it imported; the worker collects garbage, but never what it inherited (frozen)."""
     backend = LocalBackend(1, ())
     try:  # nothing of a run has happened in the worker yet
         missing = backend.pool.submit(eval, f"[m for m in {PRELOAD!r} if m not in __import__('sys').modules]")
         assert missing.result(timeout=120) == []
+        collects, frozen, full_collections = backend.pool.submit(eval, GARBAGE_COLLECTION).result(timeout=60)
+        assert collects and frozen > 100_000 and full_collections == 0  # torch's import alone makes 4
         worker = backend.pool.submit(os.getpid).result(timeout=60)
         assert backend.worker_pids() == [worker]  # whom `stop` signals
     finally:
         backend.close()
+
+
+BESIDE_WORKERS = """
+import gc, sys, threading
+from rlnoise.results import DRAWING, import_beside_workers
+import_beside_workers()
+for thread in threading.enumerate():
+    if thread is not threading.current_thread():
+        thread.join()
+print(all(module in sys.modules for module in (*DRAWING, "scipy.stats")), gc.get_freeze_count())
+"""
+
+
+def test_a_grid_imports_what_its_results_need_beside_the_workers_then_freezes_its_objects():
+    """In a thread, so the imports overlap the workers' start; then every object the command holds
+    is frozen, so that no garbage collection while the results are written walks them."""
+    command = [sys.executable, "-c", BESIDE_WORKERS]
+    imported, frozen = subprocess.run(command, capture_output=True, text=True, timeout=90).stdout.split()
+    assert imported == "True" and int(frozen) > 50_000  # matplotlib's and scipy's objects are 100,000
 
 
 @pytest.mark.parametrize("backend, order", [("local", ["server", "check"]), ("ray", ["check"])])
