@@ -37,9 +37,7 @@ def import_beside_workers() -> None:
     """Import what writing the results needs (matplotlib; scipy.stats for the intervals over seeds) in
     a thread, while the workers start: the forkserver imports torch on one core as this process waits,
     so the imports come free instead of after the last run (about a second on 2 cores). Then freeze
-    what the process holds by then (`gc.freeze`), so that the garbage collections while the results
-    are written do not walk torch's, matplotlib's and scipy's objects (the picture takes a third
-    less time)."""
+    what the process holds (`gc.freeze`): no collection as the results are written walks it."""
 
     def prepare() -> None:
         for name in (*DRAWING, "scipy.stats"):
