@@ -16,7 +16,6 @@ grid even after a crash.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import math
 import threading
@@ -28,6 +27,7 @@ from rlnoise.grid.scheduler import CellRecord, records_json, status_line
 from rlnoise.grid.spec import Grid
 from rlnoise.grid.summaries import SUMMARY_FIGURES, summarize_cells
 from rlnoise.metrics import EVALUATIONS, OUTCOMES
+from rlnoise.startup import uncollected
 
 DRAWING = ("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.image", "matplotlib.gridspec")
 """What the results' pictures are drawn with (`rlnoise.pictures`)."""
@@ -36,13 +36,13 @@ DRAWING = ("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.i
 def import_beside_workers() -> None:
     """Import what writing the results needs (matplotlib; scipy.stats for the intervals over seeds) in
     a thread, while the workers start: the forkserver imports torch on one core as this process waits,
-    so the imports come free instead of after the last run (about a second on 2 cores). Then freeze
-    what the process holds (`gc.freeze`): no collection as the results are written walks it."""
+    so the imports come free instead of after the last run (about a second on 2 cores). Collecting no
+    garbage, then freezing it all (`rlnoise.startup.uncollected`): writing the results walks none."""
 
     def prepare() -> None:
-        for name in (*DRAWING, "scipy.stats"):
-            importlib.import_module(name)
-        gc.freeze()
+        with uncollected():
+            for name in (*DRAWING, "scipy.stats"):
+                importlib.import_module(name)
 
     threading.Thread(target=prepare, daemon=True).start()
 

@@ -1,5 +1,6 @@
 """The command line: help, bad input as one line with exit code 2, and no overwritten run."""
 
+import gc
 import json
 import os
 import shlex
@@ -17,6 +18,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from rlnoise.cli import build_parser, main
 from rlnoise.config import Config
+from rlnoise.errors import UsageError
 from rlnoise.flags import from_args
 from rlnoise.grid.spec import OWN_FLAGS, Grid
 
@@ -126,6 +128,20 @@ def test_bad_input_is_one_line_and_exit_code_2(args, message, capsys):
     error = capsys.readouterr().err
     assert code == 2
     assert error.count("\n") == 1 and message in error, error
+
+
+def test_train_plans_and_imports_collecting_no_garbage_and_collects_again_after(monkeypatch, capsys):
+    """Planning imports torch, then the run imports the training code: without collections that
+    walk their objects as they are made (`rlnoise.startup`); refused settings leave collection on."""
+    collecting = []
+
+    def refuse(settings: Config, given: set[str]) -> None:
+        collecting.append(gc.isenabled())
+        raise UsageError("a mistake in the settings")
+
+    monkeypatch.setattr("rlnoise.commands.train.make_plan", refuse)
+    assert main(["train"]) == 2 and "a mistake in the settings" in capsys.readouterr().err
+    assert collecting == [False] and gc.isenabled()
 
 
 def test_existing_run_directory_is_never_overwritten(tmp_path, capsys):

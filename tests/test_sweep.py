@@ -1,6 +1,7 @@
 """`rlnoise sweep`: the grid's values, its files, the regression transition, bad input, stop and resume."""
 
 import contextlib
+import gc
 import os
 import shutil
 import signal
@@ -388,42 +389,50 @@ def test_local_workers_start_with_what_every_run_imports_and_are_known_by_pid():
 BESIDE_WORKERS = """
 import gc, sys, threading
 from rlnoise.results import DRAWING, import_beside_workers
+full_collections = gc.get_stats()[2]["collections"]
 import_beside_workers()
 for thread in threading.enumerate():
     if thread is not threading.current_thread():
         thread.join()
-print(all(module in sys.modules for module in (*DRAWING, "scipy.stats")), gc.get_freeze_count())
+imported = all(module in sys.modules for module in (*DRAWING, "scipy.stats"))
+print(imported, gc.get_freeze_count(), gc.get_stats()[2]["collections"] - full_collections, gc.isenabled())
 """
 
 
 def test_a_grid_imports_what_its_results_need_beside_the_workers_then_freezes_its_objects():
-    """In a thread, so the imports overlap the workers' start; then every object the command holds
-    is frozen, so that no garbage collection while the results are written walks them."""
+    """In a thread, so the imports overlap the workers' start, and without garbage collection; then
+    every object the command holds is frozen, so that no collection while the results are written
+    walks them, and collection is on again."""
     command = [sys.executable, "-c", BESIDE_WORKERS]
-    imported, frozen = subprocess.run(command, capture_output=True, text=True, timeout=90).stdout.split()
+    output = subprocess.run(command, capture_output=True, text=True, timeout=90).stdout.split()
+    imported, frozen, full_collections, collects = output
     assert imported == "True" and int(frozen) > 50_000  # matplotlib's and scipy's objects are 100,000
+    assert full_collections == "0" and collects == "True"
 
 
 @pytest.mark.parametrize("backend, order", [("local", ["server", "check"]), ("ray", ["check"])])
 def test_a_local_grid_starts_its_workers_server_before_it_checks_the_grid(monkeypatch, backend, order):
     """The server's imports (torch and what every run needs) overlap the grid's checks, which
-    import torch too: on two cores they cost one import's time, not two."""
+    import torch too: on two cores they cost one import's time, not two. The checks collect no
+    garbage (`rlnoise.startup`), and a grid they refuse leaves collection on."""
     import argparse
 
     from rlnoise.commands import sweep as command
     from rlnoise.errors import UsageError
 
-    happened = []
+    happened, collecting = [], []
     monkeypatch.setattr("rlnoise.grid.backends.start_server", lambda: happened.append("server"))
 
     def checked_grid(args: argparse.Namespace, axes: list[Axis]) -> Grid:
         happened.append("check")
+        collecting.append(gc.isenabled())
         raise UsageError("a mistake in the grid")
 
     monkeypatch.setattr(command, "checked_grid", checked_grid)
     with pytest.raises(UsageError):
         command.run_grid(argparse.Namespace(backend=backend), [], "compare")
     assert happened == order
+    assert collecting == [False] and gc.isenabled()  # the checks import torch without collections
 
 
 def test_cells_are_named_by_agent_varied_values_and_seed(tmp_path):

@@ -224,8 +224,10 @@ def run_grid(args: argparse.Namespace, axes: list[Axis], name: str) -> int:
     from rlnoise.names import command_path, file_name
     from rlnoise.results import import_beside_workers, json_name, write_comparison, write_started, write_sweep
     from rlnoise.signals import exit_code
+    from rlnoise.startup import uncollected
 
-    grid = checked_grid(args, axes)  # a grid that fails its checks ends the server with the command
+    with uncollected():  # the checks import torch
+        grid = checked_grid(args, axes)  # a grid that fails its checks ends the server with the command
     base = grid.base
     if args.resume and not args.logdir:
         raise UsageError("--resume needs --logdir, the directory of the grid to continue")

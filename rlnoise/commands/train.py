@@ -13,6 +13,7 @@ from rlnoise.files import check_directory
 from rlnoise.flags import add_flags, from_args, resumable_config
 from rlnoise.names import command_path, flag_name
 from rlnoise.plan import make_plan
+from rlnoise.startup import uncollected
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -44,18 +45,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train (or resume) as the flags say, print the summary table, and return the exit code."""
     settings = run_settings(args)
-    plan = make_plan(settings, given=getattr(args, "given", set()))
-    config = plan.config
-    if args.resume is None:
-        check_directory(config.logdir, "--logdir")
-    directory = Path(config.logdir) / str(config.run_name) if args.resume is None else Path(args.resume)
+    with uncollected():  # planning imports torch, and then the training code
+        plan = make_plan(settings, given=getattr(args, "given", set()))
+        config = plan.config
+        if args.resume is None:
+            check_directory(config.logdir, "--logdir")
+        directory = Path(config.logdir) / str(config.run_name) if args.resume is None else Path(args.resume)
 
-    from rlnoise.capacity import capacity_lines
-    from rlnoise.hogwild import staleness_lines
-    from rlnoise.metrics import EVALUATIONS, env_figures_line  # torch: once the input is known good
-    from rlnoise.report import table
-    from rlnoise.signals import EXIT_CODES, exit_code, interrupt, stop_on_signals
-    from rlnoise.train import train
+        from rlnoise.capacity import capacity_lines
+        from rlnoise.hogwild import staleness_lines
+        from rlnoise.metrics import EVALUATIONS, env_figures_line  # torch: once the input is known good
+        from rlnoise.report import table
+        from rlnoise.signals import EXIT_CODES, exit_code, interrupt, stop_on_signals
+        from rlnoise.train import train
 
     continues = f"{shlex.join([command_path('rlnoise'), 'train', '--resume', str(directory)])} continues it"
     # Ctrl-C or SIGTERM: the run stops before its next update and saves what it reached (`stopping`
