@@ -14,7 +14,10 @@ on the policy gradient with the baseline subtracted (the advantages normalised w
 evaluation, no logging, no checkpoint, no checks. With `--algo bc`, each update samples the
 policy's actions and steps the envs alike, then takes one Adam step on the cross-entropy of the
 env's declared expert's answers on the observations collected (no baseline), as
-`rlnoise/algorithms/bc.py` does.
+`rlnoise/algorithms/bc.py` does. It starts as a plain torch script does: its imports collect
+garbage as they go, and `torch.optim.Adam`'s constructor imports `torch._dynamo` (about 0.9 s),
+which rlnoise's own optimisers (`rlnoise/optimizers.py`) never import; so its start-up is longer
+than a run's, and a fresh run can end before it.
 
 Prints one JSON line: `imports`, the seconds from the script's start to its imports' end
 (the interpreter's own start is not in it), and `train`, the seconds of the training. With
